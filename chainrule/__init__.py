@@ -1,0 +1,50 @@
+"""chainrule: a deep learning framework built from the chain rule up.
+
+``import chainrule`` gives the Tensor, the creation functions, every op (as
+``chainrule.exp(x)`` and ``x.exp()``), grad modes, and the public submodules
+``autograd``, ``nn``, ``optim`` and ``cuda``.
+"""
+from .backend import (dtype, device, Generator, manual_seed, default_generator,
+                      get_default_dtype, set_default_dtype, set_default_device, get_default_device,
+                      promote_types,
+                      bool_ as bool, uint8, int8, int16, int32, int64, float16, float32, float64)
+from .tensor import Tensor, Size
+from .grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode
+from .creation import *  # noqa: F401,F403
+from .creation import __all__ as _creation_names
+from . import ops as _ops
+from .ops.promotion import result_type
+from . import autograd, nn, optim, cuda  # noqa: F401
+from ._errors import ShapeError
+
+half, float, double, long, int = float16, float32, float64, int64, int32  # PyTorch's aliases
+
+
+def _export_ops():
+    names = []
+    for family in _ops.FAMILIES:
+        for name in family.__all__:
+            globals()[name] = getattr(family, name)
+            names.append(name)
+    return names
+
+
+_op_names = _export_ops()
+
+
+def initial_seed():
+    return default_generator.initial_seed()
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def numel(input):
+    return input.numel()
+
+
+__version__ = "0.1.0"
+__all__ = (["Tensor", "Size", "dtype", "device", "no_grad", "enable_grad", "set_grad_enabled",
+            "is_grad_enabled", "manual_seed", "result_type", "autograd", "nn", "optim", "cuda"]
+           + list(_creation_names) + _op_names)

@@ -1,0 +1,211 @@
+"""The one contract for a differentiable op, and the one place the graph is recorded.
+
+A primitive subclasses ``Function`` and writes two methods::
+
+    class Mul(Function):
+        def forward(ctx, a, b):          # backend arrays in, an array out
+            ctx.save_for_backward(a, b)
+            return a * b
+
+        def backward(ctx, g):            # Tensors in, one gradient per input out
+            a, b = ctx.saved_tensors
+            return g * b, g * a
+
+``backward`` is written with chainrule ops, so it is itself differentiable
+(gradients of gradients). The engine sums a gradient over broadcast dimensions
+back to its input's shape, so ``backward`` may return broadcast-shaped grads.
+
+``Mul.apply(x, y)`` runs ``forward`` on the arrays and, when grad mode is on
+and an input requires grad, makes the ``Mul`` instance the output's
+``grad_fn``: the instance *is* the graph node and the ``ctx``. ``apply`` is
+also the single hook point for tracing and numeric checks (``apply_hooks``).
+
+Users extend chainrule with ``chainrule.autograd.Function`` (PyTorch's API:
+forward receives Tensors). It runs on this same engine through a node class
+derived from this one; only the calling convention of ``forward`` differs.
+"""
+from . import backend as B
+from .grad_mode import _state as _grad_state
+from .tensor import Tensor, gradient_edge
+from ._errors import at_user_line, shape_str, ShapeError
+
+# Callables run after every op's forward: hook(function_class, inputs, params, output).
+apply_hooks = []
+
+_ndarray = B.ndarray
+
+
+class Node:
+    """A node of the backward graph: edges to the inputs' nodes, saved values, hooks."""
+
+    # Set by _record(); the defaults describe a node that was never recorded.
+    _next = ()
+    _saved = None
+    _saved_entries = None
+    _released = False
+    _hooks = None
+    _retained = None
+    _output_meta = None  # [(shape, dtype)] per output, for nodes with several outputs
+    needs_input_grad = ()
+
+    # ---------------------------------------------------------------- names
+
+    def name(self):
+        return f"{type(self).__name__}Backward0"
+
+    def __repr__(self):
+        return f"<{self.name()} object at {id(self):#x}>"
+
+    @property
+    def next_functions(self):
+        return tuple(edge if edge is not None else (None, 0) for edge in self._next)
+
+    @property
+    def metadata(self):
+        return self.__dict__.setdefault("_metadata", {})
+
+    # ---------------------------------------------------------------- saving
+
+    def save_for_backward(self, *values):
+        """Keep arrays (or Tensors, for custom Functions) for ``backward``."""
+        self._saved = values
+
+    @property
+    def saved_tensors(self):
+        """The saved values as Tensors, still connected to the graph for double backward."""
+        if self._released:
+            raise RuntimeError(at_user_line(
+                f"Trying to backward through the graph a second time (or directly access saved "
+                f"tensors after they have already been freed): {self.name()} freed its saved "
+                f"values after the first backward(). Pass retain_graph=True to the first "
+                f"backward() (or autograd.grad) if you need to backward through it again."))
+        entries = self._saved_entries
+        if entries is None:
+            return ()
+        return tuple(self._unpack(entry) for entry in entries)
+
+    def _unpack(self, entry):
+        kind, value, vbox, version = entry
+        if vbox is not None and vbox[0] != version:
+            raise RuntimeError(at_user_line(
+                f"one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: a tensor of shape {shape_str(value.shape if kind != 'output' else value[0].shape)} "
+                f"saved by {self.name()} is at version {vbox[0]}; expected version {version} "
+                f"instead. Use an out-of-place op (x = x * 2 instead of x.mul_(2)) or .clone() "
+                f"the tensor before changing it."))
+        if kind == "input":
+            return value
+        if kind == "output":  # rebuilt on demand: a node never holds its own output (no cycle)
+            array, output_nr = value
+            t = Tensor._make(array, True, self, output_nr)
+            t._vbox = vbox
+            return t
+        return Tensor._make(B.xp.asarray(value))
+
+    # ---------------------------------------------------------------- recording
+
+    def _record(self, inputs, outputs):
+        """Connect this node to its inputs' nodes and resolve what forward saved."""
+        self._next = tuple(gradient_edge(x) if isinstance(x, Tensor) and x._rg else None
+                           for x in inputs)
+        self._input_meta = tuple((x._data.shape, x._data.dtype) if isinstance(x, Tensor) else None
+                                 for x in inputs)
+        self.needs_input_grad = tuple(edge is not None for edge in self._next)
+        saved = self._saved
+        if saved:
+            self._saved_entries = tuple(_resolve_saved(s, inputs, outputs) for s in saved)
+            self._saved = None
+
+    def _release(self):
+        """Free saved values after backward (unless retain_graph)."""
+        if self._saved_entries is not None:
+            self._saved_entries = None
+            self._released = True
+
+    def _fill_missing(self, grads):
+        """Zeros for the outputs of a multi-output node that received no gradient."""
+        return [g if g is not None else Tensor._make(B.xp.zeros(shape, dtype))
+                for g, (shape, dtype) in zip(grads, self._output_meta)]
+
+    # ---------------------------------------------------------------- hooks
+
+    def _register_tensor_hook(self, output_nr, hook):
+        from .autograd.hooks import RemovableHandle
+        if self._hooks is None:
+            self._hooks = {}
+        return RemovableHandle(self._hooks.setdefault(output_nr, {}), hook)
+
+    def _retain_grad_of(self, output_nr, tensor_ref):
+        if self._retained is None:
+            self._retained = {}
+        self._retained[output_nr] = tensor_ref
+
+    def register_hook(self, hook):
+        """Node hook ``hook(grad_inputs, grad_outputs)`` after this node's backward."""
+        from .autograd.hooks import RemovableHandle
+        return RemovableHandle(self.__dict__.setdefault("_post_hooks", {}), hook)
+
+    def register_prehook(self, hook):
+        """Node pre-hook ``hook(grad_outputs)``; a returned tuple replaces the grads."""
+        from .autograd.hooks import RemovableHandle
+        return RemovableHandle(self.__dict__.setdefault("_pre_hooks", {}), hook)
+
+
+def _resolve_saved(value, inputs, outputs):
+    """An entry (kind, value, version box, version) for one saved array or Tensor."""
+    if isinstance(value, Tensor):
+        value = value._data
+    for x in inputs:
+        if isinstance(x, Tensor) and value is x._data:
+            return ("input", x, x._vbox, x._vbox[0])
+    for i, out in enumerate(outputs):
+        if isinstance(out, Tensor) and value is out._data:
+            return ("output", (value, i), out._vbox, out._vbox[0])
+    return ("constant", value, None, None)
+
+
+class Function(Node):
+    """Base class of chainrule's primitive ops (see the module docstring)."""
+
+    is_view = False  # the output shares memory (and version counter) with input 0
+
+    @classmethod
+    def apply(cls, *inputs, **params):
+        ctx = cls()
+        arrays = [x._data if isinstance(x, Tensor) else x for x in inputs]
+        try:
+            out = ctx.forward(*arrays, **params)
+        except (ValueError, IndexError) as err:
+            raise _op_error(cls, inputs, err) from None
+        if type(out) is not _ndarray:
+            out = B.xp.asarray(out)
+        record = _grad_state["enabled"] and any(isinstance(x, Tensor) and x._rg for x in inputs)
+        if record and out.dtype.kind == "f":
+            result = Tensor._make(out, True, ctx, 0)
+            ctx._record(inputs, (result,))
+        else:
+            result = Tensor._make(out)
+        if cls.is_view:
+            base = inputs[0]
+            result._vbox = base._vbox
+            if record:
+                result._base = base._base if base._base is not None else base
+        if apply_hooks:
+            for hook in apply_hooks:
+                hook(cls, inputs, params, result)
+        return result
+
+
+def _op_error(cls, inputs, err):
+    """Re-raise a backend error with the op's name, the input shapes and the user's line."""
+    op = cls.__name__.lower()
+    shapes = ", ".join(shape_str(x.shape) if isinstance(x, Tensor) else repr(x) for x in inputs)
+    message = str(err)
+    if "broadcast" in message:
+        tensors = [x for x in inputs if isinstance(x, Tensor)]
+        return ShapeError(at_user_line(
+            f"{op}: shapes {' and '.join(shape_str(t.shape) for t in tensors)} cannot be "
+            f"broadcast together (sizes must match or be 1 in every trailing dimension). "
+            f"Reshape or unsqueeze one operand so they line up."))
+    kind = IndexError if isinstance(err, IndexError) else ShapeError
+    return kind(at_user_line(f"{op} on inputs {shapes}: {message}"))

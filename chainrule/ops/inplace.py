@@ -1,0 +1,118 @@
+"""In-place ops (``add_``, ``x[idx] = v``, ...) and the version counters that keep them safe.
+
+An in-place op computes its result out of place, writes it into the target's
+memory and, when recording, moves the target to the new node of the graph.
+Every write bumps the version counter shared by a tensor and its views; a node
+that saved the old values then refuses to run backward (see ``Node._unpack``).
+"""
+from .. import backend as B
+from ..grad_mode import _state as _grad_state
+from ..tensor import Tensor
+from .._errors import at_user_line, shape_str
+from . import elementwise
+
+xp = B.xp
+
+
+def _check_target(target, op):
+    if not _grad_state["enabled"]:
+        return
+    if target.grad_fn is None and target._rg:
+        raise RuntimeError(at_user_line(
+            f"{op}: a leaf Variable that requires grad (shape {shape_str(target.shape)}) is being "
+            f"used in an in-place operation. Wrap parameter updates in `with chainrule.no_grad():`, "
+            f"or use an out-of-place op."))
+    if target._base is not None and target._base._rg:
+        raise RuntimeError(at_user_line(
+            f"{op}: in-place change of a view (shape {shape_str(target.shape)}) of a tensor that "
+            f"requires grad is not supported by chainrule's autograd. Use an out-of-place op, or "
+            f"index-assign on the base tensor: base[idx] = value."))
+
+
+def _snapshot(target):
+    """A stand-in for ``target`` before the write: same graph position, its own copy of the data."""
+    old = Tensor._make(target._data.copy(), target._rg, target.grad_fn, target._output_nr)
+    old._accumulator = target._accumulator
+    return old
+
+
+def commit(target, compute, op):
+    """Run ``compute(x)`` on ``target`` and store the result in ``target``'s memory."""
+    _check_target(target, op)
+    recording = _grad_state["enabled"]
+    source = _snapshot(target) if recording and target._rg else target
+    result = compute(source)
+    if result._data.dtype != target._data.dtype and not xp.can_cast(
+            result._data.dtype, target._data.dtype, "same_kind"):
+        raise RuntimeError(at_user_line(
+            f"{op}: result type {result.dtype} can't be cast to the desired output type "
+            f"{target.dtype} (in-place ops keep the tensor's dtype)"))
+    if result._data.shape != target._data.shape:
+        raise RuntimeError(at_user_line(
+            f"{op}: output with shape {shape_str(target.shape)} doesn't match the broadcast "
+            f"shape {shape_str(result.shape)}"))
+    target._data[...] = result._data
+    target._vbox[0] += 1
+    if recording and result._rg:
+        target.grad_fn = result.grad_fn
+        target._output_nr = result._output_nr
+        target._rg = True
+        # the node's saved output, if any, refers to the array now inside target
+    return target
+
+
+def add_(input, other, *, alpha=1):
+    return commit(input, lambda x: elementwise.add(x, other, alpha=alpha), "add_")
+
+
+def sub_(input, other, *, alpha=1):
+    return commit(input, lambda x: elementwise.sub(x, other, alpha=alpha), "sub_")
+
+
+def mul_(input, other):
+    return commit(input, lambda x: elementwise.mul(x, other), "mul_")
+
+
+def div_(input, other, *, rounding_mode=None):
+    return commit(input, lambda x: elementwise.div(x, other, rounding_mode=rounding_mode), "div_")
+
+
+def pow_(input, exponent):
+    return commit(input, lambda x: elementwise.pow(x, exponent), "pow_")
+
+
+def clamp_(input, min=None, max=None):
+    from .unary import clamp
+    return commit(input, lambda x: clamp(x, min, max), "clamp_")
+
+
+def _replace_all(x, value):
+    """``value`` broadcast to ``x``'s shape and dtype; the gradient to ``x`` is zero."""
+    everywhere = Tensor._make(xp.ones(x._data.shape, dtype=bool))
+    if isinstance(value, Tensor):
+        value = value.to(x.dtype)
+    return elementwise.where(everywhere, value, x).to(x.dtype)
+
+
+def copy_(input, src):
+    """Copy ``src`` (broadcast to this shape) into this tensor; differentiable w.r.t. ``src``."""
+    return commit(input, lambda x: _replace_all(x, src), "copy_")
+
+
+def fill_(input, value):
+    """Set every element to ``value`` (a number or a 0-d tensor)."""
+    return commit(input, lambda x: _replace_all(x, value), "fill_")
+
+
+def zero_(input):
+    return fill_(input, 0)
+
+
+def setitem_(input, index, value):
+    """``input[index] = value``: differentiable w.r.t. both the kept part and ``value``."""
+    from .indexing import index_put
+    return commit(input, lambda x: index_put(x, index, value), "setitem")
+
+
+__all__ = ["add_", "sub_", "mul_", "div_", "pow_", "clamp_", "copy_", "fill_", "zero_"]
+TENSOR_METHODS = __all__

@@ -1,0 +1,86 @@
+"""PyTorch's type promotion for the operands of one op.
+
+Operands fall in three groups, in order of priority: tensors with dimensions,
+0-d tensors, and Python scalars. A lower group changes the result only when it
+is of a higher category (bool < integer < floating): ``int32_tensor + 2.5`` is
+float32 (the default float), ``float32_tensor + 2.5`` stays float32, and a
+float64 0-d tensor does not turn a float32 tensor into float64.
+"""
+import numbers
+
+from .. import backend as B
+from ..tensor import Tensor
+
+
+def _scalar_dtype(value):
+    if isinstance(value, bool):
+        return B.bool_
+    if isinstance(value, numbers.Integral):
+        return B.int64
+    if isinstance(value, numbers.Real):
+        return B.get_default_dtype()
+    raise TypeError(f"unsupported operand of type {type(value).__name__}; expected a Tensor or a number")
+
+
+def _combine(higher, lower):
+    """Merge the dtype of a higher-priority group with a lower one (None = group empty)."""
+    if higher is None:
+        return lower
+    if lower is None or higher.category == 2:
+        return higher
+    if higher.category == 0 or lower.category == 2:
+        return B.promote_types(higher, lower)
+    return higher
+
+
+def _promote_group(current, new):
+    return new if current is None else B.promote_types(current, new)
+
+
+def result_type(*operands):
+    """The dtype PyTorch gives an op on these operands (tensors and Python numbers)."""
+    dim = zero = scalar = None
+    for x in operands:
+        if isinstance(x, Tensor):
+            d = B.from_numpy_dtype(x._data.dtype)
+            if x._data.ndim:
+                dim = _promote_group(dim, d)
+            else:
+                zero = _promote_group(zero, d)
+        elif x is not None:
+            scalar = _promote_group(scalar, _scalar_dtype(x))
+    return _combine(dim, _combine(zero, scalar))
+
+
+def _as_python_scalar(x):
+    return x.item() if hasattr(x, "item") and not isinstance(x, Tensor) else x
+
+
+def promote(a, b):
+    """Cast the tensors among ``a, b`` to their common dtype; Python scalars stay as they are."""
+    a, b = _as_python_scalar(a), _as_python_scalar(b)
+    a_is_tensor, b_is_tensor = isinstance(a, Tensor), isinstance(b, Tensor)
+    if a_is_tensor and b_is_tensor and a._data.dtype == b._data.dtype:
+        return a, b
+    target = result_type(a, b)
+    return cast_to(a, target), cast_to(b, target)
+
+
+def cast_to(x, target):
+    """``x`` as ``target`` dtype: tensors through the differentiable cast, numbers unchanged."""
+    if isinstance(x, Tensor):
+        if x._data.dtype != target.np:
+            from .elementwise import cast
+            return cast(x, target)
+        return x
+    if not isinstance(x, numbers.Number):
+        raise TypeError(f"unsupported operand of type {type(x).__name__}; expected a Tensor or a number")
+    return x
+
+
+def to_floating(x):
+    """Integer and bool tensors become the default float (as ``exp``, ``sqrt``... do in PyTorch)."""
+    if x._data.dtype.kind in "biu":
+        from .elementwise import cast
+        return cast(x, B.get_default_dtype())
+    return x

@@ -1,0 +1,470 @@
+"""The Tensor: an array, its gradient, and its place in the graph.
+
+No math lives here: arithmetic and every other op is a function in
+``chainrule.ops`` (bound as a method by ``chainrule.ops``); this file holds
+the attributes, conversions and the operator dunders that forward to ops.
+"""
+import weakref
+import warnings
+
+from . import backend as B
+from ._errors import at_user_line
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple that prints as ``chainrule.Size([2, 3])``."""
+
+    def __repr__(self):
+        return f"chainrule.Size({list(self)})"
+
+    def numel(self):
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+
+class Tensor:
+    """A multi-dimensional array that can record how it was computed.
+
+    ``_data`` is the backend array; ``grad_fn`` is the graph node that produced
+    the tensor (None for leaves); ``_vbox`` is a one-item list holding the
+    version counter, shared between a tensor and its views.
+    """
+
+    __slots__ = ("_data", "_rg", "_grad", "grad_fn", "_output_nr", "_vbox", "_base",
+                 "_hooks", "_accumulator", "_retains_grad", "__weakref__")
+
+    __array_priority__ = 1000  # numpy_scalar * tensor calls Tensor.__rmul__
+
+    def __init__(self, data, *, dtype=None, requires_grad=False):
+        from .creation import as_array
+        self._init(as_array(data, dtype), False, None, 0)
+        if requires_grad:
+            self.requires_grad_(True)
+
+    def _init(self, array, requires_grad, grad_fn, output_nr):
+        self._data = array
+        self._rg = requires_grad
+        self._grad = None
+        self.grad_fn = grad_fn
+        self._output_nr = output_nr
+        self._vbox = [0]
+        self._base = None
+        self._hooks = None
+        self._accumulator = None
+        self._retains_grad = False
+
+    @classmethod
+    def _make(cls, array, requires_grad=False, grad_fn=None, output_nr=0):
+        """Wrap a backend array without copying or checking (the ops' fast path)."""
+        t = object.__new__(cls)
+        t._init(array, requires_grad, grad_fn, output_nr)
+        return t
+
+    # ------------------------------------------------------------ attributes
+
+    @property
+    def shape(self):
+        return Size(self._data.shape)
+
+    def size(self, dim=None):
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_wrap_dim(dim, self._data.ndim, "size")]
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    def dim(self):
+        return self._data.ndim
+
+    def numel(self):
+        return self._data.size
+
+    nelement = numel
+
+    def element_size(self):
+        return self._data.itemsize
+
+    @property
+    def dtype(self):
+        return B.from_numpy_dtype(self._data.dtype)
+
+    @property
+    def device(self):
+        return B.CPU
+
+    @property
+    def is_cuda(self):
+        return False
+
+    def is_floating_point(self):
+        return self._data.dtype.kind == "f"
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    @property
+    def _version(self):
+        return self._vbox[0]
+
+    @property
+    def data(self):
+        """The same memory as a tensor outside the graph (PyTorch's ``.data``)."""
+        return Tensor._make(self._data)
+
+    @data.setter
+    def data(self, value):
+        self._data = value._data if isinstance(value, Tensor) else B.xp.asarray(value)
+
+    @property
+    def T(self):
+        return self.permute(*reversed(range(self.ndim)))
+
+    @property
+    def mT(self):
+        return self.transpose(-2, -1)
+
+    # ------------------------------------------------------------ autograd state
+
+    @property
+    def requires_grad(self):
+        return self._rg
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        self.requires_grad_(value)
+
+    def requires_grad_(self, requires_grad=True):
+        if requires_grad and self._data.dtype.kind != "f":
+            raise RuntimeError(at_user_line(
+                f"only Tensors of floating point dtype can require gradients; this tensor is "
+                f"{self.dtype} of shape {tuple(self.shape)}. Convert it first: x = x.float()"))
+        if not self.is_leaf and not requires_grad:
+            raise RuntimeError(at_user_line(
+                "you can only change requires_grad flags of leaf variables. If you want to use a "
+                "computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()."))
+        self._rg = bool(requires_grad)
+        return self
+
+    @property
+    def grad(self):
+        if self.grad_fn is not None and not self._retains_grad:
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. "
+                "It is None because backward() only stores gradients on leaves (tensors you "
+                "created, not computed). Call .retain_grad() on this tensor before backward() "
+                "to keep its gradient, or use chainrule.autograd.grad(output, this_tensor).",
+                UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None and tuple(value.shape) != tuple(self.shape):
+            raise RuntimeError(at_user_line(
+                f"assigned grad has shape {tuple(value.shape)} but the tensor has shape "
+                f"{tuple(self.shape)}; they must match"))
+        self._grad = value
+
+    @property
+    def output_nr(self):
+        return self._output_nr
+
+    def detach(self):
+        """A tensor sharing this memory, cut off from the graph."""
+        t = Tensor._make(self._data)
+        t._vbox = self._vbox
+        return t
+
+    def detach_(self):
+        self.grad_fn = None
+        self._rg = False
+        return self
+
+    def retain_grad(self):
+        """Keep ``.grad`` on this non-leaf tensor after backward()."""
+        if not self._rg:
+            raise RuntimeError(at_user_line(
+                "can't retain_grad on Tensor that has requires_grad=False"))
+        if self.grad_fn is None or self._retains_grad:
+            return
+        self._retains_grad = True
+        self.grad_fn._retain_grad_of(self._output_nr, weakref.ref(self))
+
+    @property
+    def retains_grad(self):
+        return self._retains_grad
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a return value replaces it."""
+        if not self._rg:
+            raise RuntimeError(at_user_line(
+                "cannot register a hook on a tensor that doesn't require gradient"))
+        from .autograd.hooks import RemovableHandle
+        if self.grad_fn is None:
+            if self._hooks is None:
+                self._hooks = {}
+            return RemovableHandle(self._hooks, hook)
+        return self.grad_fn._register_tensor_hook(self._output_nr, hook)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        from .autograd.engine import backward
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    # ------------------------------------------------------------ conversion
+
+    def numpy(self, *, force=False):
+        if self._rg and not force:
+            raise RuntimeError(at_user_line(
+                "Can't call numpy() on Tensor that requires grad. "
+                "Use tensor.detach().numpy() instead."))
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        if dtype is not None and self._data.dtype != dtype:
+            return self._data.astype(dtype)
+        return self._data.copy() if copy else self._data
+
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(at_user_line(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar; "
+                f"item() needs exactly one element (shape {tuple(self.shape)})"))
+        return self._data.item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(at_user_line(
+                f"Boolean value of Tensor with more than one value is ambiguous "
+                f"(shape {tuple(self.shape)}); use .any() or .all()"))
+        return bool(self._data)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self._data.item())
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __hash__(self):
+        return id(self)
+
+    def __repr__(self):
+        from .printing import tensor_repr
+        return tensor_repr(self)
+
+    def __reduce__(self):
+        raise TypeError("chainrule tensors are not pickled; save them with chainrule.save (safetensors)")
+
+    def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(other_tensor)``."""
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif isinstance(arg, (str, B.device)):
+                device = arg
+            else:
+                dtype = arg
+        if device is not None:
+            B.check_device(device)
+        out = self if dtype is None else self.type(dtype)
+        return out.clone() if copy and out is self else out
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return f"chainrule.{self.dtype.name}"
+        from .ops.elementwise import cast
+        return cast(self, B.to_dtype(dtype))
+
+    def type_as(self, other):
+        return self.type(other.dtype)
+
+    def float(self):
+        return self.type(B.float32)
+
+    def double(self):
+        return self.type(B.float64)
+
+    def half(self):
+        return self.type(B.float16)
+
+    def long(self):
+        return self.type(B.int64)
+
+    def int(self):
+        return self.type(B.int32)
+
+    def bool(self):
+        return self.type(B.bool_)
+
+    def cpu(self):
+        return self
+
+    def cuda(self, device=None):
+        B.check_device("cuda")
+
+    def is_contiguous(self):
+        return self._data.flags.c_contiguous
+
+    def data_ptr(self):
+        return self._data.__array_interface__["data"][0]
+
+    # ------------------------------------------------------------ operators (see ops/)
+
+    def __neg__(self):
+        return _ops.elementwise.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _ops.elementwise.abs(self)
+
+    def __add__(self, other):
+        return _ops.elementwise.add(self, other)
+
+    def __radd__(self, other):
+        return _ops.elementwise.add(other, self)
+
+    def __sub__(self, other):
+        return _ops.elementwise.sub(self, other)
+
+    def __rsub__(self, other):
+        return _ops.elementwise.sub(other, self)
+
+    def __mul__(self, other):
+        return _ops.elementwise.mul(self, other)
+
+    def __rmul__(self, other):
+        return _ops.elementwise.mul(other, self)
+
+    def __truediv__(self, other):
+        return _ops.elementwise.div(self, other)
+
+    def __rtruediv__(self, other):
+        return _ops.elementwise.div(other, self)
+
+    def __floordiv__(self, other):
+        return _ops.elementwise.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return _ops.elementwise.floor_divide(other, self)
+
+    def __mod__(self, other):
+        return _ops.elementwise.remainder(self, other)
+
+    def __rmod__(self, other):
+        return _ops.elementwise.remainder(other, self)
+
+    def __pow__(self, other):
+        return _ops.elementwise.pow(self, other)
+
+    def __rpow__(self, other):
+        return _ops.elementwise.pow(other, self)
+
+    def __matmul__(self, other):
+        return _ops.linalg.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _ops.linalg.matmul(other, self)
+
+    def __eq__(self, other):
+        return _ops.compare.eq(self, other)
+
+    def __ne__(self, other):
+        return _ops.compare.ne(self, other)
+
+    def __lt__(self, other):
+        return _ops.compare.lt(self, other)
+
+    def __le__(self, other):
+        return _ops.compare.le(self, other)
+
+    def __gt__(self, other):
+        return _ops.compare.gt(self, other)
+
+    def __ge__(self, other):
+        return _ops.compare.ge(self, other)
+
+    def __and__(self, other):
+        return _ops.compare.bitwise_and(self, other)
+
+    __rand__ = __and__
+
+    def __or__(self, other):
+        return _ops.compare.bitwise_or(self, other)
+
+    __ror__ = __or__
+
+    def __xor__(self, other):
+        return _ops.compare.bitwise_xor(self, other)
+
+    __rxor__ = __xor__
+
+    def __invert__(self):
+        return _ops.compare.bitwise_not(self)
+
+    def __getitem__(self, index):
+        return _ops.indexing.getitem(self, index)
+
+    def __setitem__(self, index, value):
+        _ops.inplace.setitem_(self, index, value)
+
+    def __iadd__(self, other):
+        return _ops.inplace.add_(self, other)
+
+    def __isub__(self, other):
+        return _ops.inplace.sub_(self, other)
+
+    def __imul__(self, other):
+        return _ops.inplace.mul_(self, other)
+
+    def __itruediv__(self, other):
+        return _ops.inplace.div_(self, other)
+
+
+def _wrap_dim(dim, ndim, op):
+    """Turn a possibly negative ``dim`` into an index, or raise PyTorch's IndexError."""
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(at_user_line(
+            f"{op}: Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"))
+    return dim + n if dim < 0 else dim
+
+
+def gradient_edge(t):
+    """The (node, output_nr) a gradient for ``t`` flows into, or None."""
+    if t.grad_fn is not None:
+        return (t.grad_fn, t._output_nr)
+    if not t._rg:
+        return None
+    acc = t._accumulator() if t._accumulator is not None else None
+    if acc is None:
+        from .autograd.engine import AccumulateGrad
+        acc = AccumulateGrad(t)
+        t._accumulator = weakref.ref(acc)
+    return (acc, 0)
+
+
+from . import ops as _ops  # noqa: E402  (ops import Tensor; bound here to break the cycle)
