@@ -95,9 +95,11 @@ def set_default_dtype(d):
 
 
 def promote_types(a, b):
-    """PyTorch's promote_types for two chainrule dtypes."""
+    """PyTorch's promote_types: the higher category wins whole (float16 + int64 is float16)."""
     if a is b:
         return a
+    if a.category != b.category:
+        return a if a.category > b.category else b
     return from_numpy_dtype(np.promote_types(a.np, b.np))
 
 

@@ -100,7 +100,9 @@ class Node:
             t = Tensor._make(array, True, self, output_nr)
             t._vbox = vbox
             return t
-        return Tensor._make(B.xp.asarray(value))
+        if isinstance(value, _ndarray):
+            return Tensor._make(value)
+        return value  # a Python number stays a number (a "wrapped scalar" for promotion)
 
     # ---------------------------------------------------------------- recording
 
@@ -153,6 +155,8 @@ class Node:
 
 def _resolve_saved(value, inputs, outputs):
     """An entry (kind, value, version box, version) for one saved array or Tensor."""
+    if value is None:
+        return ("constant", None, None, None)
     if isinstance(value, Tensor):
         value = value._data
     for x in inputs:

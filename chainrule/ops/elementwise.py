@@ -48,12 +48,15 @@ class Sub(Function):
 
 class Mul(Function):
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        # the gradient of a needs b and vice versa; a Python number needs no gradient,
+        # so x * 2 saves nothing of x (x may then change in place, as in PyTorch)
+        ctx.save_for_backward(a if type(b) is xp.ndarray else None,
+                              b if type(a) is xp.ndarray else None)
         return a * b
 
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        return g * b, g * a
+        return (g * b if b is not None else None), (g * a if a is not None else None)
 
 
 class Div(Function):
@@ -89,7 +92,7 @@ class Pow(Function):
             grad_a = g * b * a ** (b - 1)
             if ctx.tensor_exponent:  # x**0 has derivative 0, also at x = 0
                 grad_a = where(b == 0, 0.0, grad_a)
-            elif b.item() == 0:
+            elif b == 0:
                 grad_a = g * 0.0
         if ctx.needs_input_grad[1]:
             # d(a**b)/db = a**b log a, taken as 0 where a == 0 and b >= 0 (as PyTorch does)

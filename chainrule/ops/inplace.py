@@ -36,20 +36,24 @@ def _snapshot(target):
     return old
 
 
-def commit(target, compute, op):
-    """Run ``compute(x)`` on ``target`` and store the result in ``target``'s memory."""
-    _check_target(target, op)
+def commit(target, op, name, *args, **kwargs):
+    """Compute ``op(target, *args, **kwargs)`` out of place and store it in ``target``'s memory."""
+    _check_target(target, name)
     recording = _grad_state["enabled"]
-    source = _snapshot(target) if recording and target._rg else target
-    result = compute(source)
+    if recording and target._rg:
+        source = _snapshot(target)
+        args = [source if a is target else a for a in args]  # x.mul_(x) reads the old x twice
+    else:
+        source = target
+    result = op(source, *args, **kwargs)
     if result._data.dtype != target._data.dtype and not xp.can_cast(
             result._data.dtype, target._data.dtype, "same_kind"):
         raise RuntimeError(at_user_line(
-            f"{op}: result type {result.dtype} can't be cast to the desired output type "
+            f"{name}: result type {result.dtype} can't be cast to the desired output type "
             f"{target.dtype} (in-place ops keep the tensor's dtype)"))
     if result._data.shape != target._data.shape:
         raise RuntimeError(at_user_line(
-            f"{op}: output with shape {shape_str(target.shape)} doesn't match the broadcast "
+            f"{name}: output with shape {shape_str(target.shape)} doesn't match the broadcast "
             f"shape {shape_str(result.shape)}"))
     target._data[...] = result._data
     target._vbox[0] += 1
@@ -57,33 +61,32 @@ def commit(target, compute, op):
         target.grad_fn = result.grad_fn
         target._output_nr = result._output_nr
         target._rg = True
-        # the node's saved output, if any, refers to the array now inside target
     return target
 
 
 def add_(input, other, *, alpha=1):
-    return commit(input, lambda x: elementwise.add(x, other, alpha=alpha), "add_")
+    return commit(input, elementwise.add, "add_", other, alpha=alpha)
 
 
 def sub_(input, other, *, alpha=1):
-    return commit(input, lambda x: elementwise.sub(x, other, alpha=alpha), "sub_")
+    return commit(input, elementwise.sub, "sub_", other, alpha=alpha)
 
 
 def mul_(input, other):
-    return commit(input, lambda x: elementwise.mul(x, other), "mul_")
+    return commit(input, elementwise.mul, "mul_", other)
 
 
 def div_(input, other, *, rounding_mode=None):
-    return commit(input, lambda x: elementwise.div(x, other, rounding_mode=rounding_mode), "div_")
+    return commit(input, elementwise.div, "div_", other, rounding_mode=rounding_mode)
 
 
 def pow_(input, exponent):
-    return commit(input, lambda x: elementwise.pow(x, exponent), "pow_")
+    return commit(input, elementwise.pow, "pow_", exponent)
 
 
 def clamp_(input, min=None, max=None):
     from .unary import clamp
-    return commit(input, lambda x: clamp(x, min, max), "clamp_")
+    return commit(input, clamp, "clamp_", min, max)
 
 
 def _replace_all(x, value):
@@ -96,12 +99,12 @@ def _replace_all(x, value):
 
 def copy_(input, src):
     """Copy ``src`` (broadcast to this shape) into this tensor; differentiable w.r.t. ``src``."""
-    return commit(input, lambda x: _replace_all(x, src), "copy_")
+    return commit(input, _replace_all, "copy_", src)
 
 
 def fill_(input, value):
     """Set every element to ``value`` (a number or a 0-d tensor)."""
-    return commit(input, lambda x: _replace_all(x, value), "fill_")
+    return commit(input, _replace_all, "fill_", value)
 
 
 def zero_(input):
@@ -111,7 +114,7 @@ def zero_(input):
 def setitem_(input, index, value):
     """``input[index] = value``: differentiable w.r.t. both the kept part and ``value``."""
     from .indexing import index_put
-    return commit(input, lambda x: index_put(x, index, value), "setitem")
+    return commit(input, index_put, "setitem", index, value)
 
 
 __all__ = ["add_", "sub_", "mul_", "div_", "pow_", "clamp_", "copy_", "fill_", "zero_"]
