@@ -18,6 +18,8 @@ def _infer_dtype(data):
         return array, (B.int64 if not isinstance(data, xp.ndarray) else None)
     if kind == "b":
         return array, None
+    if kind not in "OUS":
+        B.from_numpy_dtype(array.dtype)  # names the unsupported dtype
     raise TypeError(at_user_line(
         f"can't convert data of type {type(data).__name__} (NumPy dtype {array.dtype}) to a tensor; "
         f"expected numbers, nested lists of numbers, NumPy arrays or tensors"))

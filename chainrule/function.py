@@ -47,6 +47,8 @@ class Node:
     _retained = None
     _output_meta = None  # [(shape, dtype)] per output, for nodes with several outputs
     needs_input_grad = ()
+    _pre_hooks = None    # node hooks (rare): dicts created by register_prehook / register_hook
+    _post_hooks = None
 
     # ---------------------------------------------------------------- names
 
@@ -108,14 +110,22 @@ class Node:
 
     def _record(self, inputs, outputs):
         """Connect this node to its inputs' nodes and resolve what forward saved."""
-        self._next = tuple(gradient_edge(x) if isinstance(x, Tensor) and x._rg else None
-                           for x in inputs)
-        self._input_meta = tuple((x._data.shape, x._data.dtype) if isinstance(x, Tensor) else None
-                                 for x in inputs)
-        self.needs_input_grad = tuple(edge is not None for edge in self._next)
+        edges, meta, needs = [], [], []
+        for x in inputs:
+            if isinstance(x, Tensor):
+                meta.append(x._data.shape)
+                edge = gradient_edge(x) if x._rg else None
+            else:
+                meta.append(None)
+                edge = None
+            edges.append(edge)
+            needs.append(edge is not None)
+        self._next = edges
+        self._input_shapes = meta
+        self.needs_input_grad = needs
         saved = self._saved
         if saved:
-            self._saved_entries = tuple(_resolve_saved(s, inputs, outputs) for s in saved)
+            self._saved_entries = [_resolve_saved(s, inputs, outputs) for s in saved]
             self._saved = None
 
     def _release(self):
@@ -145,12 +155,16 @@ class Node:
     def register_hook(self, hook):
         """Node hook ``hook(grad_inputs, grad_outputs)`` after this node's backward."""
         from .autograd.hooks import RemovableHandle
-        return RemovableHandle(self.__dict__.setdefault("_post_hooks", {}), hook)
+        if self._post_hooks is None:
+            self._post_hooks = {}
+        return RemovableHandle(self._post_hooks, hook)
 
     def register_prehook(self, hook):
         """Node pre-hook ``hook(grad_outputs)``; a returned tuple replaces the grads."""
         from .autograd.hooks import RemovableHandle
-        return RemovableHandle(self.__dict__.setdefault("_pre_hooks", {}), hook)
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        return RemovableHandle(self._pre_hooks, hook)
 
 
 def _resolve_saved(value, inputs, outputs):
@@ -176,18 +190,27 @@ class Function(Node):
     @classmethod
     def apply(cls, *inputs, **params):
         ctx = cls()
-        arrays = [x._data if isinstance(x, Tensor) else x for x in inputs]
+        # One pass over the inputs: their arrays, and whether any of them requires grad.
+        arrays = []
+        record = False
+        for x in inputs:
+            if isinstance(x, Tensor):
+                arrays.append(x._data)
+                if x._rg:
+                    record = True
+            else:
+                arrays.append(x)
         try:
             out = ctx.forward(*arrays, **params)
         except (ValueError, IndexError) as err:
             raise _op_error(cls, inputs, err) from None
         if type(out) is not _ndarray:
             out = B.xp.asarray(out)
-        record = _grad_state["enabled"] and any(isinstance(x, Tensor) and x._rg for x in inputs)
-        if record and out.dtype.kind == "f":
+        if record and _grad_state["enabled"] and out.dtype.kind == "f":
             result = Tensor._make(out, True, ctx, 0)
             ctx._record(inputs, (result,))
         else:
+            record = False
             result = Tensor._make(out)
         if cls.is_view:
             base = inputs[0]

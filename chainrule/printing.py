@@ -19,18 +19,32 @@ def _float_formatter(values):
     return lambda v: f"{v:.4f}"
 
 
+def _element_formatter(data):
+    """A function from one element to its text, padded to a common width."""
+    sample = data.reshape(-1)
+    if sample.size > 2000:  # only the printed edges matter; a sample keeps this fast
+        sample = xp.concatenate([sample[:1000], sample[-1000:]])
+    if data.dtype.kind == "f":
+        fmt = _float_formatter(sample.astype(xp.float64))
+        to_text = lambda v: fmt(float(v))  # noqa: E731
+    elif data.dtype.kind == "b":
+        to_text = lambda v: "True" if v else "False"  # noqa: E731
+    else:
+        to_text = str
+    width = max(len(to_text(v)) for v in sample.tolist())
+    return lambda v: to_text(v).rjust(width)
+
+
 def tensor_repr(t):
     data = t._data
     prefix = "tensor("
     if data.size == 0:
         body = "[]" if data.ndim == 1 else f"[], size={tuple(data.shape)}"
+    elif data.ndim == 0:
+        body = _element_formatter(data)(data.item()).strip()
     else:
-        formatter = {}
-        if data.dtype.kind == "f":
-            fmt = _float_formatter(data.astype(xp.float64))
-            formatter["float_kind"] = lambda v: fmt(float(v))
-        elif data.dtype.kind == "b":
-            formatter["bool"] = lambda v: "True" if v else "False"
+        fmt = _element_formatter(data)
+        formatter = {"all": fmt}
         body = xp.array2string(data, separator=", ", prefix=prefix, formatter=formatter,
                                threshold=1000, edgeitems=3, max_line_width=80)
     extras = []

@@ -24,6 +24,9 @@ class Size(tuple):
         return n
 
 
+_new = object.__new__
+
+
 class Tensor:
     """A multi-dimensional array that can record how it was computed.
 
@@ -32,34 +35,36 @@ class Tensor:
     version counter, shared between a tensor and its views.
     """
 
-    __slots__ = ("_data", "_rg", "_grad", "grad_fn", "_output_nr", "_vbox", "_base",
-                 "_hooks", "_accumulator", "_retains_grad", "__weakref__")
+    # The attributes every tensor sets live in slots; the rarely used ones take their
+    # class-level defaults until set (that keeps creating a tensor, the ops' hot path, cheap).
+    __slots__ = ("_data", "_rg", "grad_fn", "_output_nr", "_vbox", "__dict__", "__weakref__")
+    _grad = None           # the accumulated gradient (leaves, or after retain_grad)
+    _base = None           # for a view recorded in the graph: the tensor it views
+    _hooks = None          # leaf tensor hooks {id: fn}
+    _accumulator = None    # weakref to this leaf's AccumulateGrad node
+    _retains_grad = False
 
     __array_priority__ = 1000  # numpy_scalar * tensor calls Tensor.__rmul__
 
     def __init__(self, data, *, dtype=None, requires_grad=False):
         from .creation import as_array
-        self._init(as_array(data, dtype), False, None, 0)
+        self._data = as_array(data, dtype)
+        self._rg = False
+        self.grad_fn = None
+        self._output_nr = 0
+        self._vbox = [0]
         if requires_grad:
             self.requires_grad_(True)
-
-    def _init(self, array, requires_grad, grad_fn, output_nr):
-        self._data = array
-        self._rg = requires_grad
-        self._grad = None
-        self.grad_fn = grad_fn
-        self._output_nr = output_nr
-        self._vbox = [0]
-        self._base = None
-        self._hooks = None
-        self._accumulator = None
-        self._retains_grad = False
 
     @classmethod
     def _make(cls, array, requires_grad=False, grad_fn=None, output_nr=0):
         """Wrap a backend array without copying or checking (the ops' fast path)."""
-        t = object.__new__(cls)
-        t._init(array, requires_grad, grad_fn, output_nr)
+        t = _new(cls)
+        t._data = array
+        t._rg = requires_grad
+        t.grad_fn = grad_fn
+        t._output_nr = output_nr
+        t._vbox = [0]
         return t
 
     # ------------------------------------------------------------ attributes
@@ -461,10 +466,17 @@ def gradient_edge(t):
         return None
     acc = t._accumulator() if t._accumulator is not None else None
     if acc is None:
-        from .autograd.engine import AccumulateGrad
-        acc = AccumulateGrad(t)
+        acc = _accumulate_grad_class(t)
         t._accumulator = weakref.ref(acc)
     return (acc, 0)
+
+
+def _accumulate_grad_class(t):
+    """Import AccumulateGrad on first use (the engine imports this module)."""
+    global _accumulate_grad_class
+    from .autograd.engine import AccumulateGrad
+    _accumulate_grad_class = AccumulateGrad
+    return AccumulateGrad(t)
 
 
 from . import ops as _ops  # noqa: E402  (ops import Tensor; bound here to break the cycle)

@@ -16,6 +16,7 @@ from ..grad_mode import _state as _grad_state
 from ..tensor import Tensor, gradient_edge
 from ..function import Node
 from .._errors import at_user_line, shape_str
+from ..ops.reduce import sum_to_shape
 
 
 class AccumulateGrad(Node):
@@ -43,12 +44,6 @@ class AccumulateGrad(Node):
         else:
             B.xp.add(old._data, grad._data, out=old._data, casting="unsafe")
             old._vbox[0] += 1
-
-
-def _sum_to_shape(grad, shape):
-    """Sum a broadcast-shaped gradient back to its input's shape."""
-    from ..ops.reduce import sum_to_shape
-    return sum_to_shape(grad, shape)
 
 
 def _topological_order(roots):
@@ -124,11 +119,11 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                     node.accumulate(slots[0], create_graph)
                 continue
             grads = _call_backward(node, slots)
-            for edge, g, meta in zip(node._next, grads, node._input_meta):
+            for edge, g, shape in zip(node._next, grads, node._input_shapes):
                 if edge is None or g is None:
                     continue
-                if g._data.shape != meta[0]:
-                    g = _sum_to_shape(g, meta[0])
+                if g._data.shape != shape:
+                    g = sum_to_shape(g, shape)  # undo broadcasting
                 child, nr = edge
                 child_slots = buffers.get(child)
                 if child_slots is None:
@@ -161,24 +156,20 @@ def _run_tensor_hooks(node, slots):
 
 
 def _call_backward(node, slots):
-    n_outputs = node._output_meta and len(node._output_meta)
-    if n_outputs:  # multi-output node: missing output grads are zeros
-        grad_outputs = [slots.get(i) for i in range(n_outputs)]
-        grad_outputs = node._fill_missing(grad_outputs)
+    if node._output_meta is not None:  # multi-output node: missing output grads are zeros
+        grad_outputs = node._fill_missing([slots.get(i) for i in range(len(node._output_meta))])
     else:
         grad_outputs = [slots[0]]
-    pre_hooks = node.__dict__.get("_pre_hooks")
-    if pre_hooks:
-        for hook in list(pre_hooks.values()):
+    if node._pre_hooks:
+        for hook in list(node._pre_hooks.values()):
             replaced = hook(tuple(grad_outputs))
             if replaced is not None:
                 grad_outputs = list(replaced)
     grads = node.backward(*grad_outputs)
-    if not isinstance(grads, tuple):
+    if type(grads) is not tuple:
         grads = (grads,)
-    post_hooks = node.__dict__.get("_post_hooks")
-    if post_hooks:
-        for hook in list(post_hooks.values()):
+    if node._post_hooks:
+        for hook in list(node._post_hooks.values()):
             replaced = hook(grads, tuple(grad_outputs))
             if replaced is not None:
                 grads = tuple(replaced)

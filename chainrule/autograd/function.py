@@ -47,17 +47,17 @@ class BackwardCFunction(Node):
                 f"(expected {n_inputs}, got {len(grads)}): backward() must return one "
                 f"gradient (or None) per argument of forward()"))
         checked = []
-        for i, (g, meta) in enumerate(zip(grads, self._input_meta)):
+        for i, (g, shape) in enumerate(zip(grads, self._input_shapes)):
             if g is not None and not isinstance(g, Tensor):
                 raise TypeError(f"{self.name()}: gradient {i} must be a Tensor or None, "
                                 f"got {type(g).__name__}")
-            if g is not None and meta is not None and g._data.shape != meta[0]:
+            if g is not None and shape is not None and g._data.shape != shape:
                 try:
-                    B.xp.broadcast_shapes(g._data.shape, meta[0])
+                    B.xp.broadcast_shapes(g._data.shape, shape)
                 except ValueError:
                     raise RuntimeError(at_user_line(
                         f"function {self.name()} returned an invalid gradient at index {i} - got "
-                        f"{list(g.shape)} but expected shape compatible with {list(meta[0])}")) from None
+                        f"{list(g.shape)} but expected shape compatible with {list(shape)}")) from None
             checked.append(g)
         return tuple(checked)
 

@@ -27,6 +27,8 @@ def cast(x, dtype):
     dtype = B.to_dtype(dtype)
     if x._data.dtype == dtype.np:
         return x
+    if not x._rg:  # nothing to differentiate: skip the graph machinery
+        return Tensor._make(x._data.astype(dtype.np))
     return Cast.apply(x, np_dtype=dtype.np)
 
 
@@ -43,7 +45,7 @@ class Sub(Function):
         return a - b
 
     def backward(ctx, g):
-        return g, -g
+        return g, (-g if ctx.needs_input_grad[1] else None)
 
 
 class Mul(Function):
@@ -56,7 +58,8 @@ class Mul(Function):
 
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        return (g * b if b is not None else None), (g * a if a is not None else None)
+        need_a, need_b = ctx.needs_input_grad
+        return (g * b if need_a else None), (g * a if need_b else None)
 
 
 class Div(Function):
@@ -67,7 +70,7 @@ class Div(Function):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         grad_a = g / b
-        return grad_a, -grad_a * a / b
+        return grad_a, (-grad_a * a / b if ctx.needs_input_grad[1] else None)
 
 
 class Neg(Function):

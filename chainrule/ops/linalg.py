@@ -1,6 +1,7 @@
 """Contractions: matmul (and its spellings mm, bmm, mv, dot), outer, einsum. All use BLAS."""
 from .. import backend as B
 from ..function import Function
+from .movement import Permute
 from .._errors import at_user_line, shape_str, ShapeError
 
 xp = B.xp
@@ -15,9 +16,15 @@ class MatMul(Function):
 
     def backward(ctx, g):  # g: (..., n, p); a: (..., n, m); b: (..., m, p)
         a, b = ctx.saved_tensors
-        grad_a = g @ b.mT if ctx.needs_input_grad[0] else None  # (..., n, m)
-        grad_b = a.mT @ g if ctx.needs_input_grad[1] else None  # (..., m, p)
+        grad_a = MatMul.apply(g, _swap_last(b)) if ctx.needs_input_grad[0] else None  # (..., n, m)
+        grad_b = MatMul.apply(_swap_last(a), g) if ctx.needs_input_grad[1] else None  # (..., m, p)
         return grad_a, grad_b
+
+
+def _swap_last(x):
+    """``x.mT`` without argument checks (x has at least 2 dims here)."""
+    dims = tuple(range(x._data.ndim - 2)) + (x._data.ndim - 1, x._data.ndim - 2)
+    return Permute.apply(x, dims=dims)
 
 
 def _check_matmul(a, b):

@@ -58,12 +58,22 @@ def _as_python_scalar(x):
 
 def promote(a, b):
     """Cast the tensors among ``a, b`` to their common dtype; Python scalars stay as they are."""
-    a, b = _as_python_scalar(a), _as_python_scalar(b)
-    a_is_tensor, b_is_tensor = isinstance(a, Tensor), isinstance(b, Tensor)
-    if a_is_tensor and b_is_tensor and a._data.dtype == b._data.dtype:
+    # Fast paths (every arithmetic op passes here): equal dtypes, or a float tensor with a
+    # Python float/int, need no cast.
+    if isinstance(a, Tensor):
+        if isinstance(b, Tensor):
+            if a._data.dtype == b._data.dtype:
+                return a, b
+        elif type(b) in _PLAIN_NUMBERS and a._data.dtype.kind == "f":
+            return a, b
+    elif isinstance(b, Tensor) and type(a) in _PLAIN_NUMBERS and b._data.dtype.kind == "f":
         return a, b
+    a, b = _as_python_scalar(a), _as_python_scalar(b)
     target = result_type(a, b)
     return cast_to(a, target), cast_to(b, target)
+
+
+_PLAIN_NUMBERS = (float, int)
 
 
 def cast_to(x, target):

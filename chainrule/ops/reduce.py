@@ -21,8 +21,10 @@ class Sum(Function):
         return xp.sum(a, axis=axes, keepdims=keepdim, dtype=np_dtype)
 
     def backward(ctx, g):  # (reduced shape) -> (input shape)
-        from .movement import expand
-        return expand(g.reshape(_keepdim_shape(ctx.shape, ctx.axes)), ctx.shape)
+        from .movement import Expand
+        if g._data.ndim and g._data.ndim != len(ctx.shape):  # keepdim=False: restore the 1s
+            g = g.reshape(_keepdim_shape(ctx.shape, ctx.axes))
+        return Expand.apply(g, shape=ctx.shape)
 
 
 class SumToShape(Function):

@@ -1,0 +1,26 @@
+"""The README's example runs and prints what it promises."""
+import pathlib
+import re
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def test_readme_example_trains_and_takes_second_derivatives():
+    source = (ROOT / "README.md").read_text()
+    code = re.findall(r"```python\n(.*?)```", source, re.S)[0]
+    namespace = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    assert namespace["loss"].item() < 1e-6
+    assert namespace["w"].detach().numpy().ravel() == pytest.approx([2.0, -1.0, 0.5], abs=1e-3)
+    assert namespace["h"].item() == pytest.approx(12.0)
+
+
+def test_xor_demo_learns(capsys):
+    code = (ROOT / "examples" / "xor.py").read_text()
+    exec(compile(code, "xor.py", "exec"), {"__name__": "__main__"})
+    out = capsys.readouterr().out
+    assert "XOR learned: yes" in out
+    losses = [float(m) for m in re.findall(r"loss (\d+\.\d+)", out)]
+    assert losses[-1] < losses[0] / 100
