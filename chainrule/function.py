@@ -102,8 +102,8 @@ class Node:
             t = Tensor._make(array, True, self, output_nr)
             t._vbox = vbox
             return t
-        if isinstance(value, _ndarray):
-            return Tensor._make(value)
+        if isinstance(value, (_ndarray, B.xp.generic)):
+            return Tensor._make(B.xp.asarray(value))
         return value  # a Python number stays a number (a "wrapped scalar" for promotion)
 
     # ---------------------------------------------------------------- recording
@@ -204,8 +204,11 @@ class Function(Node):
             out = ctx.forward(*arrays, **params)
         except (ValueError, IndexError) as err:
             raise _op_error(cls, inputs, err) from None
-        if type(out) is not _ndarray:
-            out = B.xp.asarray(out)
+        if type(out) is not _ndarray:  # NumPy returns scalars from 0-d computations
+            converted = B.xp.asarray(out)
+            if ctx._saved:
+                ctx._saved = tuple(converted if s is out else s for s in ctx._saved)
+            out = converted
         if record and _grad_state["enabled"] and out.dtype.kind == "f":
             result = Tensor._make(out, True, ctx, 0)
             ctx._record(inputs, (result,))

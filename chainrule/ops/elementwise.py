@@ -5,6 +5,8 @@ Each public function promotes its operands with PyTorch's rules (see
 chainrule ops, so they are differentiable; the engine sums gradients back over
 broadcast dimensions.
 """
+import math
+
 from .. import backend as B
 from ..function import Function
 from ..tensor import Tensor
@@ -99,7 +101,10 @@ class Pow(Function):
                 grad_a = g * 0.0
         if ctx.needs_input_grad[1]:
             # d(a**b)/db = a**b log a, taken as 0 where a == 0 and b >= 0 (as PyTorch does)
-            grad_b = where((a == 0) & (b >= 0), 0.0, g * out * a.log())
+            if isinstance(a, Tensor):
+                grad_b = where((a == 0) & (b >= 0), 0.0, g * out * a.log())
+            else:  # a Python number as the base: 2 ** x
+                grad_b = g * out * math.log(a) if a > 0 else g * out * float("nan")
         return grad_a, grad_b
 
 

@@ -91,5 +91,145 @@ def dot(input, other):
 
 inner = dot
 
-__all__ = ["matmul", "mm", "bmm", "mv", "dot"]
-TENSOR_METHODS = ["matmul", "mm", "bmm", "mv", "dot"]
+
+def outer(input, vec2):
+    """Outer product of two 1-D tensors: (n,), (m,) -> (n, m)."""
+    _require_ndim("outer", input, 1, "input")
+    _require_ndim("outer", vec2, 1, "vec2")
+    return input.unsqueeze(1) * vec2.unsqueeze(0)
+
+
+ger = outer
+
+
+def tensordot(a, b, dims=2):
+    """Sum over the last ``dims`` axes of ``a`` and the first of ``b`` (or the listed pairs)."""
+    if isinstance(dims, int):
+        dims_a = list(range(a._data.ndim - dims, a._data.ndim))
+        dims_b = list(range(dims))
+    else:
+        dims_a, dims_b = ([d] if isinstance(d, int) else list(d) for d in dims)
+    letters = iter("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    sub_a = [next(letters) for _ in range(a._data.ndim)]
+    sub_b = [next(letters) for _ in range(b._data.ndim)]
+    for da, db in zip(dims_a, dims_b):
+        sub_b[db] = sub_a[da]
+    out = [c for i, c in enumerate(sub_a) if i not in [d % a._data.ndim for d in dims_a]]
+    out += [c for i, c in enumerate(sub_b) if i not in [d % b._data.ndim for d in dims_b]]
+    return einsum(f"{''.join(sub_a)},{''.join(sub_b)}->{''.join(out)}", a, b)
+
+
+# ---------------------------------------------------------------- einsum
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _parse_einsum(equation, operands):
+    """Explicit subscripts for every operand and the output, with '...' spelled out."""
+    equation = equation.replace(" ", "")
+    lhs, arrow, rhs = equation.partition("->")
+    inputs = lhs.split(",")
+    if len(inputs) != len(operands):
+        raise ValueError(at_user_line(
+            f"einsum(): the equation '{equation}' names {len(inputs)} operands but "
+            f"{len(operands)} tensors were given"))
+    free = [c for c in _LETTERS if c not in equation]
+    ellipsis_ndim = 0
+    for subs, op in zip(inputs, operands):
+        explicit = len(subs.replace("...", ""))
+        if any(c not in _LETTERS for c in subs.replace("...", "")):
+            raise ValueError(at_user_line(
+                f"einsum(): invalid subscript in '{subs}': use letters a-z, A-Z and '...'"))
+        if ("..." not in subs and explicit != op._data.ndim) or explicit > op._data.ndim:
+            raise ValueError(at_user_line(
+                f"einsum(): the subscript '{subs}' has {explicit} letters but the operand has "
+                f"{op._data.ndim} dimensions (shape {shape_str(op.shape)})"))
+        if "..." in subs:
+            ellipsis_ndim = max(ellipsis_ndim, op._data.ndim - explicit)
+    broadcast = "".join(free[:ellipsis_ndim])
+    expanded = []
+    for subs, op in zip(inputs, operands):
+        n = op._data.ndim - len(subs.replace("...", ""))
+        expanded.append(subs.replace("...", broadcast[ellipsis_ndim - n:]))
+    if arrow:
+        output = rhs.replace("...", broadcast)
+    else:  # implicit mode: the letters that appear once, in alphabetical order
+        counts = {}
+        for c in "".join(expanded):
+            counts[c] = counts.get(c, 0) + 1
+        output = broadcast + "".join(sorted(c for c, k in counts.items() if k == 1 and c not in broadcast))
+    for c in output:
+        if not any(c in subs for subs in expanded):
+            raise ValueError(at_user_line(
+                f"einsum(): output subscript '{c}' does not appear in any input of '{equation}'"))
+    return expanded, output
+
+
+class Einsum(Function):
+    def forward(ctx, *arrays, inputs, output):
+        ctx.inputs, ctx.output = inputs, output
+        ctx.save_for_backward(*arrays)
+        return xp.einsum(",".join(inputs) + "->" + output, *arrays, optimize=len(arrays) > 2)
+
+    def backward(ctx, g):
+        operands = ctx.saved_tensors
+        grads = []
+        for i, (subs, needs) in enumerate(zip(ctx.inputs, ctx.needs_input_grad)):
+            if not needs:
+                grads.append(None)
+                continue
+            others = [s for j, s in enumerate(ctx.inputs) if j != i]
+            tensors = [t for j, t in enumerate(operands) if j != i]
+            grads.append(_einsum_into(subs, operands[i]._data.shape, [ctx.output] + others, [g] + tensors))
+        return tuple(grads)
+
+
+def _einsum_into(target, shape, subscripts, tensors):
+    """einsum(subscripts -> target), also for a target with repeated letters (a diagonal)."""
+    from ..creation import eye
+    seen, unique, fresh = set(), [], iter(c for c in _LETTERS if c not in "".join(subscripts) + target)
+    diagonal = []
+    for c, n in zip(target, shape):
+        if c in seen:  # a repeated letter: write the result on that diagonal with an identity
+            new = next(fresh)
+            diagonal.append((c, new, n))
+            unique.append(new)
+        else:
+            seen.add(c)
+            unique.append(c)
+    subscripts = list(subscripts)
+    tensors = list(tensors)
+    for letter, new, n in diagonal:
+        subscripts.append(letter + new)
+        tensors.append(eye(n, dtype=tensors[0].dtype))
+    # letters of the target that no operand carries (a broadcast size-1 dim): sum to 1 later
+    missing = [c for c in unique if not any(c in s for s in subscripts)]
+    present = "".join(c for c in unique if c not in missing)
+    out = Einsum.apply(*tensors, inputs=subscripts, output=present)
+    if missing:
+        out = out.reshape([1 if c in missing else out._data.shape[present.index(c)] for c in unique])
+    return out
+
+
+def einsum(equation, *operands):
+    """Einstein summation, e.g. ``einsum('bij,bjk->bik', a, b)``; differentiable in every operand."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    inputs, output = _parse_einsum(equation, operands)
+    dtypes = {op._data.dtype for op in operands}
+    if len(dtypes) > 1:
+        raise RuntimeError(at_user_line(
+            f"einsum(): expected all operands to have the same dtype, got "
+            f"{', '.join(str(op.dtype) for op in operands)}"))
+    for subs, op in zip(inputs, operands):
+        sizes = {}
+        for c, n in zip(subs, op._data.shape):
+            if sizes.setdefault(c, n) != n:
+                raise RuntimeError(at_user_line(
+                    f"einsum(): subscript {c} is repeated for operand of shape "
+                    f"{shape_str(op.shape)} but the sizes don't match, {sizes[c]} != {n}"))
+    return Einsum.apply(*operands, inputs=inputs, output=output)
+
+
+__all__ = ["matmul", "mm", "bmm", "mv", "dot", "inner", "outer", "ger", "tensordot", "einsum"]
+TENSOR_METHODS = ["matmul", "mm", "bmm", "mv", "dot", "inner", "outer", "ger"]

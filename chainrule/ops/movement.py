@@ -201,6 +201,126 @@ def flatten(input, start_dim=0, end_dim=-1):
     return reshape(input, shape[:start] + (merged,) + shape[end + 1:])
 
 
+def unflatten(input, dim, sizes):
+    """Split dimension ``dim`` into ``sizes`` (one entry may be -1)."""
+    shape = input._data.shape
+    dim = wrap_dim(dim, len(shape), "unflatten")
+    sizes = _infer_shape(tuple(sizes), shape[dim], "unflatten", shape)
+    return reshape(input, shape[:dim] + sizes + shape[dim + 1:])
+
+
+def movedim(input, source, destination):
+    """Move dimension(s) ``source`` to position(s) ``destination``."""
+    ndim = input._data.ndim
+    source = [source] if isinstance(source, int) else list(source)
+    destination = [destination] if isinstance(destination, int) else list(destination)
+    source = [wrap_dim(d, ndim, "movedim") for d in source]
+    destination = [wrap_dim(d, ndim, "movedim") for d in destination]
+    order = [d for d in range(ndim) if d not in source]
+    for dst, src in sorted(zip(destination, source)):
+        order.insert(dst, src)
+    return permute(input, order)
+
+
+moveaxis = movedim
+
+
+class Flip(Function):
+    def forward(ctx, a, axes):
+        ctx.axes = axes
+        return xp.flip(a, axis=axes)
+
+    def backward(ctx, g):
+        return Flip.apply(g, axes=ctx.axes)
+
+
+def flip(input, *dims):
+    """Reverse the order of elements along ``dims``."""
+    dims = shape_arg(dims)
+    axes = tuple(wrap_dim(d, input._data.ndim, "flip") for d in dims)
+    return Flip.apply(input, axes=axes) if input._data.ndim else input * 1
+
+
+class Roll(Function):
+    def forward(ctx, a, shifts, axes):
+        ctx.shifts, ctx.axes = shifts, axes
+        return xp.roll(a, shifts, axis=axes)
+
+    def backward(ctx, g):
+        negated = tuple(-s for s in ctx.shifts) if isinstance(ctx.shifts, tuple) else -ctx.shifts
+        return Roll.apply(g, shifts=negated, axes=ctx.axes)
+
+
+def roll(input, shifts, dims=None):
+    """Shift elements circularly along ``dims`` (over the flattened tensor when None)."""
+    if dims is None:
+        return Roll.apply(input.reshape(-1), shifts=shifts, axes=None).reshape(input._data.shape)
+    shifts = tuple(shifts) if isinstance(shifts, (tuple, list)) else (shifts,)
+    dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+    if len(shifts) != len(dims):
+        raise RuntimeError(at_user_line(
+            f"roll: shifts and dimensions must align. shifts: {len(shifts)}, dims: {len(dims)}"))
+    axes = tuple(wrap_dim(d, input._data.ndim, "roll") for d in dims)
+    return Roll.apply(input, shifts=shifts, axes=axes)
+
+
+def repeat(input, *sizes):
+    """Tile the tensor ``sizes[i]`` times along dimension i (PyTorch's repeat, not NumPy's)."""
+    sizes = shape_arg(sizes)
+    ndim = input._data.ndim
+    if len(sizes) < ndim:
+        raise RuntimeError(at_user_line(
+            f"repeat: Number of dimensions of repeat dims ({len(sizes)}) can not be smaller than "
+            f"number of dimensions of tensor ({ndim}, shape {shape_str(input.shape)})"))
+    lead = len(sizes) - ndim
+    x = input.reshape((1,) * lead + input._data.shape)          # (1.., *shape)
+    # (s0, n0, s1, n1, ...) by broadcasting, then merged pairwise: a broadcast and a copy
+    interleaved = []
+    for s, n in zip(sizes, x._data.shape):
+        interleaved += [s, n]
+    expanded = expand(x.reshape(tuple(v for n in x._data.shape for v in (1, n))), interleaved)
+    return reshape(expanded, tuple(s * n for s, n in zip(sizes, x._data.shape)))
+
+
+def tile(input, dims):
+    """Like ``repeat``; missing leading entries of ``dims`` count as 1."""
+    dims = tuple(dims)
+    ndim = input._data.ndim
+    if len(dims) < ndim:
+        dims = (1,) * (ndim - len(dims)) + dims
+    return repeat(input, dims)
+
+
+def narrow(input, dim, start, length):
+    """``length`` entries of ``dim`` starting at ``start`` (a view)."""
+    dim = wrap_dim(dim, input._data.ndim, "narrow")
+    size = input._data.shape[dim]
+    if start < 0:
+        start += size
+    if not 0 <= start <= size or length < 0 or start + length > size:
+        raise IndexError(at_user_line(
+            f"narrow: start ({start}) + length ({length}) exceeds dimension size ({size}) "
+            f"of dim {dim} (tensor shape {shape_str(input.shape)})"))
+    return input[(slice(None),) * dim + (slice(start, start + length),)]
+
+
+def contiguous(input):
+    """This tensor if its memory is C-contiguous, else a contiguous copy (still in the graph)."""
+    if input._data.flags.c_contiguous:
+        return input
+    return Contiguous.apply(input)
+
+
+class Contiguous(Function):
+    def forward(ctx, a):
+        return xp.ascontiguousarray(a)
+
+    def backward(ctx, g):
+        return g
+
+
 __all__ = ["reshape", "view", "view_as", "reshape_as", "expand", "expand_as", "broadcast_to",
-           "permute", "transpose", "swapaxes", "swapdims", "t", "unsqueeze", "squeeze", "flatten"]
+           "permute", "transpose", "swapaxes", "swapdims", "t", "unsqueeze", "squeeze", "flatten",
+           "unflatten", "movedim", "moveaxis", "flip", "roll", "repeat", "tile", "narrow",
+           "contiguous"]
 TENSOR_METHODS = __all__

@@ -1,0 +1,165 @@
+"""One entry per public op: a sample call run in chainrule and in PyTorch.
+
+``tests/test_ops_catalog.py`` runs every entry through the oracle (forward and
+gradients vs PyTorch in float32/float64, gradcheck, gradgradcheck where
+marked) and checks that every public op has an entry; ``docs/ops.md`` is
+generated from this list (``python docs/gen_ops_table.py``), so the table
+cannot claim a test that does not exist.
+"""
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import numpy as np
+
+
+@dataclass
+class Op:
+    name: str                      # the chainrule function (also a Tensor method where torch has one)
+    fn: Callable                   # fn(lib, *tensors): the same call for lib = chainrule and lib = torch
+    shapes: list                   # input shapes
+    family: str
+    low: float = -2.0
+    high: float = 2.0
+    grad: bool = True              # compare gradients (False: forward only, e.g. comparisons)
+    gradgrad: bool = False         # also check second derivatives
+    sampler: Optional[Callable] = None
+    extra: dict = field(default_factory=dict)
+
+
+def distinct(rng, shape):
+    """Well-separated values: no ties, no kinks hit by finite differences."""
+    n = int(np.prod(shape))
+    return (rng.permutation(n) * 0.37 - n * 0.18).reshape(shape) + rng.uniform(-0.05, 0.05, shape)
+
+
+def away_from_zero(rng, shape):
+    return rng.uniform(0.3, 2.0, shape) * rng.choice([-1.0, 1.0], shape)
+
+
+def positive(rng, shape):
+    return rng.uniform(0.3, 2.0, shape)
+
+
+def F(lib):
+    """chainrule.nn.functional or torch.nn.functional."""
+    return lib.nn.functional
+
+
+CATALOG = [
+    # --- arithmetic -----------------------------------------------------------
+    Op("add", lambda lib, a, b: a + b, [(3, 4), (4,)], "arithmetic", gradgrad=True),
+    Op("sub", lambda lib, a, b: a - b, [(2, 1, 3), (4, 1)], "arithmetic", gradgrad=True),
+    Op("mul", lambda lib, a, b: a * b, [(3, 4), (3, 1)], "arithmetic", gradgrad=True),
+    Op("div", lambda lib, a, b: a / b, [(3, 4), (4,)], "arithmetic", gradgrad=True, sampler=away_from_zero),
+    Op("floor_divide", lambda lib, a, b: a // b, [(3, 4), (4,)], "arithmetic", grad=False, sampler=away_from_zero),
+    Op("remainder", lambda lib, a, b: a % b, [(3, 4), (4,)], "arithmetic", sampler=distinct),
+    Op("pow", lambda lib, a, b: a ** b, [(3, 4), (4,)], "arithmetic", gradgrad=True, sampler=positive),
+    Op("neg", lambda lib, a: -a, [(3, 4)], "arithmetic", gradgrad=True),
+    Op("scalar forms", lambda lib, a: (2.0 - a) * 3 + 1 / (a ** 2 + 1) - 2 ** a + (a + 3) % 2, [(3, 4)],
+       "arithmetic", gradgrad=True, sampler=positive),
+    # --- unary math ----------------------------------------------------------
+    Op("exp", lambda lib, a: lib.exp(a), [(3, 4)], "unary", gradgrad=True),
+    Op("log", lambda lib, a: lib.log(a), [(3, 4)], "unary", gradgrad=True, sampler=positive),
+    Op("log1p", lambda lib, a: lib.log1p(a), [(3, 4)], "unary", gradgrad=True, sampler=positive),
+    Op("expm1", lambda lib, a: lib.expm1(a), [(3, 4)], "unary", gradgrad=True),
+    Op("sqrt", lambda lib, a: lib.sqrt(a), [(3, 4)], "unary", gradgrad=True, sampler=positive),
+    Op("rsqrt", lambda lib, a: lib.rsqrt(a), [(3, 4)], "unary", gradgrad=True, sampler=positive),
+    Op("abs", lambda lib, a: lib.abs(a), [(3, 4)], "unary", sampler=away_from_zero),
+    Op("sign", lambda lib, a: lib.sign(a), [(3, 4)], "unary", sampler=away_from_zero),
+    Op("sin", lambda lib, a: lib.sin(a), [(3, 4)], "unary", gradgrad=True),
+    Op("cos", lambda lib, a: lib.cos(a), [(3, 4)], "unary", gradgrad=True),
+    Op("tan", lambda lib, a: lib.tan(a), [(3, 4)], "unary", gradgrad=True, low=-1.2, high=1.2),
+    Op("tanh", lambda lib, a: lib.tanh(a), [(3, 4)], "unary", gradgrad=True),
+    Op("sigmoid", lambda lib, a: lib.sigmoid(a), [(3, 4)], "unary", gradgrad=True),
+    # --- activations ---------------------------------------------------------
+    Op("relu", lambda lib, a: lib.relu(a), [(3, 4)], "activation", sampler=away_from_zero),
+    Op("leaky_relu", lambda lib, a: F(lib).leaky_relu(a, 0.1), [(3, 4)], "activation", sampler=away_from_zero),
+    Op("elu", lambda lib, a: F(lib).elu(a, alpha=1.3), [(3, 4)], "activation", gradgrad=True, sampler=away_from_zero),
+    Op("selu", lambda lib, a: F(lib).selu(a), [(3, 4)], "activation", gradgrad=True, sampler=away_from_zero),
+    Op("gelu", lambda lib, a: F(lib).gelu(a), [(3, 4)], "activation", gradgrad=True),
+    Op("gelu tanh", lambda lib, a: F(lib).gelu(a, approximate="tanh"), [(3, 4)], "activation", gradgrad=True),
+    Op("silu", lambda lib, a: F(lib).silu(a), [(3, 4)], "activation", gradgrad=True),
+    Op("softplus", lambda lib, a: F(lib).softplus(a, beta=2.0), [(3, 4)], "activation", gradgrad=True),
+    Op("clamp", lambda lib, a: lib.clamp(a, -0.5, 0.7), [(3, 4)], "activation", sampler=distinct),
+    # --- selection -----------------------------------------------------------
+    Op("maximum", lambda lib, a, b: lib.maximum(a, b), [(3, 4), (4,)], "selection", sampler=distinct),
+    Op("minimum", lambda lib, a, b: lib.minimum(a, b), [(3, 4), (4,)], "selection", sampler=distinct),
+    Op("where", lambda lib, a, b: lib.where(a > 0, a, b), [(3, 4), (4,)], "selection", sampler=away_from_zero),
+    # --- comparisons and logic (not differentiable) -------------------------------
+    Op("eq ne lt le gt ge", lambda lib, a, b: [a == b, a != b, a < b, a <= b, a > b, a >= b], [(3, 4), (4,)],
+       "comparison", grad=False, sampler=distinct),
+    Op("logical", lambda lib, a, b: [lib.logical_and(a > 0, b > 0), lib.logical_or(a > 0, b > 0),
+                                     lib.logical_not(a > 0), lib.logical_xor(a > 0, b > 0),
+                                     (a > 0) & (b > 0), (a > 0) | (b > 0), ~(a > 0)],
+       [(3, 4), (4,)], "comparison", grad=False),
+    # --- linear algebra ------------------------------------------------------
+    Op("matmul", lambda lib, a, b: a @ b, [(2, 3, 4), (4, 5)], "linalg", gradgrad=True),
+    Op("matmul 1-D", lambda lib, a, b: lib.matmul(a, b), [(4,), (2, 4, 3)], "linalg", gradgrad=True),
+    Op("einsum", lambda lib, a, b: lib.einsum("bij,bjk->bik", a, b), [(2, 3, 4), (2, 4, 2)], "linalg", gradgrad=True),
+    Op("outer", lambda lib, a, b: lib.outer(a, b), [(3,), (4,)], "linalg", gradgrad=True),
+    # --- reductions ----------------------------------------------------------
+    Op("sum", lambda lib, a: a.sum(dim=1, keepdim=True), [(3, 4)], "reduction", gradgrad=True),
+    Op("mean", lambda lib, a: a.mean(dim=(0, 1)), [(3, 4, 2)], "reduction", gradgrad=True),
+    Op("var", lambda lib, a: a.var(dim=0), [(3, 4)], "reduction", gradgrad=True),
+    Op("std", lambda lib, a: a.std(dim=1, keepdim=True), [(3, 4)], "reduction", gradgrad=True),
+    Op("prod", lambda lib, a: a.prod(dim=1), [(3, 4)], "reduction", gradgrad=True, sampler=away_from_zero),
+    Op("max", lambda lib, a: list(a.max(dim=1)) + [a.max()], [(3, 4)], "reduction", sampler=distinct),
+    Op("min", lambda lib, a: list(a.min(dim=0)) + [a.min()], [(3, 4)], "reduction", sampler=distinct),
+    Op("amax", lambda lib, a: a.amax(dim=(0, 1)), [(3, 4, 2)], "reduction", sampler=distinct),
+    Op("amin", lambda lib, a: a.amin(dim=-1), [(3, 4)], "reduction", sampler=distinct),
+    Op("argmax argmin", lambda lib, a: [a.argmax(), a.argmax(dim=1), a.argmin(dim=0, keepdim=True)], [(3, 4)],
+       "reduction", grad=False, sampler=distinct),
+    Op("logsumexp", lambda lib, a: a.logsumexp(dim=1), [(3, 4)], "reduction", gradgrad=True),
+    Op("norm", lambda lib, a: [a.norm(), a.norm(p=1, dim=1), a.norm(dim=0, keepdim=True)], [(3, 4)],
+       "reduction", gradgrad=True, sampler=away_from_zero),
+    Op("cumsum", lambda lib, a: a.cumsum(dim=1), [(3, 4)], "reduction", gradgrad=True),
+    Op("softmax", lambda lib, a: a.softmax(dim=1), [(3, 4)], "reduction", gradgrad=True),
+    Op("log_softmax", lambda lib, a: a.log_softmax(dim=0), [(3, 4)], "reduction", gradgrad=True),
+    # --- shape and layout ------------------------------------------------------
+    Op("reshape", lambda lib, a: a.reshape(4, -1), [(2, 3, 2)], "shape", gradgrad=True),
+    Op("view", lambda lib, a: a.view(6, 2), [(2, 3, 2)], "shape", gradgrad=True),
+    Op("flatten", lambda lib, a: a.flatten(1), [(2, 3, 2)], "shape", gradgrad=True),
+    Op("unflatten", lambda lib, a: a.unflatten(1, (2, 3)), [(2, 6)], "shape", gradgrad=True),
+    Op("squeeze", lambda lib, a: a.squeeze(1), [(2, 1, 3)], "shape", gradgrad=True),
+    Op("unsqueeze", lambda lib, a: a.unsqueeze(-1), [(2, 3)], "shape", gradgrad=True),
+    Op("permute", lambda lib, a: a.permute(2, 0, 1), [(2, 3, 4)], "shape", gradgrad=True),
+    Op("transpose", lambda lib, a: a.transpose(0, 2), [(2, 3, 4)], "shape", gradgrad=True),
+    Op("expand", lambda lib, a: a.expand(2, 3, 4), [(3, 1)], "shape", gradgrad=True),
+    Op("broadcast_to", lambda lib, a: lib.broadcast_to(a, (2, 3, 4)), [(4,)], "shape", gradgrad=True),
+    Op("repeat", lambda lib, a: a.repeat(2, 1, 3), [(2, 3)], "shape", gradgrad=True),
+    Op("tile", lambda lib, a: a.tile((2, 2)), [(2, 3)], "shape", gradgrad=True),
+    Op("flip", lambda lib, a: a.flip(0, 1), [(2, 3)], "shape", gradgrad=True),
+    Op("roll", lambda lib, a: a.roll(1, 1), [(2, 3)], "shape", gradgrad=True),
+    Op("cat", lambda lib, a, b: lib.cat([a, b], dim=1), [(2, 3), (2, 2)], "shape", gradgrad=True),
+    Op("stack", lambda lib, a, b: lib.stack([a, b], dim=1), [(2, 3), (2, 3)], "shape", gradgrad=True),
+    Op("split", lambda lib, a: list(a.split([1, 3], dim=1)), [(2, 4)], "shape", gradgrad=True),
+    Op("chunk", lambda lib, a: list(a.chunk(3, dim=0)), [(5, 2)], "shape", gradgrad=True),
+    Op("pad", lambda lib, a: F(lib).pad(a, (1, 2, 0, 1)), [(2, 3)], "shape", gradgrad=True),
+    Op("pad reflect", lambda lib, a: F(lib).pad(a, (2, 1), mode="reflect"), [(2, 3, 4)], "shape", gradgrad=True),
+    Op("tril", lambda lib, a: a.tril(), [(3, 4)], "shape", gradgrad=True),
+    Op("triu", lambda lib, a: a.triu(1), [(3, 4)], "shape", gradgrad=True),
+    # --- indexing --------------------------------------------------------------
+    Op("getitem", lambda lib, a: [a[1], a[:, 1:3], a[..., None, ::2], a[[0, 2, 2]], a[a > 0]], [(3, 4)],
+       "indexing", gradgrad=True),
+    Op("setitem", lambda lib, a, b: _setitem(a, b), [(3, 4), (4,)], "indexing", gradgrad=True),
+    Op("index_select", lambda lib, a: a.index_select(1, lib.tensor([2, 0, 2])), [(3, 4)], "indexing", gradgrad=True),
+    Op("gather", lambda lib, a: a.gather(1, lib.tensor([[0, 0], [1, 0], [3, 2]])), [(3, 4)], "indexing",
+       gradgrad=True),
+    Op("scatter", lambda lib, a, b: a.scatter(1, lib.tensor([[0, 1], [2, 3], [3, 0]]), b), [(3, 4), (3, 2)],
+       "indexing", gradgrad=True),
+    Op("scatter_add", lambda lib, a, b: a.scatter_add(0, lib.tensor([[0, 1], [0, 2], [2, 2]]), b),
+       [(3, 4), (3, 2)], "indexing", gradgrad=True),
+    Op("masked_fill", lambda lib, a: a.masked_fill(a > 0.5, -1.0), [(3, 4)], "indexing", gradgrad=True),
+    Op("take_along_dim", lambda lib, a: lib.take_along_dim(a, lib.tensor([[1], [0], [3]]), dim=1), [(3, 4)],
+       "indexing", gradgrad=True),
+    Op("sort", lambda lib, a: list(a.sort(dim=1, descending=True)), [(3, 4)], "indexing", gradgrad=True,
+       sampler=distinct),
+    Op("topk", lambda lib, a: list(a.topk(2, dim=0)), [(3, 4)], "indexing", gradgrad=True, sampler=distinct),
+]
+
+
+def _setitem(a, b):
+    y = a * 1          # a non-leaf copy: assignment into it is recorded in the graph
+    y[1] = b * 2
+    y[0, 1:3] = 0.5
+    return y
