@@ -1,0 +1,26 @@
+"""Public op names that are another name (or the in-place form) of a catalog entry.
+
+In-place forms are checked against PyTorch in tests/test_inplace.py; the
+helpers are internal building blocks exported for advanced use.
+"""
+ALIASES = {
+    "absolute": "abs", "clip": "clamp", "clamp_min": "clamp", "clamp_max": "clamp",
+    "concat": "cat", "concatenate": "cat", "hstack": "cat", "vstack": "cat",
+    "divide": "div", "true_divide": "div", "multiply": "mul", "subtract": "sub",
+    "negative": "neg", "greater": "gt", "greater_equal": "ge", "less": "lt",
+    "less_equal": "le", "not_equal": "ne", "ger": "outer", "moveaxis": "movedim",
+    "swapaxes": "transpose", "swapdims": "transpose", "t": "transpose",
+    "mm": "matmul", "bmm": "matmul", "mv": "matmul", "dot": "matmul", "inner": "matmul",
+    "msort": "sort", "argsort": "sort", "reshape_as": "reshape", "view_as": "view",
+    "expand_as": "expand", "select": "getitem", "narrow": "getitem", "take": "getitem",
+    "masked_select": "getitem", "index_put": "setitem",
+    "add_": "add", "sub_": "sub", "mul_": "mul", "div_": "div", "pow_": "pow",
+    "clamp_": "clamp", "copy_": "setitem", "fill_": "setitem", "zero_": "setitem",
+    "bitwise_and": "logical", "bitwise_or": "logical", "bitwise_xor": "logical",
+    "bitwise_not": "logical", "logical_and": "logical", "logical_or": "logical",
+    "logical_not": "logical", "logical_xor": "logical",
+    "var_mean": "var", "std_mean": "std", "aminmax": "amax",
+}
+
+# Exported building blocks that are not PyTorch ops of their own.
+HELPERS = {"sum_to_shape"}
