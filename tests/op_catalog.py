@@ -23,7 +23,24 @@ class Op:
     grad: bool = True              # compare gradients (False: forward only, e.g. comparisons)
     gradgrad: bool = False         # also check second derivatives
     sampler: Optional[Callable] = None
-    extra: dict = field(default_factory=dict)
+    cases: list = field(default_factory=list)   # more input shapes: broadcasting, size-1, 0-d, empty
+
+    def all_cases(self):
+        """The sample shapes plus the family's standard edge cases."""
+        standard = STANDARD_CASES.get((self.family, len(self.shapes)), []) if self.auto_cases else []
+        return [self.shapes] + self.cases + standard
+
+    auto_cases: bool = True
+
+
+# Edge cases every elementwise op runs on, by (family, number of inputs).
+_UNARY_CASES = [[()], [(0, 3)], [(2, 1, 3)], [(1,)]]
+_BINARY_CASES = [[(), (2, 3)], [(2, 3), ()], [(0, 3), (3,)], [(2, 1, 5), (3, 1)], [(1,), (1, 1)]]
+STANDARD_CASES = {
+    ("unary", 1): _UNARY_CASES, ("activation", 1): _UNARY_CASES,
+    ("arithmetic", 1): _UNARY_CASES, ("arithmetic", 2): _BINARY_CASES,
+    ("selection", 2): _BINARY_CASES, ("comparison", 2): _BINARY_CASES,
+}
 
 
 def distinct(rng, shape):
@@ -189,6 +206,15 @@ CATALOG = [
        "linalg", gradgrad=True),
     Op("einsum diagonal", lambda lib, a, b: lib.einsum("ii,i->i", a, b), [(3, 3), (3,)], "linalg",
        gradgrad=True),
+    # --- reductions over everything, on 0-d and empty tensors ---------------------
+    Op("sum mean (all dims)", lambda lib, a: [a.sum(), a.mean(), a.sum(dim=-1)], [(3, 4)], "reduction",
+       gradgrad=True, cases=[[()], [(0, 3)], [(2, 0)], [(1, 1, 4)]]),
+    Op("logsumexp softmax (edge shapes)", lambda lib, a: [a.logsumexp(dim=0), a.softmax(dim=-1),
+                                                          a.log_softmax(dim=0)], [(1, 4)], "reduction",
+       gradgrad=True, cases=[[()], [(0, 3)], [(2, 1, 3)]]),
+    Op("amax argmax (0-d)", lambda lib, a: [a.amax(), a.argmax(), a.max(dim=0).values], [()], "reduction"),
+    Op("shape ops (0-d and empty)", lambda lib, a: [a.reshape(-1), a.unsqueeze(0), a.flatten(), a * 1],
+       [()], "shape", gradgrad=True, cases=[[(0, 3)], [(1, 1)]]),
 ]
 
 

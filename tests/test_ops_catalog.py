@@ -14,9 +14,12 @@ from oracle import check_op
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.parametrize("op", CATALOG, ids=[op.name for op in CATALOG])
-def test_op_matches_torch(op: Op):
-    check_op(lambda *t: op.fn(cr, *t), op.shapes, lambda *t: op.fn(torch, *t), low=op.low, high=op.high,
+CASES = [(op, shapes) for op in CATALOG for shapes in op.all_cases()]
+
+
+@pytest.mark.parametrize("op,shapes", CASES, ids=[f"{op.name}-{shapes}" for op, shapes in CASES])
+def test_op_matches_torch(op: Op, shapes):
+    check_op(lambda *t: op.fn(cr, *t), shapes, lambda *t: op.fn(torch, *t), low=op.low, high=op.high,
              sampler=op.sampler, grad=op.grad, gradgrad=op.gradgrad)
 
 

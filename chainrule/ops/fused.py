@@ -12,7 +12,7 @@ xp = B.xp
 
 def _shifted(a, axis):
     """``a - max(a)`` along ``axis``; rows that are all -inf stay -inf instead of NaN."""
-    peak = xp.max(a, axis=axis, keepdims=True)
+    peak = xp.max(a, axis=axis, keepdims=True, initial=-xp.inf)
     peak = xp.where(xp.isfinite(peak), peak, 0)
     return a - peak, peak
 
