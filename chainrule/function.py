@@ -46,7 +46,6 @@ class Node:
     _hooks = None
     _retained = None
     _output_meta = None  # [(shape, dtype)] per output, for nodes with several outputs
-    needs_input_grad = ()
     _pre_hooks = None    # node hooks (rare): dicts created by register_prehook / register_hook
     _post_hooks = None
 
@@ -110,23 +109,30 @@ class Node:
 
     def _record(self, inputs, outputs):
         """Connect this node to its inputs' nodes and resolve what forward saved."""
-        edges, meta, needs = [], [], []
+        edges, shapes = [], []
         for x in inputs:
             if isinstance(x, Tensor):
-                meta.append(x._data.shape)
-                edge = gradient_edge(x) if x._rg else None
+                shapes.append(x._data.shape)
+                if not x._rg:
+                    edges.append(None)
+                elif x.grad_fn is not None:
+                    edges.append((x.grad_fn, x._output_nr))
+                else:
+                    edges.append(gradient_edge(x))
             else:
-                meta.append(None)
-                edge = None
-            edges.append(edge)
-            needs.append(edge is not None)
+                shapes.append(None)
+                edges.append(None)
         self._next = edges
-        self._input_shapes = meta
-        self.needs_input_grad = needs
+        self._input_shapes = shapes
         saved = self._saved
         if saved:
-            self._saved_entries = [_resolve_saved(s, inputs, outputs) for s in saved]
+            self._saved_entries = [_resolve_saved(value, inputs, outputs) for value in saved]
             self._saved = None
+
+    @property
+    def needs_input_grad(self):
+        """One bool per input: does a gradient for it flow anywhere?"""
+        return [edge is not None for edge in self._next]
 
     def _release(self):
         """Free saved values after backward (unless retain_graph)."""
@@ -170,16 +176,21 @@ class Node:
 def _resolve_saved(value, inputs, outputs):
     """An entry (kind, value, version box, version) for one saved array or Tensor."""
     if value is None:
-        return ("constant", None, None, None)
+        return _NOTHING_SAVED
     if isinstance(value, Tensor):
         value = value._data
     for x in inputs:
         if isinstance(x, Tensor) and value is x._data:
-            return ("input", x, x._vbox, x._vbox[0])
+            box = x._vbox
+            return ("input", x, box, box[0])
     for i, out in enumerate(outputs):
         if isinstance(out, Tensor) and value is out._data:
-            return ("output", (value, i), out._vbox, out._vbox[0])
+            box = out._vbox
+            return ("output", (value, i), box, box[0])
     return ("constant", value, None, None)
+
+
+_NOTHING_SAVED = ("constant", None, None, None)
 
 
 class Function(Node):

@@ -24,6 +24,11 @@ class BackwardCFunction(Node):
     def name(self):
         return f"{self._fn_class.__name__}Backward"
 
+    @property
+    def needs_input_grad(self):
+        """Available in forward already (PyTorch sets it before forward runs)."""
+        return self._needs
+
     def mark_non_differentiable(self, *tensors):
         self._non_differentiable = tuple(id(t) for t in tensors)
 
@@ -99,7 +104,7 @@ class Function(metaclass=_FunctionMeta):
         ctx = BackwardCFunction(cls)
         tensor_args = [a for a in args if isinstance(a, Tensor)]
         record = _grad_state["enabled"] and any(a._rg for a in tensor_args)
-        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._rg for a in args)
+        ctx._needs = tuple(isinstance(a, Tensor) and a._rg for a in args)
         with no_grad():
             outputs = cls.forward(ctx, *args, **kwargs)
         single = not isinstance(outputs, tuple)

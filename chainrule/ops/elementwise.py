@@ -169,7 +169,7 @@ def sub(input, other, *, alpha=1):
     if alpha != 1:
         other = mul(other, alpha)
     a, b = promote(input, other)
-    if result_type(a, b) is B.bool_:
+    if _is_bool(a) and _is_bool(b):
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                            "Use the `^` or `logical_xor()` operator instead.")
     return Sub.apply(a, b)
@@ -197,10 +197,19 @@ def div(input, other, *, rounding_mode=None):
     if rounding_mode is not None:
         raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
                          f"but found '{rounding_mode}'")
-    target = result_type(input, other)
-    if target.category != 2:
+    a, b = promote(input, other)
+    if not _is_floating(a) and not _is_floating(b):  # integer division gives the default float
         target = B.get_default_dtype()
-    return Div.apply(cast_to(input, target), cast_to(other, target))
+        a, b = cast_to(a, target), cast_to(b, target)
+    return Div.apply(a, b)
+
+
+def _is_floating(x):
+    return x._data.dtype.kind == "f" if isinstance(x, Tensor) else isinstance(x, float)
+
+
+def _is_bool(x):
+    return x._data.dtype == xp.bool_ if isinstance(x, Tensor) else isinstance(x, bool)
 
 
 divide = true_divide = div

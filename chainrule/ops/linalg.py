@@ -47,6 +47,10 @@ def _check_matmul(a, b):
 
 def matmul(input, other):
     """Matrix product with NumPy's rules: 1-D operands act as vectors, batch dims broadcast."""
+    a_shape, b_shape = input._data.shape, other._data.shape
+    if (len(a_shape) >= 2 and len(b_shape) >= 2 and a_shape[-1] == b_shape[-2]
+            and input._data.dtype == other._data.dtype):
+        return MatMul.apply(input, other)  # the common case, already valid
     _check_matmul(input, other)
     a_vec, b_vec = input._data.ndim == 1, other._data.ndim == 1
     a = input.unsqueeze(0) if a_vec else input      # (n) -> (1, n)

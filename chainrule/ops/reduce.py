@@ -21,7 +21,7 @@ class Sum(Function):
     def forward(ctx, a, axes, keepdim, np_dtype):
         ctx.shape = a.shape
         ctx.axes = axes
-        return xp.sum(a, axis=axes, keepdims=keepdim, dtype=np_dtype)
+        return a.sum(axis=axes, keepdims=keepdim, dtype=np_dtype)
 
     def backward(ctx, g):  # (reduced shape) -> (input shape)
         from .movement import Expand
