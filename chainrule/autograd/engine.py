@@ -110,11 +110,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
             if targets is not None and node in targets:
                 for nr, index in targets[node]:
                     captured[index] = slots.get(nr)
-                if isinstance(node, AccumulateGrad):
-                    if accumulate:
-                        node.accumulate(slots[0], create_graph)
-                    continue
-            elif isinstance(node, AccumulateGrad):
+            if type(node) is AccumulateGrad:
                 if accumulate:
                     node.accumulate(slots[0], create_graph)
                 continue

@@ -38,7 +38,7 @@ class SumToShape(Function):
         lead = a.ndim - len(shape)
         axes = tuple(range(lead)) + tuple(
             lead + i for i, s in enumerate(shape) if s == 1 and a.shape[lead + i] != 1)
-        out = xp.sum(a, axis=axes, keepdims=True) if axes else a
+        out = a.sum(axis=axes, keepdims=True) if axes else a
         return out.reshape(shape)
 
     def backward(ctx, g):
