@@ -280,7 +280,8 @@ class Tensor:
         return tensor_repr(self)
 
     def __reduce__(self):
-        raise TypeError("chainrule tensors are not pickled; save them with chainrule.save (safetensors)")
+        raise TypeError("chainrule tensors are not pickled, because loading a pickle can run code; "
+                        "save tensor.detach().numpy() with numpy.save instead")
 
     def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
         """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(other_tensor)``."""

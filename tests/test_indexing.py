@@ -13,7 +13,9 @@ READS = {
     "column list": lambda x: x[:, [1, 0]], "mask": lambda x: x[x > 0], "row mask": lambda x: x[[True, False, True]],
     "mixed": lambda x: x[1, ..., None], "index tensor": lambda x: x[torch.tensor([2, 0]) if isinstance(x, torch.Tensor)
                                                                   else cr.tensor([2, 0])],
-    "2-d index": lambda x: x[[[0, 1], [2, 2]]],
+    "2-d index": lambda x: x[(torch.tensor if isinstance(x, torch.Tensor) else cr.tensor)([[0, 1], [2, 2]])],
+    "nested list is an array index": lambda x: x[[[0, 1], [2, 2]]] if isinstance(x, cr.Tensor)
+    else x[torch.tensor([[0, 1], [2, 2]])],
 }
 
 

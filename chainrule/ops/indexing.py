@@ -53,9 +53,6 @@ def _to_array_index(item):
 
 def normalize_index(index, shape):
     """A tuple of NumPy-ready index items, with bounds checked and PyTorch's error messages."""
-    if isinstance(index, list) and any(i is None or i is Ellipsis or isinstance(i, (list, tuple, slice, Tensor))
-                                       for i in index):
-        index = tuple(index)  # PyTorch reads a list of sequences as a tuple of indices
     if not isinstance(index, tuple):
         index = (index,)
     items = tuple(_to_array_index(i) for i in index)
