@@ -10,6 +10,7 @@ from ..grad_mode import _state as _grad_state
 from ..tensor import Tensor
 from .._errors import at_user_line, shape_str
 from . import elementwise
+from .promotion import result_type
 
 xp = B.xp
 
@@ -64,19 +65,52 @@ def commit(target, op, name, *args, **kwargs):
     return target
 
 
+def _write_directly(target, ufunc, other, name):
+    """The no-graph path (optimizer updates): one NumPy ufunc writing into target's memory.
+
+    Returns False when the graph must be recorded and the general path has to run.
+    """
+    if _grad_state["enabled"] and (target._rg or (isinstance(other, Tensor) and other._rg)):
+        return False
+    operand = other._data if isinstance(other, Tensor) else other
+    try:
+        ufunc(target._data, operand, out=target._data, casting="same_kind")
+    except TypeError:  # NumPy refuses the cast, e.g. a float result into an int tensor
+        raise RuntimeError(at_user_line(
+            f"{name}: result type {result_type(target, other)} can't "
+            f"be cast to the desired output type {target.dtype} (in-place ops keep the tensor's "
+            f"dtype)")) from None
+    except ValueError:
+        raise RuntimeError(at_user_line(
+            f"{name}: output with shape {shape_str(target.shape)} doesn't match the broadcast "
+            f"shape of the operands {shape_str(target.shape)} and "
+            f"{shape_str(other.shape) if isinstance(other, Tensor) else '()'}")) from None
+    target._vbox[0] += 1
+    return True
+
+
 def add_(input, other, *, alpha=1):
+    if _write_directly(input, xp.add, other * alpha if alpha != 1 else other, "add_"):
+        return input
     return commit(input, elementwise.add, "add_", other, alpha=alpha)
 
 
 def sub_(input, other, *, alpha=1):
+    if _write_directly(input, xp.subtract, other * alpha if alpha != 1 else other, "sub_"):
+        return input
     return commit(input, elementwise.sub, "sub_", other, alpha=alpha)
 
 
 def mul_(input, other):
+    if _write_directly(input, xp.multiply, other, "mul_"):
+        return input
     return commit(input, elementwise.mul, "mul_", other)
 
 
 def div_(input, other, *, rounding_mode=None):
+    if rounding_mode is None and input._data.dtype.kind == "f" and _write_directly(
+            input, xp.true_divide, other, "div_"):
+        return input
     return commit(input, elementwise.div, "div_", other, rounding_mode=rounding_mode)
 
 
