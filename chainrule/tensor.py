@@ -9,6 +9,7 @@ import warnings
 
 from . import backend as B
 from ._errors import at_user_line
+from ._dims import wrap_dim
 
 
 class Size(tuple):
@@ -76,7 +77,7 @@ class Tensor:
     def size(self, dim=None):
         if dim is None:
             return Size(self._data.shape)
-        return self._data.shape[_wrap_dim(dim, self._data.ndim, "size")]
+        return self._data.shape[wrap_dim(dim, self._data.ndim, "size")]
 
     @property
     def ndim(self):
@@ -448,15 +449,6 @@ class Tensor:
 
     def __itruediv__(self, other):
         return _ops.inplace.div_(self, other)
-
-
-def _wrap_dim(dim, ndim, op):
-    """Turn a possibly negative ``dim`` into an index, or raise PyTorch's IndexError."""
-    n = max(ndim, 1)
-    if not -n <= dim < n:
-        raise IndexError(at_user_line(
-            f"{op}: Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"))
-    return dim + n if dim < 0 else dim
 
 
 def gradient_edge(t):

@@ -128,26 +128,28 @@ class Where(Function):
         return None, where(condition, g, 0.0), where(condition, 0.0, g)
 
 
-class Maximum(Function):
+class PairwiseExtreme(Function):
+    """Elementwise maximum (or minimum); ties split the gradient equally, as in PyTorch."""
+
+    largest = True
+
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return xp.maximum(a, b)
+        return xp.maximum(a, b) if ctx.largest else xp.minimum(a, b)
 
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        share_a = (a > b).to(g.dtype) + (a == b).to(g.dtype) * 0.5  # ties split the gradient
+        a_wins = (a > b) if ctx.largest else (a < b)
+        share_a = a_wins.to(g.dtype) + (a == b).to(g.dtype) * 0.5
         return g * share_a, g * (1.0 - share_a)
 
 
-class Minimum(Function):
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return xp.minimum(a, b)
+class Maximum(PairwiseExtreme):
+    largest = True
 
-    def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        share_a = (a < b).to(g.dtype) + (a == b).to(g.dtype) * 0.5
-        return g * share_a, g * (1.0 - share_a)
+
+class Minimum(PairwiseExtreme):
+    largest = False
 
 
 def _is_scalar(x):

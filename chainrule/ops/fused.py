@@ -5,7 +5,7 @@ Each subtracts the maximum before exponentiating (no overflow for logits of
 """
 from .. import backend as B
 from ..function import Function
-from ._dims import wrap_dim, wrap_dims
+from .._dims import wrap_dim, wrap_dims
 
 xp = B.xp
 

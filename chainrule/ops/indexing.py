@@ -11,7 +11,7 @@ from .. import backend as B
 from ..function import Function
 from ..tensor import Tensor
 from .._errors import at_user_line, shape_str
-from ._dims import wrap_dim
+from .._dims import wrap_dim
 
 xp = B.xp
 

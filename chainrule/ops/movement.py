@@ -5,7 +5,7 @@ Views (``is_view = True``) share memory and the version counter with their input
 from .. import backend as B
 from ..function import Function
 from .._errors import at_user_line, shape_str, ShapeError
-from ._dims import wrap_dim, shape_arg
+from .._dims import wrap_dim, shape_arg
 
 xp = B.xp
 

@@ -5,7 +5,7 @@ from .. import backend as B
 from ..function import Function
 from ..tensor import Tensor
 from .._errors import at_user_line
-from ._dims import wrap_dim, wrap_dims
+from .._dims import wrap_dim, wrap_dims
 
 xp = B.xp
 

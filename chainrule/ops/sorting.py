@@ -4,7 +4,7 @@ from collections import namedtuple
 from .. import backend as B
 from ..tensor import Tensor
 from .._errors import at_user_line, shape_str
-from ._dims import wrap_dim
+from .._dims import wrap_dim
 from .indexing import TakeAlong
 
 xp = B.xp

@@ -1,5 +1,5 @@
 """Normalizing ``dim`` arguments and shape arguments the way PyTorch accepts them."""
-from .._errors import at_user_line
+from ._errors import at_user_line
 
 
 def wrap_dim(dim, ndim, op="op"):
