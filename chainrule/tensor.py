@@ -346,7 +346,7 @@ class Tensor:
         return self
 
     def __abs__(self):
-        return _ops.elementwise.abs(self)
+        return _ops.unary.abs(self)
 
     def __add__(self, other):
         return _ops.elementwise.add(self, other)

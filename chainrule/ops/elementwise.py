@@ -10,7 +10,7 @@ import math
 from .. import backend as B
 from ..function import Function
 from ..tensor import Tensor
-from .promotion import promote, result_type, cast_to
+from .promotion import promote, cast_to
 
 xp = B.xp
 
@@ -152,17 +152,11 @@ class Minimum(PairwiseExtreme):
     largest = False
 
 
-def _is_scalar(x):
-    return not isinstance(x, Tensor)
-
-
 def add(input, other, *, alpha=1):
     """``input + alpha * other`` with broadcasting."""
     if alpha != 1:
         other = mul(other, alpha)
     a, b = promote(input, other)
-    if _is_scalar(a) and _is_scalar(b):
-        return Tensor._make(xp.asarray(a + b))
     return Add.apply(a, b)
 
 
@@ -278,11 +272,6 @@ def minimum(input, other):
     """Elementwise minimum; ties split the gradient equally."""
     a, b = promote(input, other)
     return Minimum.apply(a, b)
-
-
-def abs(input):
-    from .unary import abs as _abs
-    return _abs(input)
 
 
 def _nondifferentiable(fn, *operands):

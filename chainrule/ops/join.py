@@ -1,7 +1,6 @@
 """Joining and splitting: cat, stack, split, chunk, unbind."""
 from .. import backend as B
 from ..function import Function
-from ..tensor import Tensor
 from .._errors import at_user_line, shape_str, ShapeError
 from .._dims import wrap_dim
 from .promotion import result_type, cast_to

@@ -65,7 +65,7 @@ def pad(input, pad, mode="constant", value=None):
                 f"pad: padding size should be less than the corresponding input dimension for "
                 f"reflect mode, but got padding ({lo}, {hi}) at dimension {d} of size {size}"))
         if lo < 0 or hi < 0:
-            raise RuntimeError(at_user_line(f"pad: negative padding is only supported in constant mode"))
+            raise RuntimeError(at_user_line("pad: negative padding is only supported in constant mode"))
     return IndexedPad.apply(input, widths=widths, mode=mode)
 
 
