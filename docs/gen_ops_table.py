@@ -41,15 +41,15 @@ def render():
         "with `gradcheck` (finite differences, float64) and, where marked, `gradgradcheck`. "
         "Each op family also has its own, wider test file under `tests/`.",
         "",
-        "| op | family | differentiable | vs PyTorch | gradcheck | gradgradcheck | sample call |",
+        "| op | family | differentiable | vs PyTorch | gradcheck | gradgradcheck | input shapes tested |",
         "|---|---|---|---|---|---|---|",
     ]
     for op in CATALOG:
         diff = _differentiable(op)
-        sample = ", ".join(str(tuple(s)) for s in op.shapes)
+        cases = "; ".join(", ".join(str(tuple(s)) for s in shapes) for shapes in op.all_cases())
         lines.append(
             f"| {op.name} | {op.family} | {'yes' if diff else 'no'} | yes | "
-            f"{'yes' if diff and op.grad else '-'} | {'yes' if op.gradgrad else '-'} | inputs {sample} |")
+            f"{'yes' if diff and op.grad else '-'} | {'yes' if op.gradgrad else '-'} | {cases} |")
     lines += ["", "## Other names for the same ops", "",
               "| name | same op as |", "|---|---|"]
     for alias, target in sorted(ALIASES.items()):
