@@ -233,9 +233,32 @@ def randint_like(input, low, high=None, *, dtype=None, device=None, requires_gra
 
 def clone(input):
     """A copy of ``input`` that stays in the graph."""
-    from .ops.elementwise import Cast
-    return Cast.apply(input, np_dtype=input._data.dtype) if input._rg else Tensor._make(input._data.copy())
+    from .ops.movement import Clone
+    return Clone.apply(input)
 
+
+def new_tensor(self, data, *, dtype=None, requires_grad=False):
+    """A new tensor from ``data`` with this tensor's dtype unless given."""
+    return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+
+def new_zeros(self, *size, dtype=None, requires_grad=False):
+    return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+
+def new_ones(self, *size, dtype=None, requires_grad=False):
+    return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+
+def new_empty(self, *size, dtype=None, requires_grad=False):
+    return empty(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+
+def new_full(self, size, fill_value, *, dtype=None, requires_grad=False):
+    return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+
+TENSOR_METHODS = ["clone", "new_tensor", "new_zeros", "new_ones", "new_empty", "new_full"]
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "eye", "arange",
            "linspace", "logspace", "rand", "randn", "randint", "randperm", "normal", "zeros_like",

@@ -22,5 +22,11 @@ ALIASES = {
     "var_mean": "var", "std_mean": "std", "aminmax": "amax",
 }
 
+# In-place forms of unary ops and of the indexing writers (tests/test_inplace.py runs them vs torch).
+ALIASES.update({f"{name}_": name for name in [
+    "exp", "log", "sqrt", "abs", "neg", "relu", "sigmoid", "tanh", "sin", "cos", "floor", "ceil",
+    "round", "trunc", "reciprocal", "square", "masked_fill", "scatter", "scatter_add"]})
+ALIASES["index_put_"] = "setitem"
+
 # Exported building blocks that are not PyTorch ops of their own.
 HELPERS = {"sum_to_shape"}

@@ -119,3 +119,48 @@ def test_target_read_twice_uses_its_old_value_both_times():
     h.sum().backward()
     np.testing.assert_allclose(h.detach().numpy(), [1, 4])
     np.testing.assert_allclose(x.grad.numpy(), [2, 4])
+
+
+@pytest.mark.parametrize("name", ["exp_", "sqrt_", "abs_", "neg_", "relu_", "sigmoid_", "tanh_", "sin_",
+                                  "cos_", "reciprocal_", "square_", "log_", "floor_"])
+def test_unary_inplace_methods_match_torch(name):
+    values = [[0.5, 1.25, 2.0], [0.75, 0.3, 1.5]]
+    x, xt = both(values)
+    h, ht = x * 1, xt * 1
+    getattr(h, name)()
+    getattr(ht, name)() if name != "square_" else ht.mul_(ht.detach())
+    if name == "square_":  # torch has no square_; compare with the same math
+        ht = (xt * 1) ** 2
+    (h * 3).sum().backward()
+    (ht * 3).sum().backward()
+    np.testing.assert_allclose(h.detach().numpy(), ht.detach().numpy())
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy())
+
+
+def test_masked_fill_index_put_and_scatter_in_place():
+    x, xt = both([[1.0, -2.0, 3.0], [-4.0, 5.0, -6.0]])
+    h, ht = x * 1, xt * 1
+    h.masked_fill_(h < 0, 0.5)
+    ht.masked_fill_(ht < 0, 0.5)
+    h.index_put_((cr.tensor([0, 0]), cr.tensor([1, 1])), cr.tensor([1.0, 2.0], dtype=cr.float64), accumulate=True)
+    ht.index_put_((torch.tensor([0, 0]), torch.tensor([1, 1])), torch.tensor([1.0, 2.0], dtype=torch.float64),
+                  accumulate=True)
+    h.scatter_(1, cr.tensor([[2], [0]]), 9.0)
+    ht.scatter_(1, torch.tensor([[2], [0]]), 9.0)
+    h.scatter_add_(0, cr.tensor([[1, 0, 1]]), x[:1] * 2)
+    ht.scatter_add_(0, torch.tensor([[1, 0, 1]]), xt[:1] * 2)
+    (h * h).sum().backward()
+    (ht * ht).sum().backward()
+    np.testing.assert_allclose(h.detach().numpy(), ht.detach().numpy())
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy())
+
+
+def test_clone_and_new_tensor_methods():
+    x = cr.tensor([1.0, 2.0], dtype=cr.float64, requires_grad=True)
+    y = x.clone()
+    assert y.grad_fn.name() == "CloneBackward0" and y.data_ptr() != x.data_ptr()
+    (y * 2).sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0]
+    assert x.new_zeros(2, 3).dtype is cr.float64 and x.new_ones((2,)).tolist() == [1.0, 1.0]
+    assert x.new_full((2,), 7).tolist() == [7.0, 7.0] and x.new_tensor([1, 2]).dtype is cr.float64
+    assert x.new_empty(0).shape == (0,)

@@ -193,6 +193,16 @@ def index_put(input, index, value):
     return IndexPut.apply(input, value, index=items)
 
 
+def index_add_values(input, index, values):
+    """``input`` with ``values`` added at ``index``; repeated positions add up."""
+    items = normalize_index(index, input._data.shape)
+    target_shape = input._data[items].shape
+    if not isinstance(values, Tensor):
+        values = Tensor._make(xp.asarray(values, dtype=input._data.dtype))
+    values = values.to(input.dtype).expand(target_shape)
+    return input + IndexBackward.apply(values, shape=input._data.shape, index=items)
+
+
 # ---------------------------------------------------------------- gather / scatter family
 
 def _index_array(index, op):

@@ -151,5 +151,54 @@ def setitem_(input, index, value):
     return commit(input, index_put, "setitem", index, value)
 
 
-__all__ = ["add_", "sub_", "mul_", "div_", "pow_", "clamp_", "copy_", "fill_", "zero_"]
+def _unary_inplace(name, fn):
+    """``x.<name>_()``: the out-of-place op ``fn`` written back into ``x``."""
+    def method(input):
+        return commit(input, fn, f"{name}_")
+    method.__name__ = f"{name}_"
+    method.__doc__ = f"In-place ``{name}``."
+    return method
+
+
+def _bind_unary_inplace():
+    from . import unary
+    names = ["exp", "log", "sqrt", "abs", "neg", "relu", "sigmoid", "tanh", "sin", "cos",
+             "floor", "ceil", "round", "trunc", "reciprocal", "square"]
+    made = {}
+    for name in names:
+        fn = elementwise.neg if name == "neg" else getattr(unary, name)
+        made[f"{name}_"] = _unary_inplace(name, fn)
+    return made
+
+
+globals().update(_bind_unary_inplace())
+
+
+def masked_fill_(input, mask, value):
+    from .indexing import masked_fill
+    return commit(input, masked_fill, "masked_fill_", mask, value)
+
+
+def index_put_(input, indices, values, accumulate=False):
+    """``input[indices] = values`` (``accumulate=True`` adds instead of writing)."""
+    from .indexing import index_put, index_add_values
+    if accumulate:  # repeated indices add up
+        return commit(input, index_add_values, "index_put_", indices, values)
+    return commit(input, index_put, "index_put_", indices, values)
+
+
+def scatter_(input, dim, index, src=None, value=None, *, reduce=None):
+    from .indexing import scatter
+    return commit(input, scatter, "scatter_", dim, index, src, value, reduce=reduce)
+
+
+def scatter_add_(input, dim, index, src):
+    from .indexing import scatter_add
+    return commit(input, scatter_add, "scatter_add_", dim, index, src)
+
+
+__all__ = ["add_", "sub_", "mul_", "div_", "pow_", "clamp_", "copy_", "fill_", "zero_", "exp_", "log_",
+           "sqrt_", "abs_", "neg_", "relu_", "sigmoid_", "tanh_", "sin_", "cos_", "floor_", "ceil_",
+           "round_", "trunc_", "reciprocal_", "square_", "masked_fill_", "index_put_", "scatter_",
+           "scatter_add_"]
 TENSOR_METHODS = __all__
