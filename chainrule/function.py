@@ -83,7 +83,7 @@ class Node:
         entries = self._saved_entries
         if entries is None:
             return ()
-        return tuple(self._unpack(entry) for entry in entries)
+        return [self._unpack(entry) for entry in entries]
 
     def _unpack(self, entry):
         kind, value, vbox, version = entry

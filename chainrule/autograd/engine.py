@@ -114,7 +114,12 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 if accumulate:
                     node.accumulate(slots[0], create_graph)
                 continue
-            grads = _call_backward(node, slots)
+            if node._output_meta is None and node._pre_hooks is None and node._post_hooks is None:
+                grads = node.backward(slots[0])  # the common case: one output, no node hooks
+                if type(grads) is not tuple:
+                    grads = (grads,)
+            else:
+                grads = _call_backward(node, slots)
             for edge, g, shape in zip(node._next, grads, node._input_shapes):
                 if edge is None or g is None:
                     continue

@@ -1,30 +1,40 @@
 """Contractions: matmul (and its spellings mm, bmm, mv, dot), outer, einsum. All use BLAS."""
 from .. import backend as B
 from ..function import Function
-from .movement import Permute
 from .._errors import at_user_line, shape_str, ShapeError
 
 xp = B.xp
 
 
+def _t(array):
+    return xp.swapaxes(array, -1, -2)
+
+
 class MatMul(Function):
-    """``a @ b`` for a, b of at least 2 dimensions (batch dimensions broadcast)."""
+    """``op(a) @ op(b)`` for a, b of at least 2 dims (batch dims broadcast), where op
+    transposes the last two dims when ``ta``/``tb`` is set. The flags let backward
+    multiply by a transpose without a separate transpose op:
 
-    def forward(ctx, a, b):
+        out = A' B'   (A' = A^T if ta else A, and likewise B')
+        dA' = G B'^T  ->  dA = G B'^T,  or (ta) dA = B' G^T
+        dB' = A'^T G  ->  dB = A'^T G,  or (tb) dB = G^T A'
+    """
+
+    def forward(ctx, a, b, ta=False, tb=False):
+        ctx.ta, ctx.tb = ta, tb
         ctx.save_for_backward(a, b)
-        return xp.matmul(a, b)
+        return xp.matmul(_t(a) if ta else a, _t(b) if tb else b)
 
-    def backward(ctx, g):  # g: (..., n, p); a: (..., n, m); b: (..., m, p)
+    def backward(ctx, g):  # g: (..., n, p)
         a, b = ctx.saved_tensors
-        grad_a = MatMul.apply(g, _swap_last(b)) if ctx.needs_input_grad[0] else None  # (..., n, m)
-        grad_b = MatMul.apply(_swap_last(a), g) if ctx.needs_input_grad[1] else None  # (..., m, p)
+        need_a, need_b = ctx.needs_input_grad
+        ta, tb = ctx.ta, ctx.tb
+        grad_a = grad_b = None
+        if need_a:
+            grad_a = MatMul.apply(b, g, ta=tb, tb=True) if ta else MatMul.apply(g, b, tb=not tb)
+        if need_b:
+            grad_b = MatMul.apply(g, a, ta=True, tb=ta) if tb else MatMul.apply(a, g, ta=not ta)
         return grad_a, grad_b
-
-
-def _swap_last(x):
-    """``x.mT`` without argument checks (x has at least 2 dims here)."""
-    dims = tuple(range(x._data.ndim - 2)) + (x._data.ndim - 1, x._data.ndim - 2)
-    return Permute.apply(x, dims=dims)
 
 
 def _check_matmul(a, b):
