@@ -12,11 +12,13 @@ def _float_formatter(values):
         return lambda v: str(v)
     magnitude = xp.abs(finite)
     big, small = magnitude.max(), magnitude[magnitude > 0].min() if (magnitude > 0).any() else 1.0
-    if (finite == xp.round(finite)).all() and big < 1e8:
+    if (finite == xp.round(finite)).all():  # integer values: "3." unless the range is wide
+        if big > 1e8 or big / small > 1e3:
+            return lambda v: f"{v:.4e}" if xp.isfinite(v) else str(v)
         return lambda v: f"{v:.0f}." if xp.isfinite(v) else str(v)
     if big >= 1e8 or small < 1e-4 or big / small > 1e3:
-        return lambda v: f"{v:.4e}"
-    return lambda v: f"{v:.4f}"
+        return lambda v: f"{v:.4e}" if xp.isfinite(v) else str(v)
+    return lambda v: f"{v:.4f}" if xp.isfinite(v) else str(v)
 
 
 def _element_formatter(data):
@@ -31,6 +33,8 @@ def _element_formatter(data):
         to_text = lambda v: "True" if v else "False"  # noqa: E731
     else:
         to_text = str
+    if data.dtype.kind == "f" and xp.isfinite(sample).any():
+        sample = sample[xp.isfinite(sample)]  # nan and inf do not widen the columns
     width = max(len(to_text(v)) for v in sample.tolist())
     return lambda v: to_text(v).rjust(width)
 

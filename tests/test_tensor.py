@@ -158,6 +158,10 @@ def test_data_attribute_is_outside_the_graph_and_shares_memory():
     lambda lib: lib.tensor([1e-5, 1.0]),
     lambda lib: lib.zeros(0),
     lambda lib: lib.tensor([0.5, 1.5], requires_grad=True),
+    lambda lib: lib.tensor([0.0, 1.0, 2.0, 1997.0]),
+    lambda lib: lib.tensor([float("nan"), 1.0, float("inf")]),
+    lambda lib: lib.tensor([-float("inf"), 2.5]),
+    lambda lib: lib.tensor([[1e10, 1.0], [2.0, 3.0]]),
 ])
 def test_repr_looks_like_pytorch(make):
     ours = repr(make(cr)).replace("chainrule.", "")
