@@ -84,8 +84,28 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
             f"or complex dtype. Got: {B.from_numpy_dtype(input._data.dtype).name.capitalize()}. "
             f"Convert first: x.float().mean()")
     axes = wrap_dims(dim, input._data.ndim, "mean")
-    n = _count(input._data.shape, axes)
-    return sum(input, dim, keepdim) / n if n else sum(input, dim, keepdim) * float("nan")
+    return Mean.apply(input, axes=axes, keepdim=keepdim)
+
+
+class Mean(Function):
+    def forward(ctx, a, axes, keepdim):
+        ctx.shape, ctx.axes = a.shape, axes
+        count = _count(a.shape, axes)
+        if count == 0:  # the mean of nothing is nan, as in PyTorch (and without NumPy's warning)
+            return xp.full(_drop_or_keep(a.shape, axes, keepdim), xp.nan, dtype=a.dtype)
+        return a.sum(axis=axes, keepdims=keepdim) / a.dtype.type(count)
+
+    def backward(ctx, g):  # every input element gets g / count
+        from .movement import Expand
+        count = _count(ctx.shape, ctx.axes)
+        g = g * (1.0 / count) if count else g
+        if g._data.ndim and g._data.ndim != len(ctx.shape):
+            g = g.reshape(_keepdim_shape(ctx.shape, ctx.axes))
+        return Expand.apply(g, shape=ctx.shape)
+
+
+def _drop_or_keep(shape, axes, keepdim):
+    return _keepdim_shape(shape, axes) if keepdim else _drop(shape, axes)
 
 
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
