@@ -1,2 +1,15 @@
-"""Neural-network building blocks. Functional forms of the ops live in ``nn.functional``."""
-from . import functional  # noqa: F401
+"""Neural-network building blocks: ``Module``, layers, losses, initializers.
+
+Functional forms live in ``chainrule.nn.functional``; layers are thin wrappers.
+"""
+from . import functional, init  # noqa: F401
+from .parameter import Parameter  # noqa: F401
+from .module import Module  # noqa: F401
+from .containers import Sequential, ModuleList, ModuleDict  # noqa: F401
+from .linear import Linear, Bilinear, Identity, Flatten, Unflatten  # noqa: F401
+from .activation import (ReLU, ReLU6, Sigmoid, Tanh, SiLU, Mish, SELU, Softsign, LogSigmoid,  # noqa: F401
+                         Hardsigmoid, Hardswish, LeakyReLU, ELU, CELU, GELU, Softplus, Hardtanh,
+                         Softmax, LogSoftmax, PReLU)
+from .dropout import Dropout  # noqa: F401
+from .loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, NLLLoss, CrossEntropyLoss,  # noqa: F401
+                   BCELoss, BCEWithLogitsLoss)
