@@ -9,6 +9,8 @@ from ..tensor import Tensor
 from .._errors import at_user_line, shape_str, ShapeError
 from ..ops.fused import log_softmax
 from ..ops.elementwise import where
+from ..ops.unary import softplus
+from ..function import Function
 
 xp = B.xp
 
@@ -142,6 +144,27 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     return loss.squeeze(0) if input.ndim == 1 and reduction == "none" else loss
 
 
+class BinaryCrossEntropy(Function):
+    """-(t log p + (1 - t) log(1 - p)) with PyTorch's guards: each log is at least -100 and
+    the gradient's denominator p (1 - p) at least 1e-12, so p = 0 or 1 stays finite."""
+
+    def forward(ctx, p, t):
+        ctx.save_for_backward(p, t)
+        with xp.errstate(divide="ignore"):
+            log_p = xp.maximum(xp.log(p), -100)
+            log_q = xp.maximum(xp.log1p(-p), -100)
+        return -(t * log_p + (1 - t) * log_q)
+
+    def backward(ctx, g):
+        p, t = ctx.saved_tensors
+        grad_p = g * (p - t) / (p * (1 - p)).clamp(min=1e-12)
+        grad_t = None
+        if ctx.needs_input_grad[1]:
+            with xp.errstate(divide="ignore"):
+                grad_t = g * ((1 - p).log().clamp(min=-100) - p.log().clamp(min=-100))
+        return grad_p, grad_t
+
+
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     """-(t log p + (1 - t) log(1 - p)) on probabilities; each log is clamped at -100 as in PyTorch."""
     _same_shape(input, target, "binary_cross_entropy")
@@ -150,10 +173,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
         raise RuntimeError(at_user_line(
             "binary_cross_entropy: all elements of input should be between 0 and 1; pass logits "
             "to binary_cross_entropy_with_logits instead"))
-    with xp.errstate(divide="ignore"):
-        log_p = input.log().clamp(min=-100)
-        log_q = (1 - input).log().clamp(min=-100)
-    loss = -(target * log_p + (1 - target) * log_q)
+    loss = BinaryCrossEntropy.apply(input, target.to(input.dtype))
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction, "binary_cross_entropy")
@@ -162,7 +182,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
     """BCE of sigmoid(x), computed as max(x, 0) - x t + log(1 + exp(-|x|)) (stable for any x)."""
     _same_shape(input, target, "binary_cross_entropy_with_logits")
-    softplus_neg = (-input.abs()).exp().log1p() + (-input).relu()   # log(1 + exp(-x)), stable
+    softplus_neg = softplus(-input)   # log(1 + exp(-x)), stable and smooth for any x
     if pos_weight is not None:
         log_weight = 1 + (pos_weight - 1) * target
         loss = (1 - target) * input + log_weight * softplus_neg
