@@ -161,7 +161,7 @@ class BinaryCrossEntropy(Function):
         grad_t = None
         if ctx.needs_input_grad[1]:
             with xp.errstate(divide="ignore"):
-                grad_t = g * ((1 - p).log().clamp(min=-100) - p.log().clamp(min=-100))
+                grad_t = g * ((1 - p).log() - p.log())  # unclamped, as PyTorch: infinite at p = 0 or 1
         return grad_p, grad_t
 
 
