@@ -2,7 +2,7 @@
 
 Functional forms live in ``chainrule.nn.functional``; layers are thin wrappers.
 """
-from . import functional, init  # noqa: F401
+from . import functional, init, utils  # noqa: F401
 from .parameter import Parameter  # noqa: F401
 from .module import Module  # noqa: F401
 from .containers import Sequential, ModuleList, ModuleDict  # noqa: F401

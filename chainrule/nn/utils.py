@@ -1,0 +1,63 @@
+"""``nn.utils``: gradient clipping and flattening parameters into one vector."""
+import math
+
+from .. import backend as B
+from ..tensor import Tensor
+from ..grad_mode import no_grad
+from .._errors import at_user_line
+
+xp = B.xp
+
+
+def _with_grads(parameters):
+    if isinstance(parameters, Tensor):
+        parameters = [parameters]
+    return [p for p in parameters if p.grad is not None]
+
+
+def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
+    """Scale all gradients together so their joint norm is at most ``max_norm``; return the norm."""
+    params = _with_grads(parameters)
+    if not params:
+        return Tensor._make(xp.asarray(0.0, dtype=B.get_default_dtype().np))
+    grads = [p.grad._data for p in params]
+    if norm_type == math.inf:
+        total = max(float(xp.abs(g).max()) if g.size else 0.0 for g in grads)
+    else:
+        total = sum(float((xp.abs(g.astype(xp.float64)) ** norm_type).sum()) for g in grads) ** (1.0 / norm_type)
+    if error_if_nonfinite and not math.isfinite(total):
+        raise RuntimeError(at_user_line(
+            f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so "
+            f"it cannot be clipped. To disable this error and scale the gradients by the non-finite "
+            f"norm anyway, set `error_if_nonfinite=False`"))
+    scale = max_norm / (total + 1e-6)
+    if scale < 1:
+        with no_grad():
+            for g in grads:
+                g *= scale
+    return Tensor._make(xp.asarray(total, dtype=params[0].grad._data.dtype))
+
+
+def clip_grad_value_(parameters, clip_value):
+    """Clamp every gradient element into [-clip_value, clip_value], in place."""
+    for p in _with_grads(parameters):
+        xp.clip(p.grad._data, -clip_value, clip_value, out=p.grad._data)
+
+
+def parameters_to_vector(parameters):
+    """All parameters flattened and concatenated into one 1-D tensor (in the graph)."""
+    from ..ops.join import cat
+    return cat([p.reshape(-1) for p in parameters])
+
+
+def vector_to_parameters(vec, parameters):
+    """Copy consecutive slices of ``vec`` into the parameters, in place."""
+    if not isinstance(vec, Tensor) or vec.ndim != 1:
+        raise TypeError(f"expected a 1-D chainrule Tensor, but got {type(vec).__name__}")
+    start = 0
+    with no_grad():
+        for p in parameters:
+            n = p.numel()
+            p._data[...] = vec._data[start:start + n].reshape(p.shape)
+            p._vbox[0] += 1
+            start += n
