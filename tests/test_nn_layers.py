@@ -47,6 +47,18 @@ LAYERS = {
     "Flatten": (lambda: nn.Flatten(), lambda: torch.nn.Flatten(), [(2, 3, 4)]),
     "Unflatten": (lambda: nn.Unflatten(1, (2, 3)), lambda: torch.nn.Unflatten(1, (2, 3)), [(4, 6)]),
     "Identity": (lambda: nn.Identity(), lambda: torch.nn.Identity(), [(4, 6)]),
+    "BatchNorm1d": (lambda: nn.BatchNorm1d(5), lambda: torch.nn.BatchNorm1d(5), [(8, 5)]),
+    "BatchNorm1d 3-D": (lambda: nn.BatchNorm1d(3, momentum=0.3), lambda: torch.nn.BatchNorm1d(3, momentum=0.3),
+                        [(4, 3, 6)]),
+    "BatchNorm2d": (lambda: nn.BatchNorm2d(3), lambda: torch.nn.BatchNorm2d(3), [(2, 3, 4, 5)]),
+    "BatchNorm2d no affine": (lambda: nn.BatchNorm2d(3, affine=False), lambda: torch.nn.BatchNorm2d(3, affine=False),
+                              [(2, 3, 4, 5)]),
+    "LayerNorm": (lambda: nn.LayerNorm(6), lambda: torch.nn.LayerNorm(6), [(3, 4, 6)]),
+    "LayerNorm 2 dims": (lambda: nn.LayerNorm((4, 6)), lambda: torch.nn.LayerNorm((4, 6)), [(3, 4, 6)]),
+    "GroupNorm": (lambda: nn.GroupNorm(2, 4), lambda: torch.nn.GroupNorm(2, 4), [(3, 4, 5)]),
+    "InstanceNorm1d": (lambda: nn.InstanceNorm1d(3, affine=True), lambda: torch.nn.InstanceNorm1d(3, affine=True),
+                       [(2, 3, 7)]),
+    "InstanceNorm2d": (lambda: nn.InstanceNorm2d(3), lambda: torch.nn.InstanceNorm2d(3), [(2, 3, 4, 4)]),
     "Sequential MLP": (lambda: nn.Sequential(nn.Linear(4, 8), nn.GELU(), nn.Linear(8, 2), nn.LogSoftmax(dim=1)),
                        lambda: torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.GELU(), torch.nn.Linear(8, 2),
                                                    torch.nn.LogSoftmax(dim=1)), [(6, 4)]),
@@ -126,3 +138,84 @@ def test_dropout_is_reproducible_with_manual_seed():
     a = nn.Dropout()(cr.ones(10)).tolist()
     cr.manual_seed(3)
     assert nn.Dropout()(cr.ones(10)).tolist() == a
+
+
+@pytest.mark.parametrize("name,make_args", [("BatchNorm1d", (4,)), ("BatchNorm2d", (4,))])
+def test_batchnorm_running_statistics_and_eval_mode_match_torch(name, make_args):
+    torch.manual_seed(0)
+    ours, theirs = getattr(nn, name)(*make_args, momentum=0.2), getattr(torch.nn, name)(*make_args, momentum=0.2)
+    shape = (6, 4) if name == "BatchNorm1d" else (3, 4, 2, 2)
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        x = rng.standard_normal(shape).astype(np.float32) * 3 + 1
+        ours(cr.tensor(x))
+        theirs(torch.tensor(x))
+    for key in ["running_mean", "running_var", "num_batches_tracked"]:
+        np.testing.assert_allclose(getattr(ours, key).numpy(), getattr(theirs, key).numpy(), rtol=1e-5)
+    assert set(ours.state_dict()) == set(theirs.state_dict())
+    ours.eval()
+    theirs.eval()
+    x = rng.standard_normal(shape).astype(np.float32)
+    np.testing.assert_allclose(ours(cr.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy(),
+                               rtol=1e-5, atol=1e-6)
+    compare_layer(lambda: getattr(nn, name)(*make_args), lambda: getattr(torch.nn, name)(*make_args), [shape],
+                  train=False)
+
+
+def test_batchnorm_wrong_channels_and_rank():
+    with pytest.raises(RuntimeError, match=r"BatchNorm2d\(3\): expected a 4-D input with 3 channels in dim 1, got shape \(2, 4, 5, 5\)"):
+        nn.BatchNorm2d(3)(cr.ones(2, 4, 5, 5))
+    with pytest.raises(RuntimeError, match=r"expected a 2-D or 3-D input"):
+        nn.BatchNorm1d(3)(cr.ones(2, 3, 4, 4))
+    with pytest.raises(ValueError, match="Expected more than 1 value per channel when training"):
+        nn.BatchNorm1d(3)(cr.ones(1, 3))
+    with pytest.raises(RuntimeError, match=r"layer_norm: expected input with shape \[\*, 5\], but got input of size \[2, 4\]"):
+        nn.LayerNorm(5)(cr.ones(2, 4))
+
+
+def test_embedding_matches_torch_with_padding_idx():
+    torch.manual_seed(0)
+    theirs = torch.nn.Embedding(10, 3, padding_idx=2)
+    ours = nn.Embedding(10, 3, padding_idx=2)
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    idx = np.array([[1, 2, 2], [9, 0, 1]])
+    out, ref = ours(cr.tensor(idx)), theirs(torch.tensor(idx))
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy())
+    seed = np.random.default_rng(0).standard_normal(ref.shape).astype(np.float32)
+    out.backward(cr.tensor(seed))
+    ref.backward(torch.tensor(seed))
+    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-6)
+    assert (ours.weight.grad.numpy()[2] == 0).all()
+    assert repr(ours) == repr(theirs)
+
+
+def test_embedding_max_norm_and_errors():
+    torch.manual_seed(0)
+    theirs = torch.nn.Embedding(5, 4, max_norm=1.0)
+    ours = nn.Embedding(5, 4, max_norm=1.0)
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    idx = np.array([0, 3, 3])
+    np.testing.assert_allclose(ours(cr.tensor(idx)).detach().numpy(), theirs(torch.tensor(idx)).detach().numpy(),
+                               rtol=1e-5)
+    np.testing.assert_allclose(ours.weight.detach().numpy(), theirs.weight.detach().numpy(), rtol=1e-5)
+    with pytest.raises(IndexError, match=r"index 5 is out of range for a table of 5 rows"):
+        ours(cr.tensor([5]))
+    with pytest.raises(RuntimeError, match=r"expected an integer index tensor.*\.long\(\)"):
+        ours(cr.tensor([0.0]))
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+def test_embedding_bag_matches_torch(mode):
+    torch.manual_seed(0)
+    theirs = torch.nn.EmbeddingBag(10, 3, mode=mode)
+    ours = nn.EmbeddingBag(10, 3, mode=mode)
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    flat, offsets = np.array([1, 2, 4, 5, 4, 3, 2, 9]), np.array([0, 3, 5])
+    out, ref = ours(cr.tensor(flat), cr.tensor(offsets)), theirs(torch.tensor(flat), torch.tensor(offsets))
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-6)
+    out.sum().backward()
+    ref.sum().backward()
+    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-6)
+    batch = np.array([[1, 2], [3, 3]])
+    np.testing.assert_allclose(ours(cr.tensor(batch)).detach().numpy(), theirs(torch.tensor(batch)).detach().numpy(),
+                               rtol=1e-6)

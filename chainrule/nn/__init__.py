@@ -13,3 +13,6 @@ from .activation import (ReLU, ReLU6, Sigmoid, Tanh, SiLU, Mish, SELU, Softsign,
 from .dropout import Dropout  # noqa: F401
 from .loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, NLLLoss, CrossEntropyLoss,  # noqa: F401
                    BCELoss, BCEWithLogitsLoss)
+from .embedding import Embedding, EmbeddingBag  # noqa: F401
+from .norm import (BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, InstanceNorm1d,  # noqa: F401
+                   InstanceNorm2d)

@@ -11,6 +11,8 @@ from ..ops.fused import softmax, log_softmax  # noqa: F401
 from ..ops.pad import pad  # noqa: F401
 from .loss_functions import (mse_loss, l1_loss, smooth_l1_loss, huber_loss, nll_loss,  # noqa: F401
                              cross_entropy, binary_cross_entropy, binary_cross_entropy_with_logits)
+from .embedding import embedding  # noqa: F401,E402
+from .norm import batch_norm, layer_norm, group_norm, instance_norm  # noqa: F401,E402
 
 
 def linear(input, weight, bias=None):
