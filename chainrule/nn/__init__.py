@@ -16,3 +16,6 @@ from .loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, NLLLoss, CrossEntro
 from .embedding import Embedding, EmbeddingBag  # noqa: F401
 from .norm import (BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, InstanceNorm1d,  # noqa: F401
                    InstanceNorm2d)
+from .conv import Conv1d, Conv2d, ConvTranspose2d  # noqa: F401
+from .pooling import (MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool2d,  # noqa: F401
+                      AdaptiveMaxPool2d)

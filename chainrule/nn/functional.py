@@ -41,3 +41,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
     return input * mask
 
 
+from .conv import conv1d, conv2d, conv_transpose2d  # noqa: F401,E402
+from .pooling import (max_pool1d, max_pool2d, avg_pool1d, avg_pool2d, adaptive_avg_pool2d,  # noqa: F401,E402
+                      adaptive_max_pool2d)
+from ..ops.conv import unfold, fold  # noqa: F401,E402
