@@ -280,6 +280,23 @@ class Tensor:
         from .printing import tensor_repr
         return tensor_repr(self)
 
+    def __deepcopy__(self, memo):
+        """A copy with its own memory (leaves only, as in PyTorch); keeps the class (Parameter)."""
+        if self.grad_fn is not None:
+            raise RuntimeError(at_user_line(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                "protocol at the moment; use .detach().clone() first"))
+        new = _new(type(self))
+        new._data = self._data.copy()
+        new._rg = self._rg
+        new.grad_fn = None
+        new._output_nr = 0
+        new._vbox = [0]
+        if self._grad is not None:
+            new._grad = Tensor._make(self._grad._data.copy())
+        memo[id(self)] = new
+        return new
+
     def __reduce__(self):
         raise TypeError("chainrule tensors are not pickled, because loading a pickle can run code; "
                         "save tensor.detach().numpy() with numpy.save instead")

@@ -20,3 +20,4 @@ from .conv import Conv1d, Conv2d, ConvTranspose2d  # noqa: F401
 from .pooling import (MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool2d,  # noqa: F401
                       AdaptiveMaxPool2d)
 from .recurrent import RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell  # noqa: F401
+from .attention import MultiheadAttention, TransformerEncoderLayer, TransformerEncoder  # noqa: F401

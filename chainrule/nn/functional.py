@@ -45,3 +45,4 @@ from .conv import conv1d, conv2d, conv_transpose2d  # noqa: F401,E402
 from .pooling import (max_pool1d, max_pool2d, avg_pool1d, avg_pool2d, adaptive_avg_pool2d,  # noqa: F401,E402
                       adaptive_max_pool2d)
 from ..ops.conv import unfold, fold  # noqa: F401,E402
+from .attention import scaled_dot_product_attention  # noqa: F401,E402
