@@ -219,3 +219,47 @@ def test_embedding_bag_matches_torch(mode):
     batch = np.array([[1, 2], [3, 3]])
     np.testing.assert_allclose(ours(cr.tensor(batch)).detach().numpy(), theirs(torch.tensor(batch)).detach().numpy(),
                                rtol=1e-6)
+
+
+def test_dropout2d_zeroes_whole_channels():
+    cr.manual_seed(0)
+    x = cr.ones(50, 40, 3, 3)
+    y = nn.Dropout2d(0.3)(x).numpy()
+    per_channel = y.reshape(50, 40, 9)
+    assert ((per_channel == 0).all(-1) | (per_channel == per_channel[..., :1]).all(-1)).all()
+    assert abs((per_channel[..., 0] == 0).mean() - 0.3) < 0.03
+    np.testing.assert_allclose(per_channel[per_channel != 0], 1 / 0.7, rtol=1e-6)
+    with pytest.raises(RuntimeError, match=r"Dropout2d: expected a 3-D \(N, C, L\) or 4-D"):
+        nn.Dropout2d()(cr.ones(3, 4))
+
+
+def test_alpha_dropout_keeps_selu_statistics():
+    cr.manual_seed(0)
+    x = nn.functional.selu(cr.randn(200_000, dtype=cr.float64))
+    y = nn.AlphaDropout(0.2)(x).numpy()
+    assert abs(y.mean() - x.numpy().mean()) < 0.01 and abs(y.std() - x.numpy().std()) < 0.01
+    layer = nn.AlphaDropout(0.2).eval()
+    assert layer(x) is x
+
+
+@pytest.mark.parametrize("dim", [0, 1])
+def test_weight_norm_matches_torch(dim):
+    import warnings
+    torch.manual_seed(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = torch.nn.utils.weight_norm(torch.nn.Linear(4, 3), dim=dim).double()
+    ours = nn.utils.weight_norm(nn.Linear(4, 3), dim=dim)
+    assert [n for n, _ in ours.named_parameters()] == ["bias", "weight_g", "weight_v"]
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    ours.double()
+    x = np.random.default_rng(0).standard_normal((5, 4))
+    out, ref = ours(cr.tensor(x)), theirs(torch.tensor(x))
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-10)
+    out.sum().backward()
+    ref.sum().backward()
+    for name in ["weight_g", "weight_v", "bias"]:
+        np.testing.assert_allclose(getattr(ours, name).grad.numpy(), getattr(theirs, name).grad.numpy(), rtol=1e-9)
+    nn.utils.remove_weight_norm(ours)
+    assert [n for n, _ in ours.named_parameters()] == ["bias", "weight"]
+    np.testing.assert_allclose(ours(cr.tensor(x)).detach().numpy(), ref.detach().numpy(), rtol=1e-10)

@@ -10,9 +10,10 @@ from .linear import Linear, Bilinear, Identity, Flatten, Unflatten  # noqa: F401
 from .activation import (ReLU, ReLU6, Sigmoid, Tanh, SiLU, Mish, SELU, Softsign, LogSigmoid,  # noqa: F401
                          Hardsigmoid, Hardswish, LeakyReLU, ELU, CELU, GELU, Softplus, Hardtanh,
                          Softmax, LogSoftmax, PReLU)
-from .dropout import Dropout  # noqa: F401
+from .dropout import Dropout, Dropout2d, AlphaDropout  # noqa: F401
 from .loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, NLLLoss, CrossEntropyLoss,  # noqa: F401
-                   BCELoss, BCEWithLogitsLoss)
+                   BCELoss, BCEWithLogitsLoss, KLDivLoss, CosineEmbeddingLoss, MarginRankingLoss,
+                   TripletMarginLoss)
 from .embedding import Embedding, EmbeddingBag  # noqa: F401
 from .norm import (BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, InstanceNorm1d,  # noqa: F401
                    InstanceNorm2d)

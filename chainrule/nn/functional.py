@@ -10,7 +10,8 @@ from ..ops.unary import (relu, relu6, leaky_relu, elu, selu, celu, gelu, silu, m
 from ..ops.fused import softmax, log_softmax  # noqa: F401
 from ..ops.pad import pad  # noqa: F401
 from .loss_functions import (mse_loss, l1_loss, smooth_l1_loss, huber_loss, nll_loss,  # noqa: F401
-                             cross_entropy, binary_cross_entropy, binary_cross_entropy_with_logits)
+                             cross_entropy, binary_cross_entropy, binary_cross_entropy_with_logits,
+                             kl_div, cosine_embedding_loss, margin_ranking_loss, triplet_margin_loss)
 from .embedding import embedding  # noqa: F401,E402
 from .norm import batch_norm, layer_norm, group_norm, instance_norm  # noqa: F401,E402
 

@@ -191,3 +191,40 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
+
+
+def kl_div(input, target, reduction="mean", log_target=False):
+    """KL(target || exp(input)) elementwise: target (log target - input); 'batchmean' divides by N."""
+    _same_shape(input, target, "kl_div")
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        safe_log = where(target > 0, target, 1.0).log()
+        loss = where(target > 0, target * (safe_log - input), 0.0 * input)
+    if reduction == "batchmean":
+        return loss.sum() / (input.shape[0] if input.ndim else 1)
+    return _reduce(loss, reduction, "kl_div")
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
+    """1 - cos(x1, x2) for target 1, max(0, cos(x1, x2) - margin) for target -1."""
+    eps = 1e-12
+    cos = (input1 * input2).sum(-1) / ((input1 * input1).sum(-1) * (input2 * input2).sum(-1) + eps).sqrt()
+    loss = where(target == 1, 1 - cos, (cos - margin).clamp(min=0.0))
+    return _reduce(loss, reduction, "cosine_embedding_loss")
+
+
+def margin_ranking_loss(input1, input2, target, margin=0.0, reduction="mean"):
+    """max(0, -target (x1 - x2) + margin)."""
+    return _reduce((-target * (input1 - input2) + margin).clamp(min=0.0), reduction, "margin_ranking_loss")
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2.0, eps=1e-6, swap=False, reduction="mean"):
+    """max(d(a, p) - d(a, n) + margin, 0) with the p-norm distance d (eps added to the difference)."""
+    def distance(x, y):
+        return ((x - y + eps).abs() ** p).sum(-1) ** (1.0 / p)
+    d_pos, d_neg = distance(anchor, positive), distance(anchor, negative)
+    if swap:
+        from ..ops.elementwise import minimum
+        d_neg = minimum(d_neg, distance(positive, negative))
+    return _reduce((d_pos - d_neg + margin).clamp(min=0.0), reduction, "triplet_margin_loss")

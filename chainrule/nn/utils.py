@@ -61,3 +61,63 @@ def vector_to_parameters(vec, parameters):
             p._data[...] = vec._data[start:start + n].reshape(p.shape)
             p._vbox[0] += 1
             start += n
+
+
+def _norm_except_dim(v, dim):
+    """The 2-norm of ``v`` over every dimension but ``dim`` (kept, for broadcasting)."""
+    if dim is None:
+        return (v * v).sum().sqrt()
+    dims = [d for d in range(v.ndim) if d != dim % v.ndim]
+    return (v * v).sum(dims, keepdim=True).sqrt()
+
+
+class _WeightNorm:
+    """Forward pre-hook that rebuilds ``module.<name>`` = g * v / ||v|| before every call."""
+
+    def __init__(self, name, dim):
+        self.name, self.dim = name, dim
+
+    def compute(self, module):
+        g = getattr(module, f"{self.name}_g")
+        v = getattr(module, f"{self.name}_v")
+        return g * v / _norm_except_dim(v, self.dim)
+
+    def __call__(self, module, args):
+        setattr(module, self.name, self.compute(module))
+
+
+def weight_norm(module, name="weight", dim=0):
+    """Reparametrize ``module.<name>`` as a length g and a direction v (Salimans & Kingma, 2016).
+
+    ``<name>_g`` holds the norm over every dimension but ``dim``, ``<name>_v`` the unnormalized
+    direction; both are Parameters and the weight is recomputed before each forward.
+    """
+    from .parameter import Parameter
+    weight = getattr(module, name)
+    if not isinstance(weight, Parameter):
+        raise TypeError(f"weight_norm: module.{name} is not a Parameter")
+    hook = _WeightNorm(name, dim)
+    with no_grad():
+        g = _norm_except_dim(weight, dim) if dim is not None else (weight * weight).sum().sqrt()
+    delattr(module, name)
+    setattr(module, f"{name}_g", Parameter(g.detach().clone()))
+    setattr(module, f"{name}_v", Parameter(weight.detach().clone()))
+    setattr(module, name, hook.compute(module))
+    module._weight_norm_handle = module.register_forward_pre_hook(hook)
+    return module
+
+
+def remove_weight_norm(module, name="weight"):
+    """Fold g and v back into a plain ``<name>`` Parameter."""
+    from .parameter import Parameter
+    handle = getattr(module, "_weight_norm_handle", None)
+    if handle is None:
+        raise ValueError(f"weight_norm of '{name}' not found in {module}")
+    hook = handle.hooks_dict[handle.id]
+    weight = hook.compute(module).detach()
+    handle.remove()
+    del module._weight_norm_handle
+    delattr(module, f"{name}_g")
+    delattr(module, f"{name}_v")
+    setattr(module, name, Parameter(weight.clone()))
+    return module
