@@ -170,3 +170,20 @@ def test_parameter_shares_memory_and_prints_like_torch():
     p.data += 1
     assert t.tolist() == [1.0, 1.0] and p.requires_grad and p.is_leaf
     assert repr(p).replace("chainrule.", "") == repr(torch.nn.Parameter(torch.ones(2))).replace("torch.", "")
+
+
+def test_shape_errors_name_the_module_path():
+    class Encoder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.blocks = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(5, 2))
+
+        def forward(self, x):
+            return self.blocks(x)
+
+    model = nn.Sequential(Encoder())
+    with pytest.raises(RuntimeError, match=r"in module '0\.blocks\.2' \(Linear\) of Sequential: Linear\(in_features=5.*got \(2, 4\)") as info:
+        model(cr.ones(2, 3))
+    assert "test_nn_module.py" in str(info.value)
+    with pytest.raises(RuntimeError, match=r"in module '1' \(Conv2d\) of Sequential: conv2d: expected input with 3 channels"):
+        nn.Sequential(nn.Identity(), nn.Conv2d(3, 4, 3))(cr.ones(1, 4, 8, 8))

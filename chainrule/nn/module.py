@@ -13,7 +13,7 @@ from collections import namedtuple
 from .. import backend as B
 from ..tensor import Tensor
 from ..grad_mode import no_grad
-from .._errors import at_user_line
+from .._errors import at_user_line, ShapeError
 from ..autograd.hooks import RemovableHandle
 from .parameter import Parameter
 
@@ -46,7 +46,11 @@ class Module:
                 result = hook(self, args)
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
-        output = self.forward(*args, **kwargs)
+        try:
+            output = self.forward(*args, **kwargs)
+        except ShapeError as err:
+            _name_module_path(err, self)
+            raise
         if self._forward_hooks:
             for hook in list(self._forward_hooks.values()):
                 result = hook(self, args, output)
@@ -265,6 +269,20 @@ class Module:
         if len(lines) == 1 and not list(self.named_children()):
             return f"{type(self).__name__}({lines[0]})"
         return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
+
+
+def _name_module_path(err, module):
+    """Prefix a shape error with the path of the module that raised it (``encoder.2.conv``).
+
+    Every enclosing module's ``__call__`` passes here; the outermost one writes the full path.
+    """
+    if not hasattr(err, "_chainrule_module"):
+        err._chainrule_module = module
+        err._chainrule_message = str(err.args[0]) if err.args else ""
+    source = err._chainrule_module
+    path = next((name for name, m in module.named_modules() if m is source), "")
+    where = f"module '{path}' ({type(source).__name__})" if path else f"module {type(source).__name__}"
+    err.args = (f"in {where} of {type(module).__name__}: {err._chainrule_message}",)
 
 
 def _array(value):
