@@ -109,6 +109,28 @@ def w5_forward(lib):
     return forward
 
 
+def training_rows():
+    """W2-W4, each library in its own process so that peak memory is its own."""
+    import json
+    import subprocess
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "workloads.py")
+    titles = {"W2": "W2 MLP 784-512-512-10, Adam, batch 128", "W3": "W3 LeNet-5, SGD momentum, batch 64",
+              "W4": "W4 LSTM 32->128, 50 steps, Adam, batch 32"}
+    rows = []
+    for workload, title in titles.items():
+        results = {}
+        for library in ("chainrule", "torch"):
+            command = [sys.executable, script, workload, library, "--threads", str(ARGS.threads)]
+            if ARGS.quick:
+                command.append("--quick")
+            results[library] = json.loads(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
+        ours, theirs = results["chainrule"], results["torch"]
+        rows.append(f"| {title} (training samples/s; peak MB) | {ours['samples_per_s']:,.0f}; "
+                    f"{ours['peak_mb']:.0f} MB | {theirs['samples_per_s']:,.0f}; {theirs['peak_mb']:.0f} MB | "
+                    f"{theirs['samples_per_s'] / ours['samples_per_s']:.2f} |")
+    return rows
+
+
 def row(name, ours, theirs, unit, scale):
     return f"| {name} | {ours * scale:.1f} | {theirs * scale:.1f} | {ours / theirs:.2f} |"
 
@@ -129,6 +151,7 @@ def main():
     ours, theirs = median_seconds(w5_forward(cr), 3 if ARGS.quick else 10), median_seconds(w5_forward(torch), 3 if ARGS.quick else 10)
     lines.append(f"| W5 MLP 784-512-512-10 inference, batch 1024 (samples/s) | {1024 / ours:,.0f} | "
                  f"{1024 / theirs:,.0f} | {ours / theirs:.2f} |")
+    lines += training_rows()
     print("\n".join(lines))
 
 

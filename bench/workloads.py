@@ -1,0 +1,122 @@
+"""Training workloads W2-W4 (and their peak memory), one library per process.
+
+    python bench/workloads.py W2 chainrule [--threads 1] [--quick]
+
+prints one JSON line: samples per second and the peak resident memory that
+the timed training steps reach above the resident memory before them (MB,
+from the kernel's high-water mark, reset just before the steps). ``bench/run.py`` runs it
+for both libraries and puts the figures side by side. The optimizer updates
+are written out with tensor ops, the same code for both libraries (chainrule's
+optimizers come with the training package).
+"""
+import json
+import os
+import sys
+import time
+
+WORKLOAD, LIBRARY = sys.argv[1], sys.argv[2]
+THREADS = sys.argv[sys.argv.index("--threads") + 1] if "--threads" in sys.argv else "1"
+QUICK = "--quick" in sys.argv
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[var] = THREADS
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+if LIBRARY == "torch":
+    import torch as lib
+    lib.set_num_threads(int(THREADS))
+else:
+    import chainrule as lib
+
+
+def adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+    state = [(lib.zeros_like(p), lib.zeros_like(p)) for p in params]
+    step = [0]
+
+    def update():
+        step[0] += 1
+        b1, b2 = betas
+        c1, c2 = 1 - b1 ** step[0], 1 - b2 ** step[0]
+        with lib.no_grad():
+            for p, (m, v) in zip(params, state):
+                g = p.grad
+                m.mul_(b1).add_(g, alpha=1 - b1)
+                v.mul_(b2).add_(g * g, alpha=1 - b2)
+                p.sub_((m / c1) / ((v / c2).sqrt() + eps), alpha=lr)
+                p.grad = None
+    return update
+
+
+def sgd_momentum(params, lr=0.01, momentum=0.9):
+    buffers = [lib.zeros_like(p) for p in params]
+
+    def update():
+        with lib.no_grad():
+            for p, buf in zip(params, buffers):
+                buf.mul_(momentum).add_(p.grad)
+                p.sub_(buf, alpha=lr)
+                p.grad = None
+    return update
+
+
+def w2():
+    n = lib.nn
+    model = n.Sequential(n.Linear(784, 512), n.ReLU(), n.Linear(512, 512), n.ReLU(), n.Linear(512, 10))
+    x, y = lib.randn(128, 784), lib.randint(0, 10, (128,))
+    loss_fn, update = n.CrossEntropyLoss(), adam(list(model.parameters()))
+    return lambda: (loss_fn(model(x), y).backward(), update()), 128
+
+
+def w3():
+    n = lib.nn
+    model = n.Sequential(n.Conv2d(1, 6, 5, padding=2), n.ReLU(), n.MaxPool2d(2), n.Conv2d(6, 16, 5), n.ReLU(),
+                         n.MaxPool2d(2), n.Flatten(), n.Linear(400, 120), n.ReLU(), n.Linear(120, 84), n.ReLU(),
+                         n.Linear(84, 10))
+    x, y = lib.randn(64, 1, 28, 28), lib.randint(0, 10, (64,))
+    loss_fn, update = n.CrossEntropyLoss(), sgd_momentum(list(model.parameters()))
+    return lambda: (loss_fn(model(x), y).backward(), update()), 64
+
+
+def w4():
+    n = lib.nn
+    lstm, head = n.LSTM(32, 128), n.Linear(128, 1)
+    x, y = lib.randn(50, 32, 32), lib.randn(32, 1)
+    update = adam(list(lstm.parameters()) + list(head.parameters()))
+
+    def step():
+        out, _ = lstm(x)
+        ((head(out[-1]) - y) ** 2).mean().backward()
+        update()
+    return step, 32
+
+
+def _status_kb(field):
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field):
+                return int(line.split()[1])
+    return 0
+
+
+def _reset_peak():
+    """Reset the kernel's resident-memory high-water mark (Linux: writing 5 to clear_refs)."""
+    with open("/proc/self/clear_refs", "w") as refs:
+        refs.write("5")
+
+
+def main():
+    lib.manual_seed(0)
+    step, batch = {"W2": w2, "W3": w3, "W4": w4}[WORKLOAD]()
+    steps = {"W2": 20, "W3": 10, "W4": 4}[WORKLOAD] // (2 if QUICK else 1)
+    step()  # warm-up
+    base = _status_kb("VmRSS:")
+    _reset_peak()
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    elapsed = time.perf_counter() - start
+    peak = _status_kb("VmHWM:")
+    print(json.dumps({"samples_per_s": batch * steps / elapsed, "peak_mb": (peak - base) / 1024}))
+
+
+if __name__ == "__main__":
+    main()
