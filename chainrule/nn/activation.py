@@ -122,6 +122,13 @@ class LogSoftmax(_Activation):
         super().__init__(dim=dim)
 
 
+def prelu(input, weight):
+    """max(0, x) + a * min(0, x); ``weight`` holds one slope, or one per channel (dim 1)."""
+    if weight.numel() > 1:
+        weight = weight.reshape([-1] + [1] * (input.ndim - 2))
+    return input.relu() - weight * (-input).relu()
+
+
 class PReLU(Module):
     """max(0, x) + a * min(0, x) with a learned slope ``a`` (one, or one per channel)."""
 
@@ -131,10 +138,7 @@ class PReLU(Module):
         self.weight = Parameter(creation.full((num_parameters,), init, dtype=dtype))
 
     def forward(self, input):
-        weight = self.weight
-        if self.num_parameters > 1:  # one slope per channel (dim 1)
-            weight = weight.reshape([-1] + [1] * (input.ndim - 2))
-        return input.relu() - weight * (-input).relu()
+        return prelu(input, self.weight)
 
     def extra_repr(self):
         return f"num_parameters={self.num_parameters}"

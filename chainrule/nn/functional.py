@@ -13,6 +13,8 @@ from .loss_functions import (mse_loss, l1_loss, smooth_l1_loss, huber_loss, nll_
                              cross_entropy, binary_cross_entropy, binary_cross_entropy_with_logits,
                              kl_div, cosine_embedding_loss, margin_ranking_loss, triplet_margin_loss)
 from .embedding import embedding  # noqa: F401,E402
+from .dropout import dropout2d, alpha_dropout  # noqa: F401,E402
+from .activation import prelu  # noqa: F401,E402
 from .norm import batch_norm, layer_norm, group_norm, instance_norm  # noqa: F401,E402
 
 
