@@ -3,7 +3,6 @@ import numpy as np
 import torch
 
 import chainrule as cr
-from chainrule import nn
 
 
 def lenet(lib):

@@ -2,8 +2,23 @@
 from .. import backend as B
 from ..tensor import Tensor
 from .._errors import at_user_line, shape_str, ShapeError
-from . import functional as F
 from .module import Module
+
+
+def _check_probability(p):
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zero each element with probability ``p`` and scale the rest by 1 / (1 - p) (training only)."""
+    _check_probability(p)
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * 0.0
+    keep = B.rng().random(input.shape) >= p
+    return input * Tensor._make((keep / (1.0 - p)).astype(input._data.dtype))
 
 
 class Dropout(Module):
@@ -11,12 +26,11 @@ class Dropout(Module):
 
     def __init__(self, p=0.5, inplace=False):
         super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        _check_probability(p)
         self.p = p
 
     def forward(self, input):
-        return F.dropout(input, self.p, self.training)
+        return dropout(input, self.p, self.training)
 
     def extra_repr(self):
         return f"p={self.p}, inplace=False"
@@ -24,8 +38,7 @@ class Dropout(Module):
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
     """Zero whole channels of (N, C, H, W) or (N, C, L) input with probability ``p``; scale the rest."""
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    _check_probability(p)
     if not training or p == 0.0:
         return input
     if input.ndim not in (3, 4):
@@ -42,8 +55,7 @@ _SELU_NEGATIVE_SATURATION = -1.7580993408473766  # -scale * alpha of SELU
 def alpha_dropout(input, p=0.5, training=False, inplace=False):
     """Dropout for SELU networks: dropped units take SELU's negative saturation value, and an
     affine correction keeps the mean and variance (Klambauer et al., 2017)."""
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    _check_probability(p)
     if not training or p == 0.0:
         return input
     if p == 1.0:

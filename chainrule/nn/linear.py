@@ -3,10 +3,22 @@ import math
 
 from .. import creation
 from .._errors import at_user_line, ShapeError
-from . import functional as F
+from ..ops.linalg import einsum
 from . import init
 from .module import Module
 from .parameter import Parameter
+
+
+def linear(input, weight, bias=None):
+    """x W^T + b: (*, in) with W (out, in) -> (*, out)."""
+    out = input @ weight.mT
+    return out + bias if bias is not None else out
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """y_k = x1^T A_k x2 + b_k: (*, in1), (*, in2) with A (out, in1, in2) -> (*, out)."""
+    out = einsum("...i,kij,...j->...k", input1, weight, input2)
+    return out + bias if bias is not None else out
 
 
 class Linear(Module):
@@ -34,7 +46,7 @@ class Linear(Module):
             raise ShapeError(at_user_line(
                 f"{self!r}: expected input of shape (*, {self.in_features}), got {tuple(input.shape)}; "
                 f"the last dimension must equal in_features"))
-        return F.linear(input, self.weight, self.bias)
+        return linear(input, self.weight, self.bias)
 
     def extra_repr(self):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
@@ -54,7 +66,7 @@ class Bilinear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input1, input2):  # (*, in1), (*, in2) -> (*, out)
-        return F.bilinear(input1, input2, self.weight, self.bias)
+        return bilinear(input1, input2, self.weight, self.bias)
 
     def extra_repr(self):
         return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "

@@ -5,7 +5,6 @@ log1p(exp(-|x|))), so logits of +-1000 give finite losses and gradients.
 A loss whose input and target shapes differ refuses to broadcast silently.
 """
 from .. import backend as B
-from ..tensor import Tensor
 from .._errors import at_user_line, shape_str, ShapeError
 from ..ops.fused import log_softmax
 from ..ops.elementwise import where

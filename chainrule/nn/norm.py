@@ -98,21 +98,27 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     return out
 
 
+def _per_channel_state(module, num_features, eps, momentum, affine, track_running_stats, dtype):
+    """The options, affine parameters (ones, zeros) and running statistics of a norm layer."""
+    module.num_features, module.eps, module.momentum = num_features, eps, momentum
+    module.affine, module.track_running_stats = affine, track_running_stats
+    module.weight = Parameter(creation.ones(num_features, dtype=dtype)) if affine else None
+    module.bias = Parameter(creation.zeros(num_features, dtype=dtype)) if affine else None
+    if track_running_stats:
+        module.register_buffer("running_mean", creation.zeros(num_features, dtype=dtype))
+        module.register_buffer("running_var", creation.ones(num_features, dtype=dtype))
+    else:
+        module.running_mean = module.running_var = None
+
+
 class _BatchNorm(Module):
     expected_ndims = ()
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, dtype=None):
         super().__init__()
-        self.num_features, self.eps, self.momentum = num_features, eps, momentum
-        self.affine, self.track_running_stats = affine, track_running_stats
-        self.weight = Parameter(creation.ones(num_features, dtype=dtype)) if affine else None
-        self.bias = Parameter(creation.zeros(num_features, dtype=dtype)) if affine else None
+        _per_channel_state(self, num_features, eps, momentum, affine, track_running_stats, dtype)
         if track_running_stats:
-            self.register_buffer("running_mean", creation.zeros(num_features, dtype=dtype))
-            self.register_buffer("running_var", creation.ones(num_features, dtype=dtype))
             self.register_buffer("num_batches_tracked", creation.tensor(0))
-        else:
-            self.running_mean = self.running_var = None
 
     def _check(self, input):
         if input.ndim not in self.expected_ndims or input.shape[1] != self.num_features:
@@ -184,15 +190,7 @@ class _InstanceNorm(Module):
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False, dtype=None):
         super().__init__()
-        self.num_features, self.eps, self.momentum = num_features, eps, momentum
-        self.affine, self.track_running_stats = affine, track_running_stats
-        self.weight = Parameter(creation.ones(num_features, dtype=dtype)) if affine else None
-        self.bias = Parameter(creation.zeros(num_features, dtype=dtype)) if affine else None
-        if track_running_stats:
-            self.register_buffer("running_mean", creation.zeros(num_features, dtype=dtype))
-            self.register_buffer("running_var", creation.ones(num_features, dtype=dtype))
-        else:
-            self.running_mean = self.running_var = None
+        _per_channel_state(self, num_features, eps, momentum, affine, track_running_stats, dtype)
 
     def forward(self, input):
         if input.ndim not in self.expected_ndims:

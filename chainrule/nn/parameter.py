@@ -11,12 +11,7 @@ class Parameter(Tensor):
     def __init__(self, data=None, requires_grad=True):
         from ..creation import empty
         source = data if data is not None else empty(0)
-        array = source._data if isinstance(source, Tensor) else Tensor(source)._data
-        self._data = array
-        self._rg = False
-        self.grad_fn = None
-        self._output_nr = 0
-        self._vbox = [0]
+        super().__init__(source._data if isinstance(source, Tensor) else source)  # shares memory
         if requires_grad:
             self.requires_grad_(True)
 

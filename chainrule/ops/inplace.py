@@ -9,7 +9,7 @@ from .. import backend as B
 from ..grad_mode import _state as _grad_state
 from ..tensor import Tensor
 from .._errors import at_user_line, shape_str
-from . import elementwise
+from . import elementwise, unary
 from .promotion import result_type
 
 xp = B.xp
@@ -119,8 +119,7 @@ def pow_(input, exponent):
 
 
 def clamp_(input, min=None, max=None):
-    from .unary import clamp
-    return commit(input, clamp, "clamp_", min, max)
+    return commit(input, unary.clamp, "clamp_", min, max)
 
 
 def _replace_all(x, value):
@@ -160,18 +159,22 @@ def _unary_inplace(name, fn):
     return method
 
 
-def _bind_unary_inplace():
-    from . import unary
-    names = ["exp", "log", "sqrt", "abs", "neg", "relu", "sigmoid", "tanh", "sin", "cos",
-             "floor", "ceil", "round", "trunc", "reciprocal", "square"]
-    made = {}
-    for name in names:
-        fn = elementwise.neg if name == "neg" else getattr(unary, name)
-        made[f"{name}_"] = _unary_inplace(name, fn)
-    return made
-
-
-globals().update(_bind_unary_inplace())
+exp_ = _unary_inplace("exp", unary.exp)
+log_ = _unary_inplace("log", unary.log)
+sqrt_ = _unary_inplace("sqrt", unary.sqrt)
+abs_ = _unary_inplace("abs", unary.abs)
+neg_ = _unary_inplace("neg", elementwise.neg)
+relu_ = _unary_inplace("relu", unary.relu)
+sigmoid_ = _unary_inplace("sigmoid", unary.sigmoid)
+tanh_ = _unary_inplace("tanh", unary.tanh)
+sin_ = _unary_inplace("sin", unary.sin)
+cos_ = _unary_inplace("cos", unary.cos)
+floor_ = _unary_inplace("floor", unary.floor)
+ceil_ = _unary_inplace("ceil", unary.ceil)
+round_ = _unary_inplace("round", unary.round)
+trunc_ = _unary_inplace("trunc", unary.trunc)
+reciprocal_ = _unary_inplace("reciprocal", unary.reciprocal)
+square_ = _unary_inplace("square", unary.square)
 
 
 def masked_fill_(input, mask, value):
