@@ -96,3 +96,13 @@ def test_zero_grad_and_closure():
     assert w.grad.tolist() == [0.0, 0.0]
     opt.zero_grad()
     assert w.grad is None
+
+
+def test_l1_penalty_drives_weights_to_zero():
+    w = cr.tensor([0.5, -0.3, 2.0], requires_grad=True)
+    penalty = cr.optim.l1_penalty([w], 0.1)
+    assert penalty.item() == pytest.approx(0.28)
+    penalty.backward()
+    np.testing.assert_allclose(w.grad.numpy(), [0.1, -0.1, 0.1])
+    with pytest.raises(ValueError, match="got no parameters"):
+        cr.optim.l1_penalty([], 0.1)

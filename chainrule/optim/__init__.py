@@ -5,3 +5,5 @@ from .adam import Adam, AdamW  # noqa: F401
 from .rmsprop import RMSprop  # noqa: F401
 from .adagrad import Adagrad, Adadelta  # noqa: F401
 from .nadam import NAdam, RAdam  # noqa: F401
+from . import lr_scheduler  # noqa: F401
+from .regularization import l1_penalty  # noqa: F401
