@@ -25,7 +25,6 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                eps=1e-5):
     """Normalize each channel (dim 1) over the batch and spatial dims; update running stats in training."""
     dims = [0] + list(range(2, input.ndim))
-    shape = _channel_shape(input.ndim)
     if training:
         count = input.numel() // input.shape[1]
         if count <= 1:
@@ -33,13 +32,26 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                 f"Expected more than 1 value per channel when training, got input size {list(input.shape)}"))
         out = _normalize(input, dims, eps)
         if running_mean is not None:
-            with no_grad():
-                mean = input.mean(dims)
-                var = input.var(dims, correction=1)  # running_var keeps the unbiased estimate
-                running_mean.mul_(1 - momentum).add_(mean * momentum)
-                running_var.mul_(1 - momentum).add_(var * momentum)
+            with no_grad():  # running_var keeps the unbiased estimate
+                _update_running(running_mean, running_var, input.mean(dims), input.var(dims, correction=1),
+                                momentum)
     else:
-        out = (input - running_mean.reshape(shape)) * (running_var.reshape(shape) + eps).rsqrt()
+        out = _from_running(input, running_mean, running_var, eps)
+    return _affine_per_channel(out, weight, bias)
+
+
+def _update_running(running_mean, running_var, mean, var, momentum):
+    running_mean.mul_(1 - momentum).add_(mean * momentum)
+    running_var.mul_(1 - momentum).add_(var * momentum)
+
+
+def _from_running(input, running_mean, running_var, eps):
+    shape = _channel_shape(input.ndim)
+    return (input - running_mean.reshape(shape)) * (running_var.reshape(shape) + eps).rsqrt()
+
+
+def _affine_per_channel(out, weight, bias):
+    shape = _channel_shape(out.ndim)
     if weight is not None:
         out = out * weight.reshape(shape)
     if bias is not None:
@@ -70,32 +82,22 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         raise ValueError(at_user_line(f"group_norm: {c} channels are not divisible into {num_groups} groups"))
     grouped = input.reshape(n, num_groups, -1)                      # (N, G, C/G * spatial)
     out = _normalize(grouped, [2], eps).reshape(input.shape)
-    shape = _channel_shape(input.ndim)
-    if weight is not None:
-        out = out * weight.reshape(shape)
-    if bias is not None:
-        out = out + bias.reshape(shape)
-    return out
+    return _affine_per_channel(out, weight, bias)
 
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
                   use_input_stats=True, momentum=0.1, eps=1e-5):
     """Normalize each (sample, channel) over its spatial dims."""
-    shape = _channel_shape(input.ndim)
     if use_input_stats:
         dims = list(range(2, input.ndim))
         out = _normalize(input, dims, eps)
         if running_mean is not None:
             with no_grad():
-                running_mean.mul_(1 - momentum).add_(input.mean(dims).mean(0) * momentum)
-                running_var.mul_(1 - momentum).add_(input.var(dims, correction=1).mean(0) * momentum)
+                _update_running(running_mean, running_var, input.mean(dims).mean(0),
+                                input.var(dims, correction=1).mean(0), momentum)
     else:
-        out = (input - running_mean.reshape(shape)) * (running_var.reshape(shape) + eps).rsqrt()
-    if weight is not None:
-        out = out * weight.reshape(shape)
-    if bias is not None:
-        out = out + bias.reshape(shape)
-    return out
+        out = _from_running(input, running_mean, running_var, eps)
+    return _affine_per_channel(out, weight, bias)
 
 
 def _per_channel_state(module, num_features, eps, momentum, affine, track_running_stats, dtype):
