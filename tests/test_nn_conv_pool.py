@@ -125,3 +125,12 @@ def test_conv_default_init_follows_torch_distribution():
     w = conv.weight.detach().numpy()
     assert w.min() >= -bound and w.max() <= bound and abs(w.std() - bound / np.sqrt(3)) < 0.05 * bound
     assert repr(conv) == repr(torch.nn.Conv2d(16, 32, 3))
+
+
+def test_unsupported_pooling_options_say_so():
+    with pytest.raises(NotImplementedError, match="max_pool2d: ceil_mode=True is not supported yet"):
+        nn.MaxPool2d(2, ceil_mode=True)(cr.ones(1, 1, 5, 5))
+    with pytest.raises(NotImplementedError, match="avg_pool2d: ceil_mode=True is not supported yet"):
+        nn.AvgPool2d(2, ceil_mode=True)(cr.ones(1, 1, 5, 5))
+    with pytest.raises(NotImplementedError, match="adaptive_max_pool2d: return_indices=True is not supported yet"):
+        nn.functional.adaptive_max_pool2d(cr.ones(1, 1, 4, 4), 2, return_indices=True)

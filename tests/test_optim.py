@@ -106,3 +106,21 @@ def test_l1_penalty_drives_weights_to_zero():
     np.testing.assert_allclose(w.grad.numpy(), [0.1, -0.1, 0.1])
     with pytest.raises(ValueError, match="got no parameters"):
         cr.optim.l1_penalty([], 0.1)
+
+
+def test_incomplete_subclasses_say_what_is_missing():
+    class NoRule(cr.optim.Optimizer):
+        pass
+
+    w = cr.ones(1, requires_grad=True)
+    (w * 2).sum().backward()
+    with pytest.raises(NotImplementedError, match="NoRule must define _update"):
+        NoRule([w], {"lr": 0.1}).step()
+
+    class NoSchedule(cr.optim.lr_scheduler.LRScheduler):
+        pass
+    with pytest.raises(NotImplementedError, match="NoSchedule must define lr_at"):
+        NoSchedule(cr.optim.SGD([w], lr=0.1))
+
+    with pytest.raises(NotImplementedError, match="Dataset must define __getitem__"):
+        cr.data.Dataset()[0]

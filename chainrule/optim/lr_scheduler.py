@@ -20,7 +20,7 @@ class LRScheduler:
         self.step()
 
     def lr_at(self, base_lr, epoch):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define lr_at(base_lr, epoch)")
 
     def step(self, epoch=None):
         self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
