@@ -14,7 +14,7 @@ from .creation import *  # noqa: F401,F403
 from .creation import __all__ as _creation_names
 from . import ops as _ops
 from .ops.promotion import result_type
-from . import autograd, nn, optim, cuda, data, utils, train  # noqa: F401
+from . import autograd, nn, optim, cuda, data, utils, train, io  # noqa: F401
 import sys as _sys
 _sys.modules[__name__ + ".utils.data"] = data  # `import chainrule.utils.data` works too
 from ._errors import ShapeError

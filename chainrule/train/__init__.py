@@ -1,2 +1,5 @@
-"""Training helpers. ``metrics`` is here; the Trainer and its callbacks come with the training issue."""
+"""The fit loop: ``Trainer``, callbacks and metrics."""
 from . import metrics  # noqa: F401
+from .trainer import Trainer  # noqa: F401
+from .callbacks import (Callback, History, EarlyStopping, ModelCheckpoint, LearningRateMonitor,  # noqa: F401
+                        TerminateOnNaN)
