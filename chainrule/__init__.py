@@ -18,6 +18,7 @@ from . import autograd, nn, optim, cuda, data, utils, train, io  # noqa: F401
 import sys as _sys
 _sys.modules[__name__ + ".utils.data"] = data  # `import chainrule.utils.data` works too
 from ._errors import ShapeError
+from .seeding import seed_everything  # noqa: F401
 
 half, float, double, long, int = float16, float32, float64, int64, int32  # PyTorch's aliases
 

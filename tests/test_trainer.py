@@ -144,3 +144,29 @@ def test_trainer_errors():
     with pytest.raises(KeyError, match="EarlyStopping monitors 'val_loss'.*pass val_loader"):
         Trainer(model, opt, nn.MSELoss(), callbacks=[EarlyStopping()], progress=False).fit(
             DataLoader(regression_data(), 8), epochs=1)
+
+
+def test_seed_everything_gives_the_same_run_twice():
+    import random
+
+    def run():
+        cr.seed_everything(123)
+        model = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Dropout(0.2), nn.Linear(8, 1)).double()
+        trainer = Trainer(model, cr.optim.Adam(model.parameters(), lr=0.01), nn.MSELoss(), progress=False)
+        trainer.fit(DataLoader(regression_data(), 8, shuffle=True), epochs=2)
+        return [p.detach().numpy().copy() for p in model.parameters()], random.random(), np.random.rand()
+    first, second = run(), run()
+    for a, b in zip(first[0], second[0]):
+        np.testing.assert_array_equal(a, b)
+    assert first[1:] == second[1:]
+
+
+def test_history_plot_and_image_grid_write_pngs(tmp_path):
+    model = linear_model()
+    trainer = Trainer(model, cr.optim.SGD(model.parameters(), lr=0.1), nn.MSELoss(), metrics=["mae"], progress=False)
+    history = trainer.fit(DataLoader(regression_data(), 8), DataLoader(regression_data(seed=1), 32), epochs=3)
+    history.plot(str(tmp_path / "curves.png"))
+    cr.train.save_image_grid(cr.rand(10, 1, 8, 8), str(tmp_path / "grid.png"), columns=5, titles=list(range(10)))
+    for name in ["curves.png", "grid.png"]:
+        data = (tmp_path / name).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 2000

@@ -44,6 +44,11 @@ class History(Callback):
         """The per-epoch series of one metric: ``history['val_loss']``."""
         return [entry[key] for entry in self.epochs if key in entry]
 
+    def plot(self, path, metrics=None):
+        """Write a PNG of the learning curves (one panel per metric, train vs validation)."""
+        from .plots import plot_history
+        plot_history(self, path, metrics)
+
 
 def _improved(value, best, mode, min_delta):
     if best is None:

@@ -14,13 +14,8 @@ class Progress:
         self.bar = None
 
     def _use_tqdm(self):
-        if not self.stream.isatty():
-            return False
-        try:
-            import tqdm  # noqa: F401
-        except ImportError:
-            return False
-        return True
+        import importlib.util
+        return self.stream.isatty() and importlib.util.find_spec("tqdm") is not None
 
     def epoch_begin(self, epoch, epochs, batches):
         self.epoch, self.epochs, self.start, self.samples = epoch, epochs, time.perf_counter(), 0
