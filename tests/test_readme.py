@@ -24,3 +24,11 @@ def test_xor_demo_learns(capsys):
     assert "XOR learned: yes" in out
     losses = [float(m) for m in re.findall(r"loss (\d+\.\d+)", out)]
     assert losses[-1] < losses[0] / 100
+
+
+def test_readme_trainer_example_learns_spirals():
+    source = (ROOT / "README.md").read_text()
+    code = re.findall(r"```python\n(.*?)```", source, re.S)[1]
+    namespace = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    assert namespace["history"]["val_accuracy"][-1] > 0.9
