@@ -62,12 +62,16 @@ class DataLoader:
         return B.rng(self.generator).permutation(n).tolist() if self.shuffle else list(range(n))
 
     def __iter__(self):
-        order = self._order()
+        self.epoch_order = self._order()  # kept so that a checkpoint can resume inside the epoch
+        return self.batches(self.epoch_order)
+
+    def batches(self, order, start_batch=0):
+        """The batches of ``order`` (a list of dataset indices), from batch ``start_batch`` on."""
         if self.batch_size is None:
-            for index in order:
+            for index in order[start_batch:]:
                 yield self.dataset[index]
             return
-        for start in range(0, len(order), self.batch_size):
+        for start in range(start_batch * self.batch_size, len(order), self.batch_size):
             indices = order[start:start + self.batch_size]
             if len(indices) < self.batch_size and self.drop_last:
                 return

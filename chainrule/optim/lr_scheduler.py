@@ -35,10 +35,27 @@ class LRScheduler:
         return list(self._last_lr)
 
     def state_dict(self):
-        return {k: v for k, v in self.__dict__.items() if k != "optimizer" and not callable(v)}
+        """The position in the schedule (JSON-able attributes; the rates follow from the epoch)."""
+        return _plain_state(self)
 
     def load_state_dict(self, state_dict):
         self.__dict__.update(state_dict)
+        if hasattr(self, "schedulers"):  # SequentialLR: the active scheduler follows from the epoch
+            self._apply(self.last_epoch)
+
+
+def _plain_state(scheduler):
+    import json
+    state = {}
+    for key, value in scheduler.__dict__.items():
+        if key == "optimizer" or callable(value):
+            continue
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError):
+            continue
+        state[key] = value
+    return state
 
 
 class StepLR(LRScheduler):
@@ -246,3 +263,9 @@ class ReduceLROnPlateau:
 
     def get_last_lr(self):
         return list(self._last_lr)
+
+    def state_dict(self):
+        return _plain_state(self)
+
+    def load_state_dict(self, state_dict):
+        self.__dict__.update(state_dict)

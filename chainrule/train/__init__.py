@@ -4,3 +4,4 @@ from .trainer import Trainer  # noqa: F401
 from .callbacks import (Callback, History, EarlyStopping, ModelCheckpoint, LearningRateMonitor,  # noqa: F401
                         TerminateOnNaN)
 from .plots import plot_history, save_image_grid  # noqa: F401
+from .checkpoint import save_checkpoint, load_checkpoint  # noqa: F401

@@ -11,7 +11,22 @@ import os
 from ..io import save_state_dict, atomic_write
 
 
+def jsonable(value):
+    try:
+        json.dumps(value)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
 class Callback:
+    def state_dict(self):
+        """(JSON-able state, dict of arrays) for checkpoints; by default every JSON-able attribute."""
+        return {k: v for k, v in vars(self).items() if jsonable(v)}, {}
+
+    def load_state_dict(self, state, arrays):
+        vars(self).update(state)
+
     def on_train_begin(self, trainer):
         pass
 
@@ -66,6 +81,17 @@ class EarlyStopping(Callback):
         self.monitor, self.patience, self.min_delta, self.mode = monitor, patience, min_delta, mode
         self.restore_best_weights = restore_best_weights
         self.best, self.best_epoch, self.wait, self.best_state = None, None, 0, None
+
+    def state_dict(self):
+        state, _ = super().state_dict()
+        arrays = {f"best_state.{k}": v for k, v in (self.best_state or {}).items()}
+        return state, arrays
+
+    def load_state_dict(self, state, arrays):
+        super().load_state_dict(state, arrays)
+        prefix = "best_state."
+        best = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
+        self.best_state = best or None
 
     def on_epoch_end(self, trainer, epoch, logs):
         if self.monitor not in logs:

@@ -69,6 +69,8 @@ class Trainer:
         self.progress = Progress(progress)
         self.stop_training = False
         self.global_step = 0
+        self.epoch, self.batch_index, self.epoch_order = 0, 0, None   # the position, for checkpoints
+        self.partial_epoch = (0.0, 0, [], [])                         # loss sum, samples, outputs, targets
 
     def _call(self, hook, *args):
         for callback in self.callbacks:
@@ -82,13 +84,22 @@ class Trainer:
         if self.scheduler is not None and self.scheduler_interval == "step":
             self.scheduler.step()
 
-    def _train_epoch(self, loader, epoch, epochs):
+    def _train_epoch(self, loader, epoch, epochs, resume=False):
+        """One epoch; with ``resume``, continue the saved epoch order from the saved batch."""
         self.model.train()
         batches = len(loader)
         self.progress.epoch_begin(epoch, epochs, batches)
-        total_loss, seen, outputs, targets = 0.0, 0, [], []
-        self.optimizer.zero_grad()
-        for index, batch in enumerate(loader):
+        if resume and self.epoch_order is not None:
+            start = self.batch_index
+            iterator = loader.batches(self.epoch_order, start)
+        else:
+            start = 0
+            iterator = iter(loader)
+            self.epoch_order = getattr(loader, "epoch_order", None)
+            self.partial_epoch = (0.0, 0, [], [])
+            self.optimizer.zero_grad()
+        total_loss, seen, outputs, targets = self.partial_epoch
+        for index, batch in enumerate(iterator, start):
             x, y = _split_batch(batch)
             window_start = index - index % self.accumulate
             window = min(self.accumulate, batches - window_start)      # the last window may be shorter
@@ -104,6 +115,8 @@ class Trainer:
             if self.metrics:
                 outputs.append(prediction.detach().numpy())
                 targets.append(y.numpy() if isinstance(y, Tensor) else xp.asarray(y))
+            self.batch_index = index + 1
+            self.partial_epoch = (total_loss, seen, outputs, targets)
             logs = {"loss": value}
             self._call("on_batch_end", self.global_step, logs)
             self.progress.batch_end(size, logs)
@@ -113,20 +126,37 @@ class Trainer:
         logs.update(self._metric_values(outputs, targets, prefix=""))
         return logs
 
+    def save_checkpoint(self, path):
+        """Write a full checkpoint (see ``chainrule.train.checkpoint``); ``fit(resume_from=path)`` continues it."""
+        from .checkpoint import save_checkpoint
+        save_checkpoint(self, path)
+
     def _metric_values(self, outputs, targets, prefix):
         if not outputs:
             return {}
         predictions, truth = xp.concatenate(outputs), xp.concatenate(targets)
         return {prefix + name: float(fn(predictions, truth)) for name, fn in self.metrics.items()}
 
-    def fit(self, train_loader, val_loader=None, epochs=1):
-        """Train for ``epochs`` epochs (or until a callback stops it); returns the History."""
+    def fit(self, train_loader, val_loader=None, epochs=1, resume_from=None):
+        """Train for ``epochs`` epochs (or until a callback stops it); returns the History.
+
+        ``resume_from`` is a checkpoint directory written by ``save_checkpoint``: training continues
+        from exactly that step, as if it had never stopped.
+        """
         self.stop_training = False
+        first_epoch, resume = 1, False
+        if resume_from is not None:
+            from .checkpoint import load_checkpoint
+            load_checkpoint(self, resume_from)
+            first_epoch, resume = self.epoch, True  # the saved epoch continues from its saved batch
         self._call("on_train_begin")
         try:
-            for epoch in range(1, epochs + 1):
-                self._call("on_epoch_begin", epoch)
-                logs = self._train_epoch(train_loader, epoch, epochs)
+            for epoch in range(first_epoch, epochs + 1):
+                self.epoch = epoch
+                if not resume:
+                    self._call("on_epoch_begin", epoch)
+                logs = self._train_epoch(train_loader, epoch, epochs, resume=resume)
+                resume = False
                 if val_loader is not None:
                     logs.update({f"val_{k}": v for k, v in self.evaluate(val_loader).items()})
                 self._step_epoch_scheduler(logs)
