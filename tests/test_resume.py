@@ -11,7 +11,7 @@ from chainrule.data import DataLoader, TensorDataset
 from chainrule.train import Trainer, Callback, EarlyStopping
 
 
-def make_trainer(seed=0):
+def make_trainer(seed=0, loader_generator=False):
     cr.seed_everything(seed)
     rng = np.random.default_rng(0)
     x = rng.standard_normal((60, 4)).astype(np.float32)
@@ -22,7 +22,9 @@ def make_trainer(seed=0):
     trainer = Trainer(model, optimizer, nn.MSELoss(), metrics=["mae"], scheduler=scheduler,
                       accumulate_grad_batches=2, callbacks=[EarlyStopping("val_loss", patience=50)],
                       progress=False)
-    train = DataLoader(TensorDataset(cr.tensor(x[:48]), cr.tensor(y[:48])), batch_size=5, shuffle=True)
+    generator = cr.Generator().manual_seed(seed + 7) if loader_generator else None
+    train = DataLoader(TensorDataset(cr.tensor(x[:48]), cr.tensor(y[:48])), batch_size=5, shuffle=True,
+                       generator=generator)
     val = DataLoader(TensorDataset(cr.tensor(x[48:]), cr.tensor(y[48:])), batch_size=12)
     return trainer, train, val
 
@@ -46,20 +48,21 @@ def final_parameters(trainer):
     return [p.detach().numpy().copy() for p in trainer.model.parameters()]
 
 
-@pytest.mark.parametrize("stop_step", [3, 10, 17, 24])  # mid-window, epoch end (10 batches), later epochs
-def test_resume_is_bit_for_bit(tmp_path, stop_step):
-    trainer, train, val = make_trainer()
+@pytest.mark.parametrize("stop_step,loader_generator", [(3, False), (10, False), (17, False), (24, False),
+                                                        (13, True)])  # mid-window, epoch end, later epochs
+def test_resume_is_bit_for_bit(tmp_path, stop_step, loader_generator):
+    trainer, train, val = make_trainer(loader_generator=loader_generator)
     trainer.fit(train, val, EPOCHS)
     expected = final_parameters(trainer)
     expected_history = trainer.history.epochs
 
-    first, train, val = make_trainer()
+    first, train, val = make_trainer(loader_generator=loader_generator)
     path = str(tmp_path / "ckpt")
     first.callbacks.insert(0, StopAt(stop_step, path))
     first.fit(train, val, EPOCHS)
     assert os.path.exists(os.path.join(path, "state.json"))
 
-    resumed, train, val = make_trainer(seed=99)  # fresh weights and random state: all must come from the file
+    resumed, train, val = make_trainer(seed=99, loader_generator=loader_generator)  # all state from the file
     resumed.fit(train, val, EPOCHS, resume_from=path)
     for a, b in zip(final_parameters(resumed), expected):
         np.testing.assert_array_equal(a, b)

@@ -43,6 +43,12 @@ def _set_python_state(state):
     random.setstate((version, tuple(internal), gauss))
 
 
+def _loader_generator_state(trainer):
+    """The state of the training loader's own generator, when it was given one."""
+    generator = getattr(trainer.train_loader, "generator", None)
+    return generator.get_state() if generator is not None else None
+
+
 def _optimizer_state(optimizer, arrays):
     params = [p for group in optimizer.param_groups for p in group["params"]]
     scalars = {}
@@ -84,7 +90,7 @@ def save_checkpoint(trainer, path):
         "optimizer": _optimizer_state(trainer.optimizer, arrays),
         "scheduler": trainer.scheduler.state_dict() if trainer.scheduler is not None else None,
         "random": {"chainrule": B.default_generator.get_state(), "numpy": _numpy_state(),
-                   "python": _python_state()},
+                   "python": _python_state(), "loader": _loader_generator_state(trainer)},
     }
     total_loss, seen, outputs, targets = trainer.partial_epoch
     state["partial"] = {"total_loss": total_loss, "seen": seen, "batches": len(outputs)}
@@ -131,6 +137,9 @@ def load_checkpoint(trainer, path):
     if trainer.scheduler is not None and state["scheduler"] is not None:
         trainer.scheduler.load_state_dict(state["scheduler"])
     B.default_generator.set_state(state["random"]["chainrule"])
+    loader_generator = getattr(trainer.train_loader, "generator", None)
+    if loader_generator is not None and state["random"].get("loader") is not None:
+        loader_generator.set_state(state["random"]["loader"])
     _set_numpy_state(state["random"]["numpy"])
     _set_python_state(state["random"]["python"])
     trainer.epoch, trainer.batch_index = state["epoch"], state["batch_index"]

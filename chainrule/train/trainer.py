@@ -71,6 +71,7 @@ class Trainer:
         self.global_step = 0
         self.epoch, self.batch_index, self.epoch_order = 0, 0, None   # the position, for checkpoints
         self.partial_epoch = (0.0, 0, [], [])                         # loss sum, samples, outputs, targets
+        self.train_loader = None
 
     def _call(self, hook, *args):
         for callback in self.callbacks:
@@ -144,6 +145,7 @@ class Trainer:
         from exactly that step, as if it had never stopped.
         """
         self.stop_training = False
+        self.train_loader = train_loader
         first_epoch, resume = 1, False
         if resume_from is not None:
             from .checkpoint import load_checkpoint
