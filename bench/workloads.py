@@ -5,9 +5,8 @@
 prints one JSON line: samples per second and the peak resident memory that
 the timed training steps reach above the resident memory before them (MB,
 from the kernel's high-water mark, reset just before the steps). ``bench/run.py`` runs it
-for both libraries and puts the figures side by side. The optimizer updates
-are written out with tensor ops, the same code for both libraries (chainrule's
-optimizers come with the training package).
+for both libraries and puts the figures side by side. Each library uses its own
+optimizer (``lib.optim.Adam`` / ``lib.optim.SGD``) on the same model code.
 """
 import json
 import os
@@ -28,42 +27,12 @@ else:
     import chainrule as lib
 
 
-def adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
-    state = [(lib.zeros_like(p), lib.zeros_like(p)) for p in params]
-    step = [0]
-
-    def update():
-        step[0] += 1
-        b1, b2 = betas
-        c1, c2 = 1 - b1 ** step[0], 1 - b2 ** step[0]
-        with lib.no_grad():
-            for p, (m, v) in zip(params, state):
-                g = p.grad
-                m.mul_(b1).add_(g, alpha=1 - b1)
-                v.mul_(b2).add_(g * g, alpha=1 - b2)
-                p.sub_((m / c1) / ((v / c2).sqrt() + eps), alpha=lr)
-                p.grad = None
-    return update
-
-
-def sgd_momentum(params, lr=0.01, momentum=0.9):
-    buffers = [lib.zeros_like(p) for p in params]
-
-    def update():
-        with lib.no_grad():
-            for p, buf in zip(params, buffers):
-                buf.mul_(momentum).add_(p.grad)
-                p.sub_(buf, alpha=lr)
-                p.grad = None
-    return update
-
-
 def w2():
     n = lib.nn
     model = n.Sequential(n.Linear(784, 512), n.ReLU(), n.Linear(512, 512), n.ReLU(), n.Linear(512, 10))
     x, y = lib.randn(128, 784), lib.randint(0, 10, (128,))
-    loss_fn, update = n.CrossEntropyLoss(), adam(list(model.parameters()))
-    return lambda: (loss_fn(model(x), y).backward(), update()), 128
+    loss_fn, opt = n.CrossEntropyLoss(), lib.optim.Adam(model.parameters(), lr=1e-3)
+    return lambda: (opt.zero_grad(), loss_fn(model(x), y).backward(), opt.step()), 128
 
 
 def w3():
@@ -72,20 +41,21 @@ def w3():
                          n.MaxPool2d(2), n.Flatten(), n.Linear(400, 120), n.ReLU(), n.Linear(120, 84), n.ReLU(),
                          n.Linear(84, 10))
     x, y = lib.randn(64, 1, 28, 28), lib.randint(0, 10, (64,))
-    loss_fn, update = n.CrossEntropyLoss(), sgd_momentum(list(model.parameters()))
-    return lambda: (loss_fn(model(x), y).backward(), update()), 64
+    loss_fn, opt = n.CrossEntropyLoss(), lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    return lambda: (opt.zero_grad(), loss_fn(model(x), y).backward(), opt.step()), 64
 
 
 def w4():
     n = lib.nn
     lstm, head = n.LSTM(32, 128), n.Linear(128, 1)
     x, y = lib.randn(50, 32, 32), lib.randn(32, 1)
-    update = adam(list(lstm.parameters()) + list(head.parameters()))
+    opt = lib.optim.Adam(list(lstm.parameters()) + list(head.parameters()), lr=1e-3)
 
     def step():
+        opt.zero_grad()
         out, _ = lstm(x)
         ((head(out[-1]) - y) ** 2).mean().backward()
-        update()
+        opt.step()
     return step, 32
 
 
