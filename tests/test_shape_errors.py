@@ -19,7 +19,7 @@ X = cr.ones(2, 3)
     (lambda: X.unflatten(1, (2, 2)), RuntimeError, r"shape '\[2, 2\]' is invalid for input of size 3"),
     (lambda: X.repeat(2), RuntimeError, r"Number of dimensions of repeat dims \(1\) can not be smaller"),
     (lambda: X.roll((1, 1), (0,)), RuntimeError, r"shifts and dimensions must align"),
-    (lambda: X.narrow(1, 2, 2), IndexError, r"narrow: start \(2\) \+ length \(2\) exceeds dimension size \(3\)"),
+    (lambda: X.narrow(1, 2, 2), RuntimeError, r"narrow: start \(2\) \+ length \(2\) exceeds dimension size \(3\)"),
     (lambda: X.squeeze(5), IndexError, r"squeeze: Dimension out of range"),
 ])
 def test_movement_errors(call, kind, words):
@@ -48,7 +48,7 @@ def test_join_errors(call, words):
     (lambda: cr.nn.functional.pad(X, (1, 1) * 3), RuntimeError, r"at most twice the number of dimensions"),
     (lambda: cr.nn.functional.pad(X, (3, 3), mode="reflect"), RuntimeError, r"padding size should be less than the corresponding input dimension"),
     (lambda: cr.nn.functional.pad(X, (1, 1), mode="wrap"), NotImplementedError, r"unknown mode 'wrap'"),
-    (lambda: cr.nn.functional.pad(X, (-1, 1), mode="replicate"), RuntimeError, r"negative padding is only supported in constant mode"),
+    (lambda: cr.nn.functional.pad(X, (4, 0), mode="circular"), RuntimeError, r"wrap around more than once"),
     (lambda: cr.ones(3).tril(), RuntimeError, r"tril: input tensor must have at least 2 dimensions"),
 ])
 def test_pad_errors(call, kind, words):
