@@ -155,6 +155,23 @@ def test_masked_fill_index_put_and_scatter_in_place():
     np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy())
 
 
+def test_index_add_copy_fill_in_place():
+    x, xt = both([[1.0, -2.0, 3.0], [-4.0, 5.0, -6.0]])
+    s, st = both([[0.5, 1.5], [2.5, -1.0]])
+    h, ht = x * 1, xt * 1
+    h.index_add_(1, cr.tensor([2, 2]), s, alpha=2)
+    ht.index_add_(1, torch.tensor([2, 2]), st, alpha=2)
+    h.index_copy_(1, cr.tensor([1, 0]), s * 3)
+    ht.index_copy_(1, torch.tensor([1, 0]), st * 3)
+    h.index_fill_(0, cr.tensor([1]), -0.25)
+    ht.index_fill_(0, torch.tensor([1]), -0.25)
+    (h * h).sum().backward()
+    (ht * ht).sum().backward()
+    np.testing.assert_allclose(h.detach().numpy(), ht.detach().numpy())
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy())
+    np.testing.assert_allclose(s.grad.numpy(), st.grad.numpy())
+
+
 def test_clone_and_new_tensor_methods():
     x = cr.tensor([1.0, 2.0], dtype=cr.float64, requires_grad=True)
     y = x.clone()

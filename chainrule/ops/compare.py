@@ -1,6 +1,13 @@
-"""Comparisons, logical and bitwise ops: not differentiable, their results never require grad."""
+"""Comparisons, logical and bitwise ops, and the tests on values (isnan, any, nonzero, ...).
+
+None of them is differentiable: their results are bool (or integer) tensors that never
+require grad. Operands are promoted as in arithmetic (``int_tensor < 2.5`` compares
+as floats).
+"""
 from .. import backend as B
 from ..tensor import Tensor
+from .._errors import at_user_line
+from .._dims import wrap_dims
 from .promotion import promote
 
 xp = B.xp
@@ -14,10 +21,16 @@ def _compare(fn, input, other):
 
 
 def eq(input, other):
+    """Elementwise ``input == other`` (``x == None`` is False, as in PyTorch)."""
+    if other is None:
+        return False
     return _compare(xp.equal, input, other)
 
 
 def ne(input, other):
+    """Elementwise ``input != other`` (``x != None`` is True, as in PyTorch)."""
+    if other is None:
+        return True
     return _compare(xp.not_equal, input, other)
 
 
@@ -40,92 +53,133 @@ def ge(input, other):
 less, less_equal, greater, greater_equal, not_equal = lt, le, gt, ge, ne
 
 
+# ---------------------------------------------------------------- logical (any dtype: nonzero is True)
+
+def _data(x):
+    return x._data if isinstance(x, Tensor) else x
+
+
 def logical_and(input, other):
-    return _compare(xp.logical_and, input, other)
+    return Tensor._make(xp.asarray(xp.logical_and(_data(input), _data(other))))
 
 
 def logical_or(input, other):
-    return _compare(xp.logical_or, input, other)
+    return Tensor._make(xp.asarray(xp.logical_or(_data(input), _data(other))))
 
 
 def logical_xor(input, other):
-    return _compare(xp.logical_xor, input, other)
+    return Tensor._make(xp.asarray(xp.logical_xor(_data(input), _data(other))))
 
 
 def logical_not(input):
-    return Tensor._make(xp.logical_not(input._data))
+    return Tensor._make(xp.asarray(xp.logical_not(input._data)))
 
 
-def _bitwise(fn, input, other):
+# ---------------------------------------------------------------- bitwise (integer and bool only)
+
+def _integral_only(x, label, logical):
+    if isinstance(x, Tensor) and x._data.dtype.kind == "f":
+        raise NotImplementedError(at_user_line(
+            f"{label} is only supported for integer and bool tensors, got {x.dtype}. For masks, "
+            f"compare first (x > 0) or use {logical}()."))
+
+
+def _bitwise(fn, input, other, label, logical):
     a, b = promote(input, other)
-    for x in (a, b):
-        if isinstance(x, Tensor) and x._data.dtype.kind == "f":
-            raise RuntimeError(f"{fn.__name__} is only supported for integer and bool tensors, "
-                               f"got {B.from_numpy_dtype(x._data.dtype)}")
+    _integral_only(a, label, logical)
+    _integral_only(b, label, logical)
     return _compare(fn, a, b)
 
 
 def bitwise_and(input, other):
-    return _bitwise(xp.bitwise_and, input, other)
+    return _bitwise(xp.bitwise_and, input, other, "bitwise_and", "logical_and")
 
 
 def bitwise_or(input, other):
-    return _bitwise(xp.bitwise_or, input, other)
+    return _bitwise(xp.bitwise_or, input, other, "bitwise_or", "logical_or")
 
 
 def bitwise_xor(input, other):
-    return _bitwise(xp.bitwise_xor, input, other)
+    return _bitwise(xp.bitwise_xor, input, other, "bitwise_xor", "logical_xor")
 
 
 def bitwise_not(input):
-    if input._data.dtype.kind == "f":
-        raise RuntimeError(f"bitwise_not (~) is only supported for integer and bool tensors, "
-                           f"got {input.dtype}")
-    return Tensor._make(xp.invert(input._data))
+    _integral_only(input, "bitwise_not (~)", "logical_not")
+    return Tensor._make(xp.asarray(xp.invert(input._data)))
 
+
+# ---------------------------------------------------------------- tests on values
 
 def isnan(input):
-    return Tensor._make(xp.isnan(input._data))
+    return Tensor._make(xp.asarray(xp.isnan(input._data)))
 
 
 def isinf(input):
-    return Tensor._make(xp.isinf(input._data))
+    return Tensor._make(xp.asarray(xp.isinf(input._data)))
 
 
 def isfinite(input):
-    return Tensor._make(xp.isfinite(input._data))
+    return Tensor._make(xp.asarray(xp.isfinite(input._data)))
+
+
+def _close_operands(input, other, op):
+    if not isinstance(input, Tensor) or not isinstance(other, Tensor):
+        raise TypeError(at_user_line(
+            f"{op}(): both arguments must be Tensors, got {type(input).__name__} and "
+            f"{type(other).__name__}. Wrap a number with chainrule.tensor(value, dtype=x.dtype)."))
+    if input._data.dtype != other._data.dtype:
+        raise RuntimeError(at_user_line(
+            f"{op}(): {input.dtype} did not match {other.dtype}; convert one of them first, "
+            f"e.g. other.to(input.dtype)."))
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    return Tensor._make(xp.isclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    """``|input - other| <= atol + rtol * |other|`` elementwise (same dtypes, broadcasting)."""
+    _close_operands(input, other, "isclose")
+    return Tensor._make(xp.asarray(
+        xp.isclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan)))
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """True if ``isclose`` holds everywhere."""
+    _close_operands(input, other, "allclose")
     return bool(xp.allclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def equal(input, other):
-    """True if both tensors have the same shape and elements."""
+    """True if both tensors have the same shape and equal elements (dtypes may differ)."""
     return input._data.shape == other._data.shape and bool(xp.array_equal(input._data, other._data))
 
 
+def _truth_reduction(fn, input, dim, keepdim, op):
+    data = input._data
+    out = xp.asarray(fn(data, axis=wrap_dims(dim, data.ndim, op), keepdims=keepdim))
+    if data.dtype == xp.uint8:  # PyTorch keeps uint8 for any/all of a uint8 tensor
+        out = out.astype(xp.uint8)
+    return Tensor._make(out)
+
+
 def any(input, dim=None, keepdim=False):
-    return Tensor._make(xp.asarray(xp.any(input._data, axis=dim, keepdims=keepdim)))
+    """True where any element (along ``dim``, an int or a tuple) is nonzero."""
+    return _truth_reduction(xp.any, input, dim, keepdim, "any")
 
 
 def all(input, dim=None, keepdim=False):
-    return Tensor._make(xp.asarray(xp.all(input._data, axis=dim, keepdims=keepdim)))
+    """True where every element (along ``dim``, an int or a tuple) is nonzero."""
+    return _truth_reduction(xp.all, input, dim, keepdim, "all")
 
 
 def count_nonzero(input, dim=None):
-    return Tensor._make(xp.asarray(xp.count_nonzero(input._data, axis=dim), dtype=xp.int64))
+    """The number of nonzero elements (along ``dim``, an int or a tuple), as int64."""
+    axes = wrap_dims(dim, input._data.ndim, "count_nonzero")
+    return Tensor._make(xp.asarray(xp.count_nonzero(input._data, axis=axes), dtype=xp.int64))
 
 
 def nonzero(input, *, as_tuple=False):
-    indices = xp.nonzero(input._data)
+    """Indices of the nonzero elements: an (n, ndim) int64 tensor, or one index tensor per dim."""
     if as_tuple:
-        return tuple(Tensor._make(i) for i in indices)
-    return Tensor._make(xp.stack(indices, axis=-1) if indices else xp.zeros((1, 0), xp.int64))
+        return tuple(Tensor._make(i) for i in xp.nonzero(xp.atleast_1d(input._data)))
+    return Tensor._make(xp.argwhere(input._data))
 
 
 __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "less", "less_equal", "greater", "greater_equal",

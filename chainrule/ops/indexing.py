@@ -4,6 +4,12 @@ Basic indexing (ints, slices, None, ...) returns a view; advanced indexing
 (integer arrays, boolean masks) copies, as in NumPy and PyTorch. The backward
 of every read is a scatter-add of the gradient into zeros of the input shape,
 so repeated indices accumulate.
+
+PyTorch follows NumPy's rules with one exception: an integer never takes part
+in advanced indexing (``x[1, :, [0, 1]]`` selects row 1 first, then indexes
+the rest). Such an index is applied in two steps: the basic part, then the
+advanced part. A list of index tensors means one tensor per dimension
+(``index_put``'s convention); any other list is an index array.
 """
 import numbers
 
@@ -18,94 +24,155 @@ xp = B.xp
 
 # ---------------------------------------------------------------- index normalization
 
-def _is_basic(index):
-    return index is None or index is Ellipsis or isinstance(index, (slice, numbers.Integral)) \
-        and not isinstance(index, bool)
+def _is_basic(item):
+    return item is None or item is Ellipsis or type(item) is int or type(item) is slice
 
 
-def _to_array_index(item):
-    """Tensors and lists become NumPy index arrays; ints, slices, None and ... stay."""
+def _index_type_error(what):
+    return IndexError(at_user_line(
+        "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
+        f"valid indices (got {what})"))
+
+
+def _item(item):
+    """One index item in NumPy form: ints, slices, None and ... stay; the rest become arrays."""
+    kind = type(item)
+    if kind is int or item is None or item is Ellipsis or kind is slice and item.step is None:
+        return item
     if isinstance(item, Tensor):
         item = item._data
+    elif isinstance(item, (bool, xp.bool_)):
+        return xp.asarray(bool(item))  # x[True] adds a dimension, as a 0-d mask
+    elif isinstance(item, numbers.Integral):
+        return int(item)
+    elif isinstance(item, slice):
+        if item.step is not None and item.step <= 0:
+            raise ValueError(at_user_line(
+                f"step must be greater than zero (got {item.step}); PyTorch tensors do not "
+                f"support negative steps: use .flip(dim) to reverse"))
+        return item
     elif isinstance(item, (list, tuple)):
-        item = xp.asarray([i._data if isinstance(i, Tensor) else i for i in item])
+        try:
+            item = xp.asarray([i._data if isinstance(i, Tensor) else i for i in item])
+        except ValueError:  # ragged nested lists
+            raise _index_type_error(f"a ragged list {item!r}") from None
         if item.size == 0:
             item = item.astype(xp.int64)
-    if isinstance(item, xp.ndarray):
-        if item.dtype.kind == "f":
-            raise IndexError(at_user_line(
-                "tensors used as indices must be long, int, byte or bool tensors "
-                f"(got a float index of shape {shape_str(item.shape)}); convert it with .long()"))
-        if item.dtype.kind == "u" and item.dtype != xp.uint8:
-            item = item.astype(xp.int64)
-        if item.dtype == xp.uint8:
-            item = item.astype(bool)
-    elif isinstance(item, float):
+    if not isinstance(item, xp.ndarray):
+        raise _index_type_error(type(item).__name__)
+    kind = item.dtype.kind
+    if kind == "b":
+        return item
+    if kind not in "iu":
         raise IndexError(at_user_line(
-            "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
-            f"valid indices (got float {item})"))
-    elif isinstance(item, slice) and item.step is not None and item.step <= 0:
-        raise ValueError(at_user_line(
-            f"step must be greater than zero (got {item.step}); PyTorch tensors do not support "
-            f"negative steps: use .flip(dim) to reverse"))
+            f"tensors used as indices must be long, int, byte or bool tensors (got a "
+            f"{item.dtype} index of shape {shape_str(item.shape)}); convert it with .long()"))
+    if item.dtype == xp.uint8:  # PyTorch's deprecated byte mask
+        return item.astype(bool)
+    if item.ndim == 0:  # a 0-d integer tensor acts as an int
+        return int(item)
     return item
 
 
-def normalize_index(index, shape):
-    """A tuple of NumPy-ready index items, with bounds checked and PyTorch's error messages."""
-    if not isinstance(index, tuple):
-        index = (index,)
-    items = tuple(_to_array_index(i) for i in index)
-    _check_bounds(items, shape)
-    return items
+def parse_index(index, shape):
+    """``(steps, advanced)``: NumPy index tuples that together give PyTorch's ``x[index]``.
 
-
-def _check_bounds(items, shape):
-    consumed = []  # (item, dim) pairs that address an existing dimension
-    explicit = sum(0 if i is None or i is Ellipsis else
-                   (i.ndim if isinstance(i, xp.ndarray) and i.dtype == bool else 1) for i in items)
-    if explicit > len(shape):
-        raise IndexError(at_user_line(
-            f"too many indices for tensor of dimension {len(shape)} (got {explicit} indices for "
-            f"a tensor of shape {shape_str(shape)})"))
-    dim = 0
-    for pos, item in enumerate(items):
+    ``steps`` holds one tuple, or two (basic part, then advanced part) when ints
+    and index arrays are mixed. Bounds are checked with PyTorch's messages.
+    """
+    if type(index) is list and index and all(isinstance(i, Tensor) for i in index):
+        index = tuple(index)
+    items = tuple(_item(i) for i in index) if type(index) is tuple else (_item(index),)
+    ndim = len(shape)
+    used, ellipses, has_int, has_array = 0, 0, False, False
+    for item in items:
         if item is None:
             continue
         if item is Ellipsis:
-            rest = sum(0 if i is None or i is Ellipsis else
-                       (i.ndim if isinstance(i, xp.ndarray) and i.dtype == bool else 1)
-                       for i in items[pos + 1:])
-            dim = len(shape) - rest
-            continue
-        if isinstance(item, xp.ndarray) and item.dtype == bool:
+            ellipses += 1
+        elif type(item) is int:
+            used, has_int = used + 1, True
+        elif type(item) is slice:
+            used += 1
+        else:
+            used, has_array = used + (item.ndim if item.dtype == bool else 1), True
+    if ellipses > 1:
+        raise IndexError(at_user_line("an index can only have a single ellipsis ('...')"))
+    if used > ndim:
+        if ndim == 0 and has_int:
+            raise IndexError(at_user_line(
+                "invalid index of a 0-dim tensor. Use `tensor.item()` to convert a 0-dim tensor "
+                "to a number"))
+        raise IndexError(at_user_line(
+            f"too many indices for tensor of dimension {ndim} (got {used} indices for a tensor "
+            f"of shape {shape_str(shape)})"))
+    _check_bounds(items, shape, ndim - used)
+    if not has_array:
+        return (items,), False
+    if not has_int:
+        return (items,), True
+    first, second = [], []
+    for item in items:
+        if type(item) is int:
+            first.append(item)
+        elif _is_basic(item):
+            first.append(item)
+            second.append(Ellipsis if item is Ellipsis else slice(None))
+        else:
+            first.extend([slice(None)] * (item.ndim if item.dtype == bool else 1))
+            second.append(item)
+    return (tuple(first), tuple(second)), True
+
+
+def _check_bounds(items, shape, ellipsis_dims):
+    dim = 0
+    for item in items:
+        if item is None or type(item) is slice:
+            dim += item is not None
+        elif item is Ellipsis:
+            dim += ellipsis_dims
+        elif type(item) is int:
+            if not -shape[dim] <= item < shape[dim]:
+                raise _out_of_bounds(item, dim, shape)
+            dim += 1
+        elif item.dtype == bool:
             if item.shape != shape[dim:dim + item.ndim]:
                 raise IndexError(at_user_line(
                     f"The shape of the mask {list(item.shape)} at index {dim} does not match the "
                     f"shape of the indexed tensor {list(shape)}"))
             dim += item.ndim
-            continue
-        consumed.append((item, dim))
-        dim += 1
-    for item, d in consumed:
-        size = shape[d]
-        if isinstance(item, numbers.Integral):
+        else:
+            size = shape[dim]
+            if item.size and (item.min() < -size or item.max() >= size):
+                bad = item[(item < -size) | (item >= size)].reshape(-1)[0]
+                raise _out_of_bounds(int(bad), dim, shape)
+            dim += 1
+
+
+def _out_of_bounds(index, dim, shape):
+    return IndexError(at_user_line(
+        f"index {index} is out of bounds for dimension {dim} with size {shape[dim]} "
+        f"(tensor shape {shape_str(shape)})"))
+
+
+def _plain(index, shape):
+    """True for a tuple of in-range ints and step-free slices (the fast path of getitem)."""
+    if len(index) > len(shape):
+        return False
+    for item, size in zip(index, shape):
+        kind = type(item)
+        if kind is int:
             if not -size <= item < size:
-                raise IndexError(at_user_line(
-                    f"index {item} is out of bounds for dimension {d} with size {size} "
-                    f"(tensor shape {shape_str(shape)})"))
-        elif isinstance(item, xp.ndarray) and item.size:
-            bad = (item < -size) | (item >= size)
-            if bad.any():
-                raise IndexError(at_user_line(
-                    f"index {int(item[bad].reshape(-1)[0])} is out of bounds for dimension {d} "
-                    f"with size {size} (tensor shape {shape_str(shape)})"))
+                return False
+        elif kind is not slice or item.step is not None:
+            return False
+    return True
 
 
 # ---------------------------------------------------------------- reading
 
 class Index(Function):
-    """``a[index]`` for an already normalized index (advanced: a copy)."""
+    """``a[index]`` for a NumPy index tuple (advanced: a copy)."""
 
     def forward(ctx, a, index):
         ctx.shape, ctx.index = a.shape, index
@@ -125,82 +192,159 @@ class IndexBackward(Function):
 
     def forward(ctx, g, shape, index):
         ctx.index = index
-        out = xp.zeros(shape, dtype=g.dtype)
         if all(_is_basic(i) for i in index):
+            out = xp.zeros(shape, dtype=g.dtype)
             out[index] = g
-        else:
-            xp.add.at(out, index, g)
-        return out
+            return out
+        return _scatter_add(g, shape, index)
 
     def backward(ctx, gg):
-        return Index.apply(gg, index=ctx.index)
+        return _read(gg, ctx.index)
+
+
+def _read(t, index):
+    """``t[index]`` for a NumPy index tuple: a view for basic indices, else a copy."""
+    if all(_is_basic(i) for i in index):
+        return BasicIndex.apply(t, index=index)
+    return Index.apply(t, index=index)
+
+
+_ROWS_PATH_MIN_SIZE = 16384
+
+
+def _scatter_add(g, shape, index):
+    """Zeros of ``shape`` plus ``g`` added at ``index``, repeated positions summed.
+
+    A large gradient read through one integer array among full slices
+    (``x[idx]``, ``x[:, idx]``: embeddings, index_select) takes a sort-and-
+    segment-sum path, about twice as fast as ``np.add.at``; the rest uses
+    ``np.add.at`` (faster for small arrays).
+    """
+    arrays = [k for k, i in enumerate(index) if not _is_basic(i)]
+    axis = arrays[0] if len(arrays) == 1 else -1
+    rows_path = g.size >= _ROWS_PATH_MIN_SIZE and axis >= 0 and index[axis].dtype != bool and \
+        len(index) <= len(shape) and all(i == slice(None) for k, i in enumerate(index) if k != axis)
+    if not rows_path:
+        out = xp.zeros(shape, dtype=g.dtype)
+        xp.add.at(out, index, g)
+        return out
+    idx = index[axis].reshape(-1)
+    size = shape[axis]
+    idx = xp.where(idx < 0, idx + size, idx)
+    # g is (*shape[:axis], *idx.shape, *shape[axis+1:]): bring the indexed rows to the front
+    rows = xp.moveaxis(g.reshape(shape[:axis] + (idx.size,) + shape[axis + 1:]), axis, 0)
+    rows = rows.reshape(idx.size, g.size // idx.size)  # (N, D)
+    sums = xp.zeros((size, rows.shape[1]), dtype=g.dtype)  # (size, D)
+    order = xp.argsort(idx, kind="stable")
+    sorted_idx = idx[order]
+    starts = xp.flatnonzero(xp.concatenate(([True], sorted_idx[1:] != sorted_idx[:-1])))
+    sums[sorted_idx[starts]] = xp.add.reduceat(rows[order], starts, axis=0)  # one sum per row
+    moved = shape[axis:axis + 1] + shape[:axis] + shape[axis + 1:]
+    return xp.ascontiguousarray(xp.moveaxis(sums.reshape(moved), 0, axis))
 
 
 def getitem(input, index):
-    """``input[index]`` with PyTorch's (NumPy's) indexing rules."""
-    if type(index) is int:  # the common case: skip normalization
-        shape = input._data.shape
-        if not shape:
-            raise IndexError(at_user_line("invalid index of a 0-dim tensor. Use `tensor.item()` "
-                                          "to convert a 0-dim tensor to a number"))
+    """``input[index]`` with PyTorch's indexing rules (see the module docstring)."""
+    shape = input._data.shape
+    if type(index) is int and shape:  # the hot paths: x[i] and x[a:b]
         if not -shape[0] <= index < shape[0]:
-            raise IndexError(at_user_line(
-                f"index {index} is out of bounds for dimension 0 with size {shape[0]} "
-                f"(tensor shape {shape_str(shape)})"))
+            raise _out_of_bounds(index, 0, shape)
         return BasicIndex.apply(input, index=(index,))
-    items = normalize_index(index, input._data.shape)
-    if all(_is_basic(i) for i in items):
-        return BasicIndex.apply(input, index=items)
-    return Index.apply(input, index=items)
+    if type(index) is slice and index.step is None and shape:
+        return BasicIndex.apply(input, index=(index,))
+    if type(index) is tuple and _plain(index, shape):  # x[:, 1], x[i, j]
+        return BasicIndex.apply(input, index=index)
+    steps, advanced = parse_index(index, shape)
+    if not advanced:
+        return BasicIndex.apply(input, index=steps[0])
+    if len(steps) == 2:
+        input = BasicIndex.apply(input, index=steps[0])
+    return Index.apply(input, index=steps[-1])
 
 
 # ---------------------------------------------------------------- writing
 
 class IndexPut(Function):
-    """A copy of ``a`` with ``a[index] = v`` (v broadcast to the indexed shape)."""
+    """A copy of ``a`` with ``a[index] = v`` (v broadcast to the indexed shape).
+
+    Gradients (PyTorch's): ``a`` gets ``g`` with zeros at the written positions;
+    ``v`` gets ``g[index]``, so with a repeated index every copy of it receives
+    the gradient of the position, although only the last write survives.
+    """
 
     def forward(ctx, a, v, index):
         ctx.index = index
-        ctx.v_shape = v.shape if isinstance(v, xp.ndarray) else ()
         out = a.copy()
         out[index] = v
         return out
 
     def backward(ctx, g):
-        grad_a = grad_v = None
-        if ctx.needs_input_grad[0]:
-            kept = Tensor._make(xp.ones(g._data.shape, dtype=bool))
-            kept._data[ctx.index] = False
-            grad_a = g * kept
-        if len(ctx.needs_input_grad) > 1 and ctx.needs_input_grad[1]:
-            grad_v = Index.apply(g, index=ctx.index)  # summed back to v's shape by the engine
+        needs = ctx.needs_input_grad
+        grad_a = IndexPut.apply(g, 0, index=ctx.index) if needs[0] else None
+        grad_v = _read(g, ctx.index) if len(needs) > 1 and needs[1] else None
         return grad_a, grad_v
 
 
-def index_put(input, index, value):
-    """A new tensor equal to ``input`` with ``input[index] = value`` (used by ``x[idx] = v``)."""
-    items = normalize_index(index, input._data.shape)
-    if isinstance(value, Tensor):
-        if value._data.dtype != input._data.dtype:
-            value = value.to(input.dtype)
-        target_shape = input._data[items].shape
-        try:
-            xp.broadcast_shapes(value._data.shape, target_shape)
-        except ValueError:
-            raise RuntimeError(at_user_line(
-                f"shape mismatch: value tensor of shape {shape_str(value.shape)} cannot be "
-                f"broadcast to indexing result of shape {shape_str(target_shape)}")) from None
-    return IndexPut.apply(input, value, index=items)
+def _indexed_shape(shape, index):
+    """The shape of ``x[index]`` for an ``x`` of ``shape``, without touching any data."""
+    return xp.broadcast_to(xp.zeros((), dtype=bool), shape)[index].shape
+
+
+def _fit_value(value, target_shape, dtype):
+    """``value`` cast to ``dtype``, leading size-1 dims dropped, checked against the target."""
+    if not isinstance(value, Tensor):
+        if isinstance(value, numbers.Number):
+            return value
+        raise TypeError(at_user_line(
+            f"can't assign a {type(value).__name__} to a chainrule.{dtype.name} tensor; "
+            f"assign a number or a tensor: chainrule.tensor(value)"))
+    if value._data.dtype != dtype.np:
+        value = value.to(dtype)
+    vshape = value._data.shape
+    extra = len(vshape) - len(target_shape)
+    if extra > 0 and all(s == 1 for s in vshape[:extra]):
+        value = value.reshape(vshape[extra:])
+    try:
+        fits = xp.broadcast_shapes(value._data.shape, target_shape) == tuple(target_shape)
+    except ValueError:
+        fits = False
+    if not fits:
+        raise RuntimeError(at_user_line(
+            f"shape mismatch: value tensor of shape {shape_str(vshape)} cannot be broadcast to "
+            f"indexing result of shape {shape_str(target_shape)}"))
+    return value
+
+
+def index_put(input, indices, values, accumulate=False):
+    """A new tensor equal to ``input`` with ``input[indices] = values`` (used by ``x[i] = v``).
+
+    ``values`` broadcasts to the indexed shape and is cast to ``input``'s dtype;
+    ``accumulate=True`` adds instead (repeated positions add up).
+    """
+    if accumulate:
+        return index_add_values(input, indices, values)
+    steps, _ = parse_index(indices, input._data.shape)
+    if len(steps) == 2:  # ints mixed with arrays: rewrite the basic part as a whole
+        part = BasicIndex.apply(input, index=steps[0])
+        values = _fit_value(values, _indexed_shape(part._data.shape, steps[1]), input.dtype)
+        return IndexPut.apply(input, IndexPut.apply(part, values, index=steps[1]), index=steps[0])
+    values = _fit_value(values, _indexed_shape(input._data.shape, steps[0]), input.dtype)
+    return IndexPut.apply(input, values, index=steps[0])
 
 
 def index_add_values(input, index, values):
     """``input`` with ``values`` added at ``index``; repeated positions add up."""
-    items = normalize_index(index, input._data.shape)
-    target_shape = input._data[items].shape
+    steps, _ = parse_index(index, input._data.shape)
+    shapes = [input._data.shape]
+    if len(steps) == 2:
+        shapes.append(_indexed_shape(shapes[0], steps[0]))
+    target = _indexed_shape(shapes[-1], steps[-1])
     if not isinstance(values, Tensor):
         values = Tensor._make(xp.asarray(values, dtype=input._data.dtype))
-    values = values.to(input.dtype).expand(target_shape)
-    return input + IndexBackward.apply(values, shape=input._data.shape, index=items)
+    added = _fit_value(values, target, input.dtype).expand(target)
+    for shape, step in zip(reversed(shapes), reversed(steps)):
+        added = IndexBackward.apply(added, shape=shape, index=step)
+    return input + added
 
 
 # ---------------------------------------------------------------- gather / scatter family
@@ -208,15 +352,16 @@ def index_add_values(input, index, values):
 def _index_array(index, op):
     if not isinstance(index, Tensor) or index._data.dtype.kind not in "iu":
         raise RuntimeError(at_user_line(
-            f"{op}(): Expected dtype int64 for index, got "
+            f"{op}(): Expected dtype int32/int64 for index, got "
             f"{index.dtype if isinstance(index, Tensor) else type(index).__name__}"))
     return index._data
 
 
 def _check_index_range(idx, size, dim, op):
-    if idx.size and (idx.min() < -size or idx.max() >= size):
-        bad = idx[(idx < -size) | (idx >= size)].reshape(-1)[0]
-        raise IndexError(at_user_line(
+    """PyTorch's gather/scatter rule: 0 <= index < size (no negative indices)."""
+    if idx.size and (idx.min() < 0 or idx.max() >= size):
+        bad = idx[(idx < 0) | (idx >= size)].reshape(-1)[0]
+        raise RuntimeError(at_user_line(
             f"{op}(): index {int(bad)} is out of bounds for dimension {dim} with size {size}"))
 
 
@@ -241,7 +386,15 @@ class ScatterAddInto(Function):
         return out
 
     def backward(ctx, gg):
-        return gather(gg, ctx.dim, Tensor._make(ctx.idx))
+        return TakeAlong.apply(_crop_outside(gg, ctx.idx.shape, ctx.dim), idx=ctx.idx, dim=ctx.dim)
+
+
+def _crop_outside(t, shape, dim):
+    """``t`` cut down to ``shape`` in every dimension but ``dim`` (take_along_axis needs that)."""
+    if all(a == b for d, (a, b) in enumerate(zip(t._data.shape, shape)) if d != dim):
+        return t
+    return BasicIndex.apply(t, index=tuple(slice(None) if d == dim else slice(0, n)
+                                           for d, n in enumerate(shape)))
 
 
 def _full_index(idx, dim):
@@ -251,51 +404,75 @@ def _full_index(idx, dim):
     return tuple(grids)
 
 
-def gather(input, dim, index):
-    """out[i][j] = input[i][index[i][j]] along ``dim`` (index has input's number of dims)."""
+def _check_index_shape(idx, input, dim, op, src=None):
+    """PyTorch's rule: index no larger than self (outside ``dim``) and than src (everywhere)."""
+    shape = input._data.shape
+    if idx.ndim != max(len(shape), 1) and not (idx.ndim == 0 and not shape):
+        raise RuntimeError(at_user_line(
+            f"{op}(): Index tensor must have the same number of dimensions as "
+            f"{'input' if op == 'gather' else 'self'} tensor (index shape {shape_str(idx.shape)}, "
+            f"{'input' if op == 'gather' else 'self'} shape {shape_str(shape)})"))
+    too_big = any(d != dim and i > s for d, (i, s) in enumerate(zip(idx.shape, shape)))
+    src_shape = src._data.shape if isinstance(src, Tensor) else None
+    if src_shape is not None and (len(src_shape) != idx.ndim or
+                                  any(i > s for i, s in zip(idx.shape, src_shape))):
+        too_big = True
+    if too_big:
+        words = f" and to be no larger size than src {list(src_shape)}" if src_shape is not None else ""
+        raise RuntimeError(at_user_line(
+            f"{op}(): Size does not match: expected index {list(idx.shape)} to be no larger than "
+            f"self {list(shape)} apart from dimension {dim}{words}"))
+
+
+def gather(input, dim, index, *, sparse_grad=False):
+    """out[i][j] = input[i][index[i][j]] along ``dim`` (index has input's number of dims).
+
+    The gradient is a scatter-add into ``input``'s shape (``ScatterAddInto``).
+    """
     idx = _index_array(index, "gather")
     dim = wrap_dim(dim, input._data.ndim, "gather")
-    if idx.ndim != input._data.ndim:
-        raise RuntimeError(at_user_line(
-            f"gather(): Index tensor must have the same number of dimensions as input tensor "
-            f"(index shape {shape_str(idx.shape)}, input shape {shape_str(input.shape)})"))
-    for d, (i, s) in enumerate(zip(idx.shape, input._data.shape)):
-        if d != dim and i > s:
-            raise RuntimeError(at_user_line(
-                f"gather(): Size does not match at dimension {d} expected index "
-                f"{shape_str(idx.shape)} to be smaller than self {shape_str(input.shape)} "
-                f"apart from dimension {dim}"))
+    if input._data.ndim == 0:
+        input, idx = input.reshape(1), idx.reshape(-1) if idx.ndim == 0 else idx
+    _check_index_shape(idx, input, dim, "gather")
     _check_index_range(idx, input._data.shape[dim], dim, "gather")
-    # take_along_axis needs index and input to agree outside dim: slice input down to index
-    if any(i != s for d, (i, s) in enumerate(zip(idx.shape, input._data.shape)) if d != dim):
-        input = input[tuple(slice(None) if d == dim else slice(0, n) for d, n in enumerate(idx.shape))]
-    return TakeAlong.apply(input, idx=idx, dim=dim)
+    out = TakeAlong.apply(_crop_outside(input, idx.shape, dim), idx=idx, dim=dim)
+    return out.reshape(()) if index._data.ndim == 0 else out
 
 
 def take_along_dim(input, indices, dim=None):
     """``gather`` with broadcasting of ``indices`` (``dim=None``: over the flattened input)."""
-    if dim is None:
-        return TakeAlong.apply(input.reshape(-1), idx=_index_array(indices, "take_along_dim").reshape(-1), dim=0)
-    dim = wrap_dim(dim, input._data.ndim, "take_along_dim")
     idx = _index_array(indices, "take_along_dim")
-    shape = list(xp.broadcast_shapes(tuple(s for d, s in enumerate(input._data.shape) if d != dim),
-                                     tuple(s for d, s in enumerate(idx.shape) if d != dim)))
-    in_shape = shape[:dim] + [input._data.shape[dim]] + shape[dim:]
-    idx_shape = shape[:dim] + [idx.shape[dim]] + shape[dim:]
+    if dim is None:
+        input, idx, dim = input.reshape(-1), idx.reshape(-1), 0
+    dim = wrap_dim(dim, input._data.ndim, "take_along_dim")
+    if idx.ndim != input._data.ndim:
+        raise RuntimeError(at_user_line(
+            f"take_along_dim(): input and indices should have the same number of dimensions, but "
+            f"got {input._data.ndim} dimensions for input, and {idx.ndim} dimensions for indices"))
     _check_index_range(idx, input._data.shape[dim], dim, "take_along_dim")
+    try:
+        outer = xp.broadcast_shapes(input._data.shape[:dim] + input._data.shape[dim + 1:],
+                                    idx.shape[:dim] + idx.shape[dim + 1:])
+    except ValueError:
+        raise RuntimeError(at_user_line(
+            f"take_along_dim(): indices of shape {shape_str(idx.shape)} cannot be broadcast "
+            f"against input of shape {shape_str(input.shape)} outside dimension {dim}")) from None
+    in_shape = outer[:dim] + input._data.shape[dim:dim + 1] + outer[dim:]
+    idx_shape = outer[:dim] + idx.shape[dim:dim + 1] + outer[dim:]
     return TakeAlong.apply(input.expand(in_shape), idx=xp.broadcast_to(idx, idx_shape), dim=dim)
 
 
 def index_select(input, dim, index):
-    """The entries of ``input`` at positions ``index`` (1-D) along ``dim``."""
+    """The entries of ``input`` at positions ``index`` (0-d or 1-D) along ``dim``."""
     idx = _index_array(index, "index_select")
     if idx.ndim > 1:
         raise IndexError(at_user_line(
             f"index_select(): Index is supposed to be a vector, got shape {shape_str(idx.shape)}"))
     dim = wrap_dim(dim, input._data.ndim, "index_select")
     _check_index_range(idx, input._data.shape[dim] if input._data.ndim else 1, dim, "index_select")
-    items = (slice(None),) * dim + (idx.reshape(-1),)
-    return Index.apply(input, index=items)
+    if input._data.ndim == 0:
+        return Index.apply(input.reshape(1), index=(idx.reshape(-1),)).reshape(())
+    return Index.apply(input, index=(slice(None),) * dim + (idx.reshape(-1),))
 
 
 class ScatterInto(Function):
@@ -303,75 +480,122 @@ class ScatterInto(Function):
 
     def forward(ctx, a, src, idx, dim):
         ctx.idx, ctx.dim = idx, dim
-        ctx.src_shape = src.shape if isinstance(src, xp.ndarray) else ()
         out = a.copy()
-        values = src if isinstance(src, xp.ndarray) and src.ndim else xp.broadcast_to(src, idx.shape)
-        if values.shape != idx.shape:
-            values = values[tuple(slice(0, n) for n in idx.shape)]
-        out[_full_index(idx, dim)] = values
+        out[_full_index(idx, dim)] = src if isinstance(src, xp.ndarray) and src.ndim else \
+            xp.broadcast_to(src, idx.shape)
         return out
 
     def backward(ctx, g):
-        grad_a = grad_src = None
-        if ctx.needs_input_grad[0]:
-            kept = xp.ones(g._data.shape, dtype=bool)
-            kept[_full_index(ctx.idx, ctx.dim)] = False
-            grad_a = g * Tensor._make(kept)
-        if len(ctx.needs_input_grad) > 1 and ctx.needs_input_grad[1]:
-            grad_src = _pad_to(gather(g, ctx.dim, Tensor._make(ctx.idx)), ctx.src_shape)
+        needs = ctx.needs_input_grad
+        grad_a = ScatterInto.apply(g, 0, idx=ctx.idx, dim=ctx.dim) if needs[0] else None
+        grad_src = None
+        if len(needs) > 1 and needs[1]:
+            grad_src = TakeAlong.apply(_crop_outside(g, ctx.idx.shape, ctx.dim),
+                                       idx=ctx.idx, dim=ctx.dim)
         return grad_a, grad_src
 
 
-def _pad_to(t, shape):
-    """Zero-pad ``t`` at the end of each dimension up to ``shape`` (src may exceed index)."""
-    if tuple(t._data.shape) == tuple(shape):
-        return t
-    from .pad import pad
-    widths = []
-    for have, want in reversed(list(zip(t._data.shape, shape))):
-        widths += [0, want - have]
-    return pad(t, tuple(widths))
-
-
-def _check_scatter(input, dim, idx, src, op):
+def _scatter_args(input, dim, index, src, op):
+    """Checked ``(dim, idx, src)``; a src larger than index is cut down to index's shape."""
+    idx = _index_array(index, op)
     dim = wrap_dim(dim, input._data.ndim, op)
-    if idx.ndim != input._data.ndim:
-        raise RuntimeError(at_user_line(
-            f"{op}(): Index tensor must have the same number of dimensions as self tensor "
-            f"(index shape {shape_str(idx.shape)}, self shape {shape_str(input.shape)})"))
-    if isinstance(src, Tensor) and any(i > s for i, s in zip(idx.shape, src._data.shape)):
-        raise RuntimeError(at_user_line(
-            f"{op}(): Expected index {shape_str(idx.shape)} to be smaller than src "
-            f"{shape_str(src.shape)} in every dimension"))
-    _check_index_range(idx, input._data.shape[dim], dim, op)
-    return dim
+    _check_index_shape(idx, input, dim, op, src)
+    _check_index_range(idx, input._data.shape[dim] if input._data.ndim else 1, dim, op)
+    if isinstance(src, Tensor):
+        src = src.to(input.dtype)
+        if src._data.shape != idx.shape:  # the gradient of the unused part is zero
+            src = src[tuple(slice(0, n) for n in idx.shape)]
+    return dim, idx, src
 
 
 def scatter(input, dim, index, src=None, value=None, *, reduce=None):
-    """A copy of ``input`` with ``src`` (or ``value``) written at ``index`` along ``dim``."""
+    """A copy of ``input`` with ``src`` (or the number ``value``) written at ``index`` along ``dim``.
+
+    ``self[i][index[i][j]] = src[i][j]`` for ``dim=1``. With repeated indices the
+    last write wins (PyTorch leaves that order unspecified).
+    """
     if reduce is not None:
         if reduce != "add":
-            raise RuntimeError(at_user_line(f"scatter(): reduce='{reduce}' is not supported; use 'add'"))
-        return scatter_add(input, dim, index, src)
+            raise RuntimeError(at_user_line(
+                f"scatter(): reduce='{reduce}' is not supported; use reduce='add' (or scatter_add)"))
+        return scatter_add(input, dim, index, src if src is not None else
+                           xp.full(index._data.shape, value))
     if src is None:
         src = value
-    idx = _index_array(index, "scatter")
-    dim = _check_scatter(input, dim, idx, src, "scatter")
-    if isinstance(src, Tensor):
-        src = src.to(input.dtype)
-    else:
-        src = float(src) if input._data.dtype.kind == "f" else src
+    if not isinstance(src, (Tensor, numbers.Number)):
+        raise TypeError(at_user_line(
+            f"scatter(): src must be a tensor or a number, got {type(src).__name__}"))
+    dim, idx, src = _scatter_args(input, dim, index, src, "scatter")
+    if input._data.ndim == 0:
+        return scatter(input.reshape(1), 0, index.reshape(-1), src.reshape(-1) if
+                       isinstance(src, Tensor) else src).reshape(())
     return ScatterInto.apply(input, src, idx=idx, dim=dim)
 
 
 def scatter_add(input, dim, index, src):
-    """``input`` plus ``src`` added at ``index`` along ``dim`` (duplicates accumulate)."""
-    idx = _index_array(index, "scatter_add")
-    dim = _check_scatter(input, dim, idx, src, "scatter_add")
-    src = src.to(input.dtype)
-    if src._data.shape != idx.shape:
-        src = src[tuple(slice(0, n) for n in idx.shape)]
+    """``input`` plus ``src`` added at ``index`` along ``dim`` (repeated indices add up)."""
+    if not isinstance(src, Tensor):
+        src = Tensor._make(xp.asarray(src, dtype=input._data.dtype))
+    dim, idx, src = _scatter_args(input, dim, index, src, "scatter_add")
+    if input._data.ndim == 0:
+        return input + src.reshape(())
     return input + ScatterAddInto.apply(src, shape=input._data.shape, idx=idx, dim=dim)
+
+
+def _along(idx, dim, shape):
+    """A 1-D ``idx`` laid along ``dim`` and broadcast to ``shape`` (index_add/copy as scatter)."""
+    view = [1] * len(shape)
+    view[dim] = idx.size
+    return Tensor._make(xp.broadcast_to(idx.reshape(view), shape))
+
+
+def _index_along_args(input, dim, index, source, op):
+    idx = _index_array(index, op)
+    if idx.ndim > 1:
+        raise IndexError(at_user_line(
+            f"{op}(): Index is supposed to be a vector, got shape {shape_str(idx.shape)}"))
+    idx = idx.reshape(-1)
+    ndim = input._data.ndim
+    dim = wrap_dim(dim, ndim, op)
+    expected = list(input._data.shape)
+    if ndim:
+        expected[dim] = idx.size
+    if source is not None and list(source._data.shape) != expected and \
+            not (ndim == 0 and source._data.size == 1):
+        raise RuntimeError(at_user_line(
+            f"{op}(): source of shape {shape_str(source.shape)} must match self "
+            f"{shape_str(input.shape)} except in dimension {dim}, where it must have the index's "
+            f"length {idx.size}: expected shape {shape_str(expected)}"))
+    _check_index_range(idx, input._data.shape[dim] if ndim else 1, dim, op)
+    return dim, idx
+
+
+def index_add(input, dim, index, source, *, alpha=1):
+    """``input`` with ``alpha * source[..., i, ...]`` added at ``input[..., index[i], ...]``."""
+    dim, idx = _index_along_args(input, dim, index, source, "index_add")
+    if input._data.ndim == 0:
+        return input + source.reshape(()) * alpha
+    source = source * alpha if alpha != 1 else source
+    return scatter_add(input, dim, _along(idx, dim, source._data.shape), source)
+
+
+def index_copy(input, dim, index, source):
+    """``input`` with ``input[..., index[i], ...] = source[..., i, ...]`` along ``dim``."""
+    dim, idx = _index_along_args(input, dim, index, source, "index_copy")
+    if input._data.ndim == 0:
+        return source.reshape(()).to(input.dtype) + input * 0
+    return scatter(input, dim, _along(idx, dim, source._data.shape), source)
+
+
+def index_fill(input, dim, index, value):
+    """``input`` with the entries at ``index`` along ``dim`` set to ``value``."""
+    dim, idx = _index_along_args(input, dim, index, None, "index_fill")
+    mask = xp.zeros(input._data.shape[dim] if input._data.ndim else 1, dtype=bool)
+    mask[idx] = True
+    view = [1] * input._data.ndim
+    if view:
+        view[dim] = mask.size
+    return masked_fill(input, Tensor._make(mask.reshape(view)), value)
 
 
 def masked_fill(input, mask, value):
@@ -397,16 +621,33 @@ def masked_fill(input, mask, value):
 
 
 def masked_select(input, mask):
-    """The elements of ``input`` where ``mask`` is True, as a 1-D tensor."""
-    shape = xp.broadcast_shapes(input._data.shape, mask._data.shape)
-    return getitem(input.expand(shape), Tensor._make(xp.broadcast_to(mask._data, shape)))
+    """The elements of ``input`` where ``mask`` is True, as a 1-D tensor (both broadcast)."""
+    if not isinstance(mask, Tensor) or mask._data.dtype != xp.bool_:
+        raise RuntimeError(at_user_line(
+            f"masked_select: expected a boolean mask, got "
+            f"{mask.dtype if isinstance(mask, Tensor) else type(mask).__name__}"))
+    try:
+        shape = xp.broadcast_shapes(input._data.shape, mask._data.shape)
+    except ValueError:
+        raise RuntimeError(at_user_line(
+            f"masked_select: the mask of shape {shape_str(mask.shape)} cannot be broadcast "
+            f"with the input of shape {shape_str(input.shape)}")) from None
+    return Index.apply(input.expand(shape), index=(xp.broadcast_to(mask._data, shape),))
 
 
 def take(input, index):
-    """Elements of the flattened ``input`` at ``index`` (output has index's shape)."""
-    return getitem(input.reshape(-1), index)
+    """Elements of the flattened ``input`` at ``index`` (negative counts from the end;
+    the output has index's shape)."""
+    idx = _index_array(index, "take")
+    numel = input._data.size
+    if idx.size and (idx.min() < -numel or idx.max() >= numel):
+        bad = idx[(idx < -numel) | (idx >= numel)].reshape(-1)[0]
+        raise IndexError(at_user_line(
+            f"take(): out of range: tried to access index {int(bad)} on a tensor of {numel} "
+            f"elements (shape {shape_str(input.shape)})"))
+    return Index.apply(input.reshape(-1), index=(idx,))
 
 
 __all__ = ["index_put", "gather", "take_along_dim", "index_select", "scatter", "scatter_add",
-           "masked_fill", "masked_select", "take"]
+           "index_add", "index_copy", "index_fill", "masked_fill", "masked_select", "take"]
 TENSOR_METHODS = __all__

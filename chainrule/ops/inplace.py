@@ -200,8 +200,23 @@ def scatter_add_(input, dim, index, src):
     return commit(input, scatter_add, "scatter_add_", dim, index, src)
 
 
+def index_add_(input, dim, index, source, *, alpha=1):
+    from .indexing import index_add
+    return commit(input, index_add, "index_add_", dim, index, source, alpha=alpha)
+
+
+def index_copy_(input, dim, index, source):
+    from .indexing import index_copy
+    return commit(input, index_copy, "index_copy_", dim, index, source)
+
+
+def index_fill_(input, dim, index, value):
+    from .indexing import index_fill
+    return commit(input, index_fill, "index_fill_", dim, index, value)
+
+
 __all__ = ["add_", "sub_", "mul_", "div_", "pow_", "clamp_", "copy_", "fill_", "zero_", "exp_", "log_",
            "sqrt_", "abs_", "neg_", "relu_", "sigmoid_", "tanh_", "sin_", "cos_", "floor_", "ceil_",
            "round_", "trunc_", "reciprocal_", "square_", "masked_fill_", "index_put_", "scatter_",
-           "scatter_add_"]
+           "scatter_add_", "index_add_", "index_copy_", "index_fill_"]
 TENSOR_METHODS = __all__

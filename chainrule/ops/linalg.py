@@ -1,6 +1,14 @@
-"""Contractions: matmul (and its spellings mm, bmm, mv, dot), outer, einsum. All use BLAS."""
+"""Contractions: matmul (and its spellings mm, bmm, mv, dot, inner), outer, tensordot,
+einsum, the fused add-products addmm/addmv/baddbmm, matrix_power and kron.
+
+One primitive, ``MatMul``, carries the BLAS products; ``Einsum`` carries every
+other contraction (NumPy's einsum, which calls BLAS for large pairwise products).
+The rest composes from these and from elementwise ops.
+"""
 from .. import backend as B
 from ..function import Function
+from ..tensor import Tensor
+from .._dims import wrap_dim
 from .._errors import at_user_line, shape_str, ShapeError
 
 xp = B.xp
@@ -37,32 +45,63 @@ class MatMul(Function):
         return grad_a, grad_b
 
 
-def _check_matmul(a, b):
-    if a._data.ndim == 0 or b._data.ndim == 0:
-        raise RuntimeError(at_user_line(
-            f"matmul: both arguments need at least 1 dimension, got shapes "
-            f"{shape_str(a.shape)} and {shape_str(b.shape)}; use * for scalar products"))
+# ---------------------------------------------------------------- matmul and its spellings
+
+def _check_tensors(op, a, b, names=("input", "other")):
+    for position, (x, name) in enumerate(zip((a, b), names), start=1):
+        if not isinstance(x, Tensor):
+            raise TypeError(at_user_line(
+                f"{op}(): argument '{name}' (position {position}) must be Tensor, not "
+                f"{type(x).__name__}; wrap it with chainrule.tensor(...)"))
+
+
+def _check_same_dtype(op, a, b):
+    """PyTorch refuses mixed dtypes in products (no promotion) and bool products."""
     if a._data.dtype != b._data.dtype:
         raise RuntimeError(at_user_line(
-            f"matmul: expected both operands to have the same dtype, but got {a.dtype} @ {b.dtype} "
-            f"(shapes {shape_str(a.shape)} and {shape_str(b.shape)}); convert one: a @ b.to(a.dtype)"))
+            f"{op}: expected both operands to have the same dtype, but got {a.dtype} @ {b.dtype} "
+            f"(shapes {shape_str(a.shape)} and {shape_str(b.shape)}); convert one, e.g. "
+            f"a @ b.to(a.dtype)"))
+    if a._data.dtype.kind == "b":
+        raise NotImplementedError(at_user_line(
+            f"{op}: not implemented for bool tensors (shapes {shape_str(a.shape)} and "
+            f"{shape_str(b.shape)}); convert first, e.g. a.float() @ b.float()"))
+
+
+def _check_matmul(op, a, b):
+    """Errors for operands that ``MatMul`` cannot take: the op, both shapes, the fix."""
+    _check_tensors(op, a, b)
+    if a._data.ndim == 0 or b._data.ndim == 0:
+        raise RuntimeError(at_user_line(
+            f"{op}: both arguments need at least 1 dimension, got shapes "
+            f"{shape_str(a.shape)} and {shape_str(b.shape)}; use * for scalar products"))
+    _check_same_dtype(op, a, b)
     inner_a = a._data.shape[-1]
     inner_b = b._data.shape[-2] if b._data.ndim > 1 else b._data.shape[0]
     if inner_a != inner_b:
         raise ShapeError(at_user_line(
-            f"matmul: shapes {shape_str(a.shape)} and {shape_str(b.shape)} cannot be multiplied "
+            f"{op}: shapes {shape_str(a.shape)} and {shape_str(b.shape)} cannot be multiplied "
             f"({inner_a} != {inner_b}): the last dimension of the first must equal the "
             f"{'first' if b._data.ndim == 1 else 'second-to-last'} dimension of the second"))
 
 
 def matmul(input, other):
-    """Matrix product with NumPy's rules: 1-D operands act as vectors, batch dims broadcast."""
-    a_shape, b_shape = input._data.shape, other._data.shape
+    """Matrix product with NumPy's rules: 1-D operands act as vectors, batch dims broadcast.
+
+    (n,) @ (n,) -> (); (m, n) @ (n,) -> (m,); (n,) @ (..., n, p) -> (..., p);
+    (..., m, n) @ (..., n, p) -> (..., m, p). Both operands need the same dtype.
+    """
+    try:
+        a_data, b_data = input._data, other._data
+    except AttributeError:
+        _check_tensors("matmul", input, other)
+        raise
+    a_shape, b_shape = a_data.shape, b_data.shape
     if (len(a_shape) >= 2 and len(b_shape) >= 2 and a_shape[-1] == b_shape[-2]
-            and input._data.dtype == other._data.dtype):
+            and a_data.dtype == b_data.dtype and a_data.dtype.kind != "b"):
         return MatMul.apply(input, other)  # the common case, already valid
-    _check_matmul(input, other)
-    a_vec, b_vec = input._data.ndim == 1, other._data.ndim == 1
+    _check_matmul("matmul", input, other)
+    a_vec, b_vec = a_data.ndim == 1, b_data.ndim == 1
     a = input.unsqueeze(0) if a_vec else input      # (n) -> (1, n)
     b = other.unsqueeze(-1) if b_vec else other     # (m) -> (m, 1)
     out = MatMul.apply(a, b)
@@ -74,116 +113,319 @@ def matmul(input, other):
 
 
 def _require_ndim(op, x, ndim, name):
+    if not isinstance(x, Tensor):
+        raise TypeError(at_user_line(f"{op}(): argument '{name}' must be Tensor, not {type(x).__name__}"))
     if x._data.ndim != ndim:
         raise RuntimeError(at_user_line(
             f"{op}: {name} must be a {ndim}-D tensor, got shape {shape_str(x.shape)}"))
 
 
 def mm(input, mat2):
+    """(n, m) @ (m, p) -> (n, p); no broadcasting."""
     _require_ndim("mm", input, 2, "input")
     _require_ndim("mm", mat2, 2, "mat2")
-    return matmul(input, mat2)
+    _check_matmul("mm", input, mat2)
+    return MatMul.apply(input, mat2)
 
 
 def bmm(input, mat2):
+    """(b, n, m) @ (b, m, p) -> (b, n, p); the batch sizes must be equal (no broadcasting)."""
     _require_ndim("bmm", input, 3, "input")
     _require_ndim("bmm", mat2, 3, "mat2")
-    return matmul(input, mat2)
+    if input._data.shape[0] != mat2._data.shape[0]:
+        raise RuntimeError(at_user_line(
+            f"bmm: the batch sizes of input {shape_str(input.shape)} and mat2 {shape_str(mat2.shape)} "
+            f"differ ({input._data.shape[0]} != {mat2._data.shape[0]}); bmm does not broadcast, "
+            f"use matmul (@) to broadcast batch dimensions"))
+    _check_matmul("bmm", input, mat2)
+    return MatMul.apply(input, mat2)
 
 
 def mv(input, vec):
+    """(n, m) @ (m,) -> (n,)."""
     _require_ndim("mv", input, 2, "input")
     _require_ndim("mv", vec, 1, "vec")
+    _check_matmul("mv", input, vec)
     return matmul(input, vec)
 
 
 def dot(input, other):
+    """(n,) . (n,) -> (): the sum of the elementwise products."""
     _require_ndim("dot", input, 1, "input")
     _require_ndim("dot", other, 1, "other")
+    _check_matmul("dot", input, other)
     return matmul(input, other)
 
 
-inner = dot
+def inner(input, other):
+    """Contract the last dims: (*a, n), (*b, n) -> (*a, *b); a 0-d operand multiplies."""
+    _check_tensors("inner", input, other)
+    if input._data.ndim == 0 or other._data.ndim == 0:
+        return input * other
+    _check_same_dtype("inner", input, other)
+    if input._data.shape[-1] != other._data.shape[-1]:
+        raise ShapeError(at_user_line(
+            f"inner: the last dimension must match on both input tensors but got shapes "
+            f"{shape_str(input.shape)} and {shape_str(other.shape)}"))
+    return tensordot(input, other, dims=([-1], [-1]))
 
 
 def outer(input, vec2):
-    """Outer product of two 1-D tensors: (n,), (m,) -> (n, m)."""
+    """Outer product of two 1-D tensors: (n,), (m,) -> (n, m); dtypes promote."""
     _require_ndim("outer", input, 1, "input")
     _require_ndim("outer", vec2, 1, "vec2")
-    return input.unsqueeze(1) * vec2.unsqueeze(0)
+    return input.unsqueeze(1) * vec2.unsqueeze(0)  # (n, 1) * (1, m)
 
 
 ger = outer
 
 
+# ---------------------------------------------------------------- fused add-products
+
+def _add_product(op, input, product, beta, alpha):
+    """beta * input + alpha * product, with ``input`` broadcast to the product's shape.
+
+    As in PyTorch, beta = 0 ignores ``input`` (its NaN and inf do not propagate) and
+    gives it a zero gradient.
+    """
+    target = product._data.shape
+    shape = input._data.shape
+    if len(shape) > len(target) or any(s not in (1, t) for s, t in zip(shape[::-1], target[::-1])):
+        raise ShapeError(at_user_line(
+            f"{op}: input of shape {shape_str(shape)} cannot be broadcast to the product's shape "
+            f"{shape_str(target)}"))
+    if alpha != 1:
+        product = product * alpha
+    if beta == 0:
+        from .elementwise import where
+        from ..creation import zeros
+        return product + where(zeros(target, dtype=B.bool_), input, 0)  # 0, with a zero gradient
+    return product + (input if beta == 1 else input * beta)
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    """beta * input + alpha * (mat1 @ mat2): (n, m) @ (m, p) -> (n, p)."""
+    _require_ndim("addmm", mat1, 2, "mat1")
+    _require_ndim("addmm", mat2, 2, "mat2")
+    return _add_product("addmm", input, mm(mat1, mat2), beta, alpha)
+
+
+def addmv(input, mat, vec, *, beta=1, alpha=1):
+    """beta * input + alpha * (mat @ vec): (n, m) @ (m,) -> (n,)."""
+    return _add_product("addmv", input, mv(mat, vec), beta, alpha)
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    """beta * input + alpha * bmm(batch1, batch2): (b, n, m) @ (b, m, p) -> (b, n, p)."""
+    return _add_product("baddbmm", input, bmm(batch1, batch2), beta, alpha)
+
+
+def matrix_power(input, n):
+    """A^n for square matrices (..., k, k) by repeated squaring; A^0 is the identity.
+
+    Negative powers need a matrix inverse, which chainrule does not have yet.
+    """
+    if not isinstance(n, int):
+        raise TypeError(at_user_line(f"matrix_power(): argument 'n' must be int, not {type(n).__name__}"))
+    shape = input._data.shape
+    if len(shape) < 2:
+        raise RuntimeError(at_user_line(
+            f"linalg.matrix_power: The input tensor A must have at least 2 dimensions, got shape "
+            f"{shape_str(shape)}"))
+    if shape[-1] != shape[-2]:
+        raise RuntimeError(at_user_line(
+            f"linalg.matrix_power: A must be batches of square matrices, but they are "
+            f"{shape[-2]} by {shape[-1]} matrices (shape {shape_str(shape)})"))
+    if n < 0:
+        raise NotImplementedError(at_user_line(
+            f"matrix_power: negative powers (n={n}) need a matrix inverse, which chainrule does "
+            f"not have yet"))
+    if n == 0:  # the identity; A gets a zero gradient, as in PyTorch
+        from .elementwise import where
+        from ..creation import eye, zeros
+        identity = eye(shape[-1], dtype=input.dtype).expand(shape)
+        return where(zeros(shape, dtype=B.bool_), input, identity)
+    result, square = None, input
+    while n:
+        if n & 1:
+            result = square if result is None else matmul(result, square)
+        n >>= 1
+        if n:
+            square = matmul(square, square)
+    return result
+
+
+def kron(input, other):
+    """Kronecker product: out[i * B + j] = input[i] * other[j] in every dimension.
+
+    (a0, a1, ...), (b0, b1, ...) -> (a0*b0, a1*b1, ...); the shorter shape gets leading 1s.
+    """
+    _check_tensors("kron", input, other)
+    nd = max(input._data.ndim, other._data.ndim)
+    a_shape = (1,) * (nd - input._data.ndim) + input._data.shape
+    b_shape = (1,) * (nd - other._data.ndim) + other._data.shape
+    a = input.reshape([s for n in a_shape for s in (n, 1)])   # (a0, 1, a1, 1, ...)
+    b = other.reshape([s for n in b_shape for s in (1, n)])   # (1, b0, 1, b1, ...)
+    return (a * b).reshape([x * y for x, y in zip(a_shape, b_shape)])
+
+
+# ---------------------------------------------------------------- tensordot
+
 def tensordot(a, b, dims=2):
-    """Sum over the last ``dims`` axes of ``a`` and the first of ``b`` (or the listed pairs)."""
+    """Sum over the last ``dims`` dims of ``a`` and the first ``dims`` of ``b``, or over the
+    listed pairs ``dims=([a dims], [b dims])``: the remaining dims of a, then of b."""
+    _check_tensors("tensordot", a, b, names=("a", "b"))
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError(at_user_line(
+            f"tensordot: both inputs should have same dtype, got {a.dtype} and {b.dtype}; "
+            f"convert one, e.g. b.to(a.dtype)"))
+    nd_a, nd_b = a._data.ndim, b._data.ndim
+    if isinstance(dims, Tensor):
+        dims = dims.tolist()
     if isinstance(dims, int):
-        dims_a = list(range(a._data.ndim - dims, a._data.ndim))
-        dims_b = list(range(dims))
+        if dims < 0:
+            raise RuntimeError(at_user_line(f"tensordot expects dims >= 0, but got dims={dims}"))
+        if dims > min(nd_a, nd_b):
+            raise RuntimeError(at_user_line(
+                f"tensordot: dims={dims} is more than the dimensions of a {shape_str(a.shape)} "
+                f"or b {shape_str(b.shape)}"))
+        dims_a, dims_b = list(range(nd_a - dims, nd_a)), list(range(dims))
     else:
         dims_a, dims_b = ([d] if isinstance(d, int) else list(d) for d in dims)
-    letters = iter("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-    sub_a = [next(letters) for _ in range(a._data.ndim)]
-    sub_b = [next(letters) for _ in range(b._data.ndim)]
+        if len(dims_a) != len(dims_b):
+            raise RuntimeError(at_user_line(
+                f"tensordot: both dimension lists should have same length, got {dims_a} and {dims_b}"))
+        dims_a = [wrap_dim(d, nd_a, "tensordot") for d in dims_a]
+        dims_b = [wrap_dim(d, nd_b, "tensordot") for d in dims_b]
+    for name, ds in (("a", dims_a), ("b", dims_b)):
+        repeated = [d for d in ds if ds.count(d) > 1]
+        if repeated:
+            raise RuntimeError(at_user_line(
+                f"tensordot: dim {repeated[0]} appears multiple times in the list of dims of {name}: {ds}"))
+    for da, db in zip(dims_a, dims_b):
+        size_a, size_b = a._data.shape[da], b._data.shape[db]
+        if size_a != size_b and 1 not in (size_a, size_b):
+            raise ShapeError(at_user_line(
+                f"tensordot: contracted dimensions need to match, but a {shape_str(a.shape)} has size "
+                f"{size_a} in dim {da} and b {shape_str(b.shape)} has size {size_b} in dim {db}"))
+    sub_a = list(_LETTERS[:nd_a])
+    sub_b = list(_LETTERS[nd_a:nd_a + nd_b])
     for da, db in zip(dims_a, dims_b):
         sub_b[db] = sub_a[da]
-    out = [c for i, c in enumerate(sub_a) if i not in [d % a._data.ndim for d in dims_a]]
-    out += [c for i, c in enumerate(sub_b) if i not in [d % b._data.ndim for d in dims_b]]
-    return einsum(f"{''.join(sub_a)},{''.join(sub_b)}->{''.join(out)}", a, b)
+    out = [c for i, c in enumerate(sub_a) if i not in dims_a] + [c for i, c in enumerate(sub_b) if i not in dims_b]
+    return Einsum.apply(a, b, inputs=["".join(sub_a), "".join(sub_b)], output="".join(out))
 
 
 # ---------------------------------------------------------------- einsum
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_OPTIMIZE_WORK = 2 ** 17  # multiply-adds above which a pairwise einsum goes through BLAS
+
+
+def _term_letters(term, what, equation):
+    """The letters of one term of the equation, and whether it holds an ellipsis."""
+    head, dots, tail = term.partition("...")
+    if "..." in tail:
+        raise RuntimeError(at_user_line(
+            f"einsum(): {what} '{term}' of '{equation}' holds more than one ellipsis ('...')"))
+    for c in head + tail:
+        if c == ".":
+            raise RuntimeError(at_user_line(
+                f"einsum(): found '.' in {what} '{term}' of '{equation}' that is not part of an "
+                f"ellipsis ('...')"))
+        if c not in _LETTERS:
+            raise RuntimeError(at_user_line(
+                f"einsum(): invalid subscript in '{term}' of '{equation}': subscripts must be "
+                f"letters a-z, A-Z (and one '...' per term), got {c!r}"))
+    return head + tail, bool(dots)
 
 
 def _parse_einsum(equation, operands):
-    """Explicit subscripts for every operand and the output, with '...' spelled out."""
+    """Explicit subscripts for every operand and the output, with '...' spelled out as letters."""
     equation = equation.replace(" ", "")
     lhs, arrow, rhs = equation.partition("->")
-    inputs = lhs.split(",")
-    if len(inputs) != len(operands):
-        raise ValueError(at_user_line(
-            f"einsum(): the equation '{equation}' names {len(inputs)} operands but "
+    terms = lhs.split(",")
+    if len(terms) != len(operands):
+        raise RuntimeError(at_user_line(
+            f"einsum(): the equation '{equation}' names {len(terms)} operands but "
             f"{len(operands)} tensors were given"))
-    free = [c for c in _LETTERS if c not in equation]
+    parsed = []
     ellipsis_ndim = 0
-    for subs, op in zip(inputs, operands):
-        explicit = len(subs.replace("...", ""))
-        if any(c not in _LETTERS for c in subs.replace("...", "")):
-            raise ValueError(at_user_line(
-                f"einsum(): invalid subscript in '{subs}': use letters a-z, A-Z and '...'"))
-        if ("..." not in subs and explicit != op._data.ndim) or explicit > op._data.ndim:
-            raise ValueError(at_user_line(
-                f"einsum(): the subscript '{subs}' has {explicit} letters but the operand has "
-                f"{op._data.ndim} dimensions (shape {shape_str(op.shape)})"))
-        if "..." in subs:
-            ellipsis_ndim = max(ellipsis_ndim, op._data.ndim - explicit)
-    broadcast = "".join(free[:ellipsis_ndim])
+    for i, (term, op) in enumerate(zip(terms, operands)):
+        letters, has_dots = _term_letters(term, f"operand {i}", equation)
+        ndim = op._data.ndim
+        if (not has_dots and len(letters) != ndim) or len(letters) > ndim:
+            raise RuntimeError(at_user_line(
+                f"einsum(): the subscript '{term}' has {len(letters)} letters but the operand has "
+                f"{ndim} dimensions (shape {shape_str(op.shape)})"
+                + ("" if has_dots else "; add '...' to cover the others")))
+        parsed.append((term, has_dots))
+        if has_dots:
+            ellipsis_ndim = max(ellipsis_ndim, ndim - len(letters))
+    broadcast = "".join(c for c in _LETTERS if c not in equation)[:ellipsis_ndim]
     expanded = []
-    for subs, op in zip(inputs, operands):
-        n = op._data.ndim - len(subs.replace("...", ""))
-        expanded.append(subs.replace("...", broadcast[ellipsis_ndim - n:]))
+    for (term, has_dots), op in zip(parsed, operands):
+        n = op._data.ndim - len(term.replace("...", ""))
+        expanded.append(term.replace("...", broadcast[ellipsis_ndim - n:]) if has_dots else term)
     if arrow:
+        letters, _ = _term_letters(rhs, "the output", equation)
         output = rhs.replace("...", broadcast)
-    else:  # implicit mode: the letters that appear once, in alphabetical order
-        counts = {}
-        for c in "".join(expanded):
-            counts[c] = counts.get(c, 0) + 1
-        output = broadcast + "".join(sorted(c for c, k in counts.items() if k == 1 and c not in broadcast))
-    for c in output:
-        if not any(c in subs for subs in expanded):
-            raise ValueError(at_user_line(
-                f"einsum(): output subscript '{c}' does not appear in any input of '{equation}'"))
+        for c in letters:
+            if letters.count(c) > 1:
+                raise RuntimeError(at_user_line(
+                    f"einsum(): output subscript {c} appears more than once in the output of '{equation}'"))
+            if not any(c in subs for subs in expanded):
+                raise RuntimeError(at_user_line(
+                    f"einsum(): output subscript '{c}' does not appear in any input of '{equation}'"))
+    else:  # implicit mode: '...' first, then the letters that appear once, in sorted order
+        joined = "".join(expanded)
+        output = broadcast + "".join(sorted(c for c in set(joined) if joined.count(c) == 1 and c not in broadcast))
+    _check_sizes(expanded, operands, broadcast)
     return expanded, output
 
 
+def _check_sizes(expanded, operands, broadcast):
+    """A letter's sizes must be equal within an operand and equal or 1 across operands."""
+    seen = {}
+    for i, (subs, op) in enumerate(zip(expanded, operands)):
+        own = {}
+        for c, n in zip(subs, op._data.shape):
+            if own.setdefault(c, n) != n:
+                raise RuntimeError(at_user_line(
+                    f"einsum(): subscript {c} is repeated for operand of shape {shape_str(op.shape)} "
+                    f"but the sizes don't match, {own[c]} != {n}"))
+        for c, n in own.items():
+            m = seen.setdefault(c, n)
+            if m != n and 1 not in (m, n):
+                name = "a dimension covered by '...'" if c in broadcast else f"subscript {c}"
+                raise ShapeError(at_user_line(
+                    f"einsum(): {name} has size {n} for operand {i} (shape {shape_str(op.shape)}) "
+                    f"which does not broadcast with previously seen size {m}"))
+            seen[c] = max(m, n)
+
+
+def _should_optimize(inputs, arrays):
+    """Let NumPy plan the contraction (BLAS, pairwise order) when the work pays for the planning."""
+    if len(arrays) > 2:
+        return True
+    sizes = {}
+    for subs, a in zip(inputs, arrays):
+        sizes.update(zip(subs, a.shape))
+    work = 1
+    for n in sizes.values():
+        work *= n
+    return len(arrays) == 2 and work >= _OPTIMIZE_WORK
+
+
 class Einsum(Function):
+    """out = einsum(inputs -> output). The gradient of operand i is the einsum of the upstream
+    gradient with the other operands, into operand i's subscripts."""
+
     def forward(ctx, *arrays, inputs, output):
         ctx.inputs, ctx.output = inputs, output
         ctx.save_for_backward(*arrays)
-        return xp.einsum(",".join(inputs) + "->" + output, *arrays, optimize=len(arrays) > 2)
+        equation = ",".join(inputs) + "->" + output
+        return xp.einsum(equation, *arrays, optimize=_should_optimize(inputs, arrays))
 
     def backward(ctx, g):
         operands = ctx.saved_tensors
@@ -199,51 +441,61 @@ class Einsum(Function):
 
 
 def _einsum_into(target, shape, subscripts, tensors):
-    """einsum(subscripts -> target), also for a target with repeated letters (a diagonal)."""
+    """einsum(subscripts -> target) shaped for an operand of ``shape``.
+
+    A letter repeated in the target (a diagonal, as in 'ii') is written through an
+    identity matrix. A letter no other operand carries (summed away, as j in 'ij->i')
+    or carries only at size 1 (broadcast) comes out at size 1 and is expanded; a
+    letter this operand holds at size 1 but others at n is summed back by the engine.
+    """
     from ..creation import eye
-    seen, unique, fresh = set(), [], iter(c for c in _LETTERS if c not in "".join(subscripts) + target)
-    diagonal = []
+    used = "".join(subscripts) + target
+    fresh = iter(c for c in _LETTERS if c not in used)
+    unique, seen = [], set()
+    subscripts, tensors = list(subscripts), list(tensors)
     for c, n in zip(target, shape):
-        if c in seen:  # a repeated letter: write the result on that diagonal with an identity
+        if c in seen:  # the diagonal: out[..i..j..] = sum(...) * eye[i, j]
             new = next(fresh)
-            diagonal.append((c, new, n))
-            unique.append(new)
-        else:
-            seen.add(c)
-            unique.append(c)
-    subscripts = list(subscripts)
-    tensors = list(tensors)
-    for letter, new, n in diagonal:
-        subscripts.append(letter + new)
-        tensors.append(eye(n, dtype=tensors[0].dtype))
-    # letters of the target that no operand carries (a broadcast size-1 dim): sum to 1 later
-    missing = [c for c in unique if not any(c in s for s in subscripts)]
-    present = "".join(c for c in unique if c not in missing)
+            subscripts.append(c + new)
+            tensors.append(eye(n, dtype=tensors[0].dtype))
+            c = new
+        seen.add(c)
+        unique.append(c)
+    carried = "".join(subscripts)
+    present = "".join(c for c in unique if c in carried)
     out = Einsum.apply(*tensors, inputs=subscripts, output=present)
-    if missing:
-        out = out.reshape([1 if c in missing else out._data.shape[present.index(c)] for c in unique])
-    return out
+    sizes = [out._data.shape[present.index(c)] if c in present else 1 for c in unique]
+    if len(present) != len(unique):
+        out = out.reshape(sizes)  # size 1 for the summed-away letters
+    wanted = [n if s == 1 else s for s, n in zip(sizes, shape)]
+    return out.expand(wanted) if wanted != sizes else out
 
 
 def einsum(equation, *operands):
-    """Einstein summation, e.g. ``einsum('bij,bjk->bik', a, b)``; differentiable in every operand."""
+    """Einstein summation, e.g. ``einsum('bij,bjk->bik', a, b)``; differentiable in every operand.
+
+    Subscripts are letters; '...' stands for the remaining (broadcast) dims; without '->'
+    the output is '...' then the letters that appear once, sorted; a letter repeated in
+    one operand takes its diagonal ('ii->i'). Operands may also come as one list.
+    """
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    inputs, output = _parse_einsum(equation, operands)
-    dtypes = {op._data.dtype for op in operands}
-    if len(dtypes) > 1:
+    if not operands:
+        raise ValueError(at_user_line(
+            "einsum(): must specify the equation string and at least one operand"))
+    for i, op in enumerate(operands):
+        if not isinstance(op, Tensor):
+            raise TypeError(at_user_line(
+                f"einsum(): expected Tensor as operand {i}, but got {type(op).__name__}"))
+    if len({op._data.dtype for op in operands}) > 1:
         raise RuntimeError(at_user_line(
             f"einsum(): expected all operands to have the same dtype, got "
-            f"{', '.join(str(op.dtype) for op in operands)}"))
-    for subs, op in zip(inputs, operands):
-        sizes = {}
-        for c, n in zip(subs, op._data.shape):
-            if sizes.setdefault(c, n) != n:
-                raise RuntimeError(at_user_line(
-                    f"einsum(): subscript {c} is repeated for operand of shape "
-                    f"{shape_str(op.shape)} but the sizes don't match, {sizes[c]} != {n}"))
+            f"{', '.join(str(op.dtype) for op in operands)}; convert them, e.g. b.to(a.dtype)"))
+    inputs, output = _parse_einsum(equation, operands)
     return Einsum.apply(*operands, inputs=inputs, output=output)
 
 
-__all__ = ["matmul", "mm", "bmm", "mv", "dot", "inner", "outer", "ger", "tensordot", "einsum"]
-TENSOR_METHODS = ["matmul", "mm", "bmm", "mv", "dot", "inner", "outer", "ger"]
+__all__ = ["matmul", "mm", "bmm", "mv", "dot", "inner", "outer", "ger", "addmm", "addmv", "baddbmm",
+           "matrix_power", "kron", "tensordot", "einsum"]
+TENSOR_METHODS = ["matmul", "mm", "bmm", "mv", "dot", "inner", "outer", "ger", "addmm", "addmv",
+                  "baddbmm", "matrix_power", "kron"]

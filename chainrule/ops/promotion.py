@@ -10,6 +10,7 @@ import numbers
 
 from .. import backend as B
 from ..tensor import Tensor
+from .._errors import at_user_line
 
 
 def _scalar_dtype(value):
@@ -19,7 +20,8 @@ def _scalar_dtype(value):
         return B.int64
     if isinstance(value, numbers.Real):
         return B.get_default_dtype()
-    raise TypeError(f"unsupported operand of type {type(value).__name__}; expected a Tensor or a number")
+    raise TypeError(at_user_line(
+        f"unsupported operand of type {type(value).__name__}; expected a Tensor or a number"))
 
 
 def _combine(higher, lower):
@@ -53,11 +55,12 @@ def result_type(*operands):
 
 
 def _as_python_scalar(x):
+    """A NumPy scalar as the Python number it holds (NumPy scalars promote like Python's)."""
     return x.item() if hasattr(x, "item") and not isinstance(x, Tensor) else x
 
 
 def promote(a, b):
-    """Cast the tensors among ``a, b`` to their common dtype; Python scalars stay as they are."""
+    """Cast the tensors among ``a, b`` to their common dtype; Python scalars stay numbers."""
     # Fast paths (every arithmetic op passes here): equal dtypes, or a float tensor with a
     # Python float/int, need no cast.
     if isinstance(a, Tensor):
@@ -77,15 +80,32 @@ _PLAIN_NUMBERS = (float, int)
 
 
 def cast_to(x, target):
-    """``x`` as ``target`` dtype: tensors through the differentiable cast, numbers unchanged."""
+    """``x`` as ``target`` dtype: tensors through the differentiable cast; numbers stay numbers,
+    except that an int outside an integer target's range wraps around, as in PyTorch
+    (``uint8_tensor + 300`` adds 44)."""
     if isinstance(x, Tensor):
         if x._data.dtype != target.np:
             from .elementwise import cast
             return cast(x, target)
         return x
     if not isinstance(x, numbers.Number):
-        raise TypeError(f"unsupported operand of type {type(x).__name__}; expected a Tensor or a number")
+        raise TypeError(at_user_line(
+            f"unsupported operand of type {type(x).__name__}; expected a Tensor or a number"))
+    if target.category == 1 and type(x) is int:
+        return _wrap_integer(x, target)
     return x
+
+
+def _wrap_integer(value, target):
+    low, high = _INTEGER_RANGE[target.name]
+    if low <= value <= high:
+        return value
+    span = high - low + 1
+    return (value - low) % span + low
+
+
+_INTEGER_RANGE = {"uint8": (0, 255), "int8": (-128, 127), "int16": (-2**15, 2**15 - 1),
+                  "int32": (-2**31, 2**31 - 1), "int64": (-2**63, 2**63 - 1)}
 
 
 def to_floating(x):

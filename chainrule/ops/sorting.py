@@ -1,4 +1,10 @@
-"""Sorting and selection: sort, argsort, topk, kthvalue. Values are differentiable (a gather)."""
+"""Sorting and selection: sort, argsort, topk, kthvalue, msort.
+
+Each op finds the positions with NumPy and reads the values with a gather
+(``TakeAlong``), so the values are differentiable with no backward of their
+own: the gradient goes back to the positions the values came from. Indices
+are int64. NaN counts as the largest value, as in PyTorch.
+"""
 from collections import namedtuple
 
 from .. import backend as B
@@ -14,56 +20,94 @@ TopkResult = namedtuple("topk", ["values", "indices"])
 KthvalueResult = namedtuple("kthvalue", ["values", "indices"])
 
 
-def _order(data, dim, descending, stable):
-    if descending:  # a stable descending order: sort the negated keys (ints/bools via ranks)
-        keys = -data if data.dtype.kind == "f" else -data.astype(xp.int64)
-        return xp.argsort(keys, axis=dim, kind="stable")
-    return xp.argsort(data, axis=dim, kind="stable" if stable else None)
+def _descending_keys(data):
+    """Keys whose ascending order is ``data``'s descending order (ties keep their order)."""
+    if data.dtype.kind == "f":
+        return -data
+    return ~data  # ints and bools: ~x reverses the order without overflow
+
+
+def _order(data, dim, descending, stable=True):
+    """argsort along ``dim``; descending order puts NaN first (it is the largest)."""
+    if not descending:
+        return xp.argsort(data, axis=dim, kind="stable" if stable else None)
+    keys = _descending_keys(data)
+    if data.dtype.kind == "f":
+        nan = xp.isnan(data)
+        if nan.any():  # primary key: not-NaN (NaN first); secondary: the value
+            return xp.lexsort((keys, ~nan), axis=dim)
+    return xp.argsort(keys, axis=dim, kind="stable")
 
 
 def _select(input, idx, dim):
     """Values at ``idx`` along ``dim`` (differentiable) and the indices as an int64 tensor."""
-    values = TakeAlong.apply(input, idx=idx, dim=dim) if input._data.ndim else input * 1
-    return values, Tensor._make(idx.astype(xp.int64))
+    return TakeAlong.apply(input, idx=idx, dim=dim), Tensor._make(idx.astype(xp.int64))
+
+
+def _scalar_result(input, kind):
+    """Sorting a 0-d tensor: the value itself and index 0."""
+    return kind(input * 1, Tensor._make(xp.zeros((), xp.int64)))
 
 
 def sort(input, dim=-1, descending=False, stable=False):
-    """Sorted values along ``dim`` and the positions they came from."""
+    """Values sorted along ``dim`` and the positions they came from: ``(values, indices)``.
+
+    The sort is always stable (``stable`` is accepted for PyTorch's signature).
+    """
     if input._data.ndim == 0:
-        return SortResult(input * 1, Tensor._make(xp.zeros((), xp.int64)))
+        wrap_dim(dim, 0, "sort")
+        return _scalar_result(input, SortResult)
     dim = wrap_dim(dim, input._data.ndim, "sort")
-    idx = _order(input._data, dim, descending, stable)
-    return SortResult(*_select(input, idx, dim))
+    return SortResult(*_select(input, _order(input._data, dim, descending), dim))
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
-    return sort(input, dim, descending, stable).indices
+    """The positions that sort ``input`` along ``dim`` (int64)."""
+    if input._data.ndim == 0:
+        wrap_dim(dim, 0, "argsort")
+        return Tensor._make(xp.zeros((), xp.int64))
+    dim = wrap_dim(dim, input._data.ndim, "argsort")
+    return Tensor._make(_order(input._data, dim, descending).astype(xp.int64))
 
 
 def topk(input, k, dim=-1, largest=True, sorted=True):
-    """The ``k`` largest (or smallest) values along ``dim`` and their positions."""
+    """The ``k`` largest (``largest=False``: smallest) values along ``dim`` and their positions.
+
+    Returned in order (largest first) whether or not ``sorted`` is set.
+    """
     ndim = input._data.ndim
     dim = wrap_dim(dim, ndim, "topk")
     size = input._data.shape[dim] if ndim else 1
     if not 0 <= k <= size:
         raise RuntimeError(at_user_line(
             f"topk(): selected index k={k} out of range for dimension {dim} of size {size} "
-            f"(input shape {shape_str(input.shape)})"))
+            f"(input shape {shape_str(input.shape)}); k must be between 0 and {size}"))
     if ndim == 0:
-        return TopkResult(input * 1, Tensor._make(xp.zeros((), xp.int64)))
-    idx = _order(input._data, dim, descending=largest, stable=True)
-    idx = xp.take(idx, xp.arange(k), axis=dim)
+        return _scalar_result(input, TopkResult)
+    data = input._data
+    few_of_many = size >= 256 and 0 < k <= size // 8
+    if few_of_many and not (largest and data.dtype.kind == "f" and xp.isnan(data).any()):
+        keys = _descending_keys(data) if largest else data
+        part = xp.take(xp.argpartition(keys, k - 1, axis=dim), xp.arange(k), axis=dim)  # k unordered
+        order = xp.argsort(xp.take_along_axis(keys, part, axis=dim), axis=dim, kind="stable")
+        idx = xp.take_along_axis(part, order, axis=dim)
+    else:
+        idx = xp.take(_order(data, dim, descending=largest), xp.arange(k), axis=dim)
     return TopkResult(*_select(input, idx, dim))
 
 
 def kthvalue(input, k, dim=-1, keepdim=False):
-    """The ``k``-th smallest value along ``dim`` (1-based ``k``) and its position."""
-    dim = wrap_dim(dim, input._data.ndim, "kthvalue")
-    size = input._data.shape[dim] if input._data.ndim else 1
+    """The ``k``-th smallest value along ``dim`` (``k`` counts from 1) and its position."""
+    ndim = input._data.ndim
+    dim = wrap_dim(dim, ndim, "kthvalue")
+    size = input._data.shape[dim] if ndim else 1
     if not 1 <= k <= size:
         raise RuntimeError(at_user_line(
-            f"kthvalue(): selected number k={k} out of range for dimension {dim} of size {size}"))
-    idx = xp.take(_order(input._data, dim, False, True), [k - 1], axis=dim)
+            f"kthvalue(): selected number k={k} out of range for dimension {dim} of size {size} "
+            f"(k counts from 1)"))
+    if ndim == 0:
+        return _scalar_result(input, KthvalueResult)
+    idx = xp.take(_order(input._data, dim, False), [k - 1], axis=dim)  # (..., 1, ...)
     values, indices = _select(input, idx, dim)
     if not keepdim:
         values, indices = values.squeeze(dim), indices.squeeze(dim)
@@ -71,6 +115,7 @@ def kthvalue(input, k, dim=-1, keepdim=False):
 
 
 def msort(input):
+    """``sort(input, dim=0).values``."""
     return sort(input, dim=0).values
 
 
