@@ -71,11 +71,13 @@ class DataLoader:
             for index in order[start_batch:]:
                 yield self.dataset[index]
             return
+        # A dataset with get_batch(indices) hands over whole batches (one fancy index, not N lookups).
+        fast = getattr(self.dataset, "get_batch", None) if self.collate_fn is default_collate else None
         for start in range(start_batch * self.batch_size, len(order), self.batch_size):
             indices = order[start:start + self.batch_size]
             if len(indices) < self.batch_size and self.drop_last:
                 return
-            yield self.collate_fn([self.dataset[i] for i in indices])
+            yield fast(indices) if fast is not None else self.collate_fn([self.dataset[i] for i in indices])
 
     def __len__(self):
         n = len(self.sampler) if self.sampler is not None else len(self.dataset)

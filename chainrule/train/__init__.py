@@ -5,3 +5,4 @@ from .callbacks import (Callback, History, EarlyStopping, ModelCheckpoint, Learn
                         TerminateOnNaN)
 from .plots import plot_history, save_image_grid  # noqa: F401
 from .checkpoint import save_checkpoint, load_checkpoint  # noqa: F401
+from .interrupt import TrainingInterrupted  # noqa: F401

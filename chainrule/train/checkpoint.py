@@ -17,6 +17,7 @@ import tempfile
 from .. import backend as B
 from ..grad_mode import no_grad
 from ..io import save_state_dict, load_state_dict
+from .batches import flatten, unflatten
 
 xp = B.xp
 
@@ -86,6 +87,7 @@ def save_checkpoint(trainer, path):
     state = {
         "version": _VERSION,
         "epoch": trainer.epoch, "batch_index": trainer.batch_index, "global_step": trainer.global_step,
+        "epoch_finished": trainer.epoch_finished, "stop_training": trainer.stop_training,
         "epoch_order": [int(i) for i in trainer.epoch_order] if trainer.epoch_order is not None else None,
         "optimizer": _optimizer_state(trainer.optimizer, arrays),
         "scheduler": trainer.scheduler.state_dict() if trainer.scheduler is not None else None,
@@ -95,7 +97,8 @@ def save_checkpoint(trainer, path):
     total_loss, seen, outputs, targets = trainer.partial_epoch
     state["partial"] = {"total_loss": total_loss, "seen": seen, "batches": len(outputs)}
     for i, (output, target) in enumerate(zip(outputs, targets)):
-        arrays[f"partial.output.{i}"], arrays[f"partial.target.{i}"] = output, target
+        arrays.update(flatten(f"partial.output.{i}", output))
+        arrays.update(flatten(f"partial.target.{i}", target))
     state["callbacks"] = {}
     for key, callback in _callback_keys(trainer.callbacks):
         callback_state, callback_arrays = callback.state_dict()
@@ -144,9 +147,12 @@ def load_checkpoint(trainer, path):
     _set_python_state(state["random"]["python"])
     trainer.epoch, trainer.batch_index = state["epoch"], state["batch_index"]
     trainer.global_step, trainer.epoch_order = state["global_step"], state["epoch_order"]
+    trainer.epoch_finished = state.get("epoch_finished", False)
+    trainer.stop_training = state.get("stop_training", False)
     partial = state["partial"]
-    outputs = [arrays[f"partial.output.{i}"]._data for i in range(partial["batches"])]
-    targets = [arrays[f"partial.target.{i}"]._data for i in range(partial["batches"])]
+    raw = {name: tensor._data for name, tensor in arrays.items() if name.startswith("partial.")}
+    outputs = [unflatten(f"partial.output.{i}", raw) for i in range(partial["batches"])]
+    targets = [unflatten(f"partial.target.{i}", raw) for i in range(partial["batches"])]
     trainer.partial_epoch = (partial["total_loss"], partial["seen"], outputs, targets)
     for key, callback in _callback_keys(trainer.callbacks):
         if key in state["callbacks"]:

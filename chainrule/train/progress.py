@@ -41,3 +41,9 @@ class Progress:
             eta = elapsed * remaining_epochs
             print(f"epoch {self.epoch}/{self.epochs}  {_format(logs)}  {rate:,.0f} samples/s  "
                   f"{elapsed:.1f}s  eta {eta:.0f}s", file=self.stream, flush=True)
+
+    def close(self):
+        """Close an open bar (after an interrupt), so that messages start on a clean line."""
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None

@@ -14,6 +14,8 @@ from .._errors import at_user_line
 from . import metrics as metric_functions
 from .callbacks import History
 from .progress import Progress
+from .batches import batch_size, to_numpy, concatenate
+from .interrupt import graceful_interrupt, TrainingInterrupted
 
 xp = B.xp
 
@@ -70,8 +72,11 @@ class Trainer:
         self.stop_training = False
         self.global_step = 0
         self.epoch, self.batch_index, self.epoch_order = 0, 0, None   # the position, for checkpoints
+        self.epoch_finished = False       # True from the epoch-end callbacks on: a resume starts the next epoch
         self.partial_epoch = (0.0, 0, [], [])                         # loss sum, samples, outputs, targets
         self.train_loader = None
+        self._interrupt = None                                        # set while fit() handles Ctrl-C
+        self.samples_seen = 0                                         # samples trained on by the last fit()
 
     def _call(self, hook, *args):
         for callback in self.callbacks:
@@ -88,6 +93,7 @@ class Trainer:
     def _train_epoch(self, loader, epoch, epochs, resume=False):
         """One epoch; with ``resume``, continue the saved epoch order from the saved batch."""
         self.model.train()
+        self.epoch_finished = False
         batches = len(loader)
         self.progress.epoch_begin(epoch, epochs, batches)
         if resume and self.epoch_order is not None:
@@ -111,16 +117,19 @@ class Trainer:
                 self._optimizer_step()
             self.global_step += 1
             value = loss.item()
-            size = len(x)
+            size = batch_size(x)
+            self.samples_seen += size
             total_loss, seen = total_loss + value * size, seen + size
             if self.metrics:
-                outputs.append(prediction.detach().numpy())
-                targets.append(y.numpy() if isinstance(y, Tensor) else xp.asarray(y))
+                outputs.append(to_numpy(prediction))
+                targets.append(to_numpy(y))
             self.batch_index = index + 1
             self.partial_epoch = (total_loss, seen, outputs, targets)
             logs = {"loss": value}
             self._call("on_batch_end", self.global_step, logs)
             self.progress.batch_end(size, logs)
+            if self._interrupt is not None and self._interrupt.requested:
+                raise TrainingInterrupted(epoch, self.global_step)
             if self.stop_training:
                 break
         logs = {"loss": total_loss / max(seen, 1)}
@@ -135,38 +144,56 @@ class Trainer:
     def _metric_values(self, outputs, targets, prefix):
         if not outputs:
             return {}
-        predictions, truth = xp.concatenate(outputs), xp.concatenate(targets)
+        predictions, truth = concatenate(outputs), concatenate(targets)
         return {prefix + name: float(fn(predictions, truth)) for name, fn in self.metrics.items()}
 
-    def fit(self, train_loader, val_loader=None, epochs=1, resume_from=None):
+    def fit(self, train_loader, val_loader=None, epochs=1, resume_from=None, interrupt_checkpoint=None):
         """Train for ``epochs`` epochs (or until a callback stops it); returns the History.
 
         ``resume_from`` is a checkpoint directory written by ``save_checkpoint``: training continues
-        from exactly that step, as if it had never stopped.
+        from exactly that step, as if it had never stopped. With ``interrupt_checkpoint`` (a
+        directory), Ctrl-C finishes the current step, saves a checkpoint there and raises
+        ``TrainingInterrupted``; resuming from it continues bit for bit.
         """
         self.stop_training = False
         self.train_loader = train_loader
+        self.samples_seen = 0
         first_epoch, resume = 1, False
+        self.epoch_finished = False
         if resume_from is not None:
             from .checkpoint import load_checkpoint
             load_checkpoint(self, resume_from)
             first_epoch, resume = self.epoch, True  # the saved epoch continues from its saved batch
+            if self.epoch_finished:                  # saved by an epoch-end callback: start the next one
+                first_epoch, resume = self.epoch + 1, False
+                if self.stop_training:               # ... unless that epoch ended the run (early stopping)
+                    first_epoch = epochs + 1
+            self.stop_training = False
         self._call("on_train_begin")
         try:
-            for epoch in range(first_epoch, epochs + 1):
-                self.epoch = epoch
-                if not resume:
-                    self._call("on_epoch_begin", epoch)
-                logs = self._train_epoch(train_loader, epoch, epochs, resume=resume)
-                resume = False
-                if val_loader is not None:
-                    logs.update({f"val_{k}": v for k, v in self.evaluate(val_loader).items()})
-                self._step_epoch_scheduler(logs)
-                self._call("on_epoch_end", epoch, logs)
-                self.progress.epoch_end(logs, epochs - epoch)
-                if self.stop_training:
-                    break
+            with graceful_interrupt(interrupt_checkpoint is not None) as request:
+                self._interrupt = request
+                for epoch in range(first_epoch, epochs + 1):
+                    self.epoch = epoch
+                    if not resume:
+                        self._call("on_epoch_begin", epoch)
+                    logs = self._train_epoch(train_loader, epoch, epochs, resume=resume)
+                    resume = False
+                    if val_loader is not None:
+                        logs.update({f"val_{k}": v for k, v in self.evaluate(val_loader).items()})
+                    self._step_epoch_scheduler(logs)
+                    self.epoch_finished = True
+                    self._call("on_epoch_end", epoch, logs)
+                    self.progress.epoch_end(logs, epochs - epoch)
+                    if self.stop_training:
+                        break
+        except TrainingInterrupted as interrupted:
+            self.progress.close()
+            self.save_checkpoint(interrupt_checkpoint)
+            interrupted.checkpoint = interrupt_checkpoint
+            raise
         finally:
+            self._interrupt = None
             self._call("on_train_end")
         return self.history
 
@@ -189,10 +216,11 @@ class Trainer:
             for batch in loader:
                 x, y = _split_batch(batch)
                 prediction = self.model(x)
-                total += self.loss_fn(prediction, y).item() * len(x)
-                seen += len(x)
-                outputs.append(prediction.numpy())
-                targets.append(y.numpy() if isinstance(y, Tensor) else xp.asarray(y))
+                size = batch_size(x)
+                total += self.loss_fn(prediction, y).item() * size
+                seen += size
+                outputs.append(to_numpy(prediction))
+                targets.append(to_numpy(y))
         logs = {"loss": total / max(seen, 1) if seen else math.nan}
         logs.update(self._metric_values(outputs, targets, prefix=""))
         return logs
@@ -206,5 +234,8 @@ class Trainer:
             parts = []
             for batch in data:
                 x = batch[0] if isinstance(batch, (tuple, list)) else batch
-                parts.append(self.model(x).numpy())
-        return Tensor._make(xp.concatenate(parts))
+                parts.append(to_numpy(self.model(x)))
+        joined = concatenate(parts)
+        if isinstance(joined, dict):
+            return {key: Tensor._make(value) for key, value in joined.items()}
+        return Tensor._make(joined)
