@@ -1,11 +1,15 @@
-# Two commands a newcomer needs (each sets up .venv on first use):
-#   make demo   the main job: a two-layer network learns XOR with chainrule's autograd and SGD
+# The commands a newcomer needs (each sets up .venv on first use):
+#   make train  the main job: `chainrule train` on the default config (a small CNN on digits)
+#   make demo   a two-layer network learns XOR with chainrule's autograd and SGD, in plain Python
 #   make test   the whole test suite, with PyTorch (CPU build) as the reference oracle
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench clean
+.PHONY: train demo test bench clean
+
+train: $(VENV)/.installed-cli
+	$(BIN)/chainrule train
 
 demo: $(VENV)/.installed
 	$(BIN)/python examples/xor.py
@@ -19,6 +23,10 @@ bench: $(VENV)/.installed-test
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-cli: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[cli]'
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed

@@ -28,8 +28,9 @@ def format_path(path):
 
 def did_you_mean(name, choices):
     """' (did you mean 'kernel_size'?)' for the closest valid name, or ''."""
-    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
+    by_lower = {str(c).lower(): str(c) for c in choices}      # 'Relu' finds 'ReLU'
+    close = difflib.get_close_matches(str(name).lower(), list(by_lower), n=1, cutoff=0.6)
+    return f"; did you mean '{by_lower[close[0]]}'?" if close else ""
 
 
 def unknown_key(kind, name, choices):

@@ -6,8 +6,13 @@ are applied on top; every value keeps where it came from, so that errors can
 point at the line to fix.
 """
 import os
+import re
 
 from .errors import ConfigError, format_path
+
+# YAML 1.1 (PyYAML) reads 1e-3 as a string; YAML 1.2 and every user read it as a number.
+_FLOAT_WITHOUT_DOT = re.compile(r"^[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+$")
+_loader = None
 
 
 def _yaml():
@@ -16,6 +21,19 @@ def _yaml():
     except ImportError:
         raise ImportError("config files need the optional package 'pyyaml': pip install pyyaml") from None
     return yaml
+
+
+def loader():
+    """PyYAML's safe loader, reading 1e-3 as a float."""
+    global _loader
+    if _loader is None:
+        yaml = _yaml()
+
+        class Loader(yaml.SafeLoader):
+            pass
+        Loader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT_WITHOUT_DOT, list("-+0123456789"))
+        _loader = Loader
+    return _loader
 
 
 class Source:
@@ -58,7 +76,7 @@ def _convert(node, file, path, where, constructor):
 def _parse(text, file):
     yaml = _yaml()
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=loader())
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"{file}:{mark.line + 1}" if mark is not None else file
@@ -149,7 +167,7 @@ def apply_override(source, assignment):
     if not key.strip() or any(p == "" for p in parts):
         raise ConfigError("--set needs a dotted key path, e.g. --set solver.lr=0.01", where)
     try:
-        value = yaml.safe_load(text) if text.strip() else ""
+        value = yaml.load(text, Loader=loader()) if text.strip() else ""
     except yaml.YAMLError:
         value = text
     node = source.data
