@@ -32,3 +32,24 @@ def test_readme_trainer_example_learns_spirals():
     namespace = {}
     exec(compile(code, "README.md", "exec"), namespace)
     assert namespace["history"]["val_accuracy"][-1] > 0.9
+
+
+def test_the_main_job_command_trains_the_default_config(tmp_path):
+    """`make train` runs the installed `chainrule` script on the default config; here for 2 epochs."""
+    import json
+    import os
+    import shutil
+    import subprocess
+    import sys
+    assert "$(BIN)/chainrule train\n" in (ROOT / "Makefile").read_text()
+    script = shutil.which("chainrule", path=os.path.dirname(sys.executable))
+    assert script is not None, "the chainrule console script is not installed: pip install -e ."
+    run = tmp_path / "run"
+    result = subprocess.run([script, "train", "--epochs", "2", "--out", str(run)], capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "test set (449 samples" in result.stdout
+    for name in ("config.yaml", "metrics.jsonl", "curves.png", "summary.txt", "report.json",
+                 "checkpoints/best/arrays.safetensors", "checkpoints/last/state.json"):
+        assert (run / name).exists(), name
+    assert json.loads((run / "report.json").read_text())["test"]["accuracy"] > 0.5
