@@ -22,8 +22,20 @@ def write_text(path, text):
     atomic_write(path, write)
 
 
+def _json(value, indent=0):
+    """Indented JSON whose lists of numbers (confusion-matrix rows) stay on one line."""
+    pad = "  " * (indent + 1)
+    if isinstance(value, dict) and value:
+        items = [f"{pad}{json.dumps(str(k))}: {_json(v, indent + 1)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + "  " * indent + "}"
+    if isinstance(value, list) and value and not all(isinstance(v, (int, float)) for v in value):
+        items = [f"{pad}{_json(v, indent + 1)}" for v in value]
+        return "[\n" + ",\n".join(items) + "\n" + "  " * indent + "]"
+    return json.dumps(value)
+
+
 def write_json(path, value):
-    write_text(path, json.dumps(value, indent=2) + "\n")
+    write_text(path, _json(value) + "\n")
 
 
 def checkpoint_dir(run_dir, which):
