@@ -1,7 +1,7 @@
 """Layers that configs need to wire a graph but PyTorch writes as plain code in ``forward``:
 joining branches (Add, Concat), reshaping (Reshape, Permute) and picking from a
 layer's tuple output (Select, LastStep). Usable from Python too."""
-from .. import ops
+from ..ops.join import cat
 from ..nn.module import Module
 from .._errors import ShapeError, at_user_line
 
@@ -42,7 +42,7 @@ class Concat(Module):
         self.dim = dim
 
     def forward(self, *inputs):
-        return ops.cat(list(inputs), dim=self.dim)
+        return cat(list(inputs), dim=self.dim)
 
     def extra_repr(self):
         return f"dim={self.dim}"
