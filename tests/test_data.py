@@ -116,3 +116,20 @@ def test_packaged_datasets_load_or_name_their_install_line():
         else:
             train, test = getattr(datasets, name)()
             assert len(train) > len(test) > 0
+
+
+def test_get_batch_fast_path_equals_sample_by_sample_collate():
+    from chainrule.data.loader import default_collate
+    x = cr.tensor(np.arange(30, dtype=np.float32).reshape(10, 3))
+    y = cr.tensor(np.arange(10))
+    dataset = cr.data.TensorDataset(x, y)
+    cr.manual_seed(5)
+    fast = [tuple(t.numpy() for t in batch) for batch in cr.data.DataLoader(dataset, 4, shuffle=True)]
+    cr.manual_seed(5)
+    slow_loader = cr.data.DataLoader(dataset, 4, shuffle=True, collate_fn=lambda s: default_collate(s))
+    slow = [tuple(t.numpy() for t in batch) for batch in slow_loader]
+    assert len(fast) == len(slow) == 3
+    for a, b in zip(fast, slow):
+        np.testing.assert_array_equal(a[0], b[0])
+        np.testing.assert_array_equal(a[1], b[1])
+        assert a[0].dtype == b[0].dtype and a[1].dtype == b[1].dtype

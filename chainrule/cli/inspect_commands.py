@@ -21,10 +21,8 @@ def summary(args):
     source = config_module.read_config(args.config, args.set)
     experiment = config_module.build(source, os.path.dirname(os.path.abspath(args.config)),
                                      name=config_module.default_name(args.config))
-    x, _ = experiment.train_data[0]
-    sample = {k: v.unsqueeze(0) for k, v in x.items()} if isinstance(x, dict) else x.unsqueeze(0)
     print(f"{experiment.name} (shapes for a batch of 1)\n")
-    print(model_summary(experiment.model, input=sample))
+    print(model_summary(experiment.model, input=experiment.sample_input()))
     return 0
 
 

@@ -99,9 +99,7 @@ def run(args):
 
 def _write_summary(experiment, run_dir):
     from ..diag import summary
-    x, _ = experiment.train_data[0]
-    sample = {k: v.unsqueeze(0) for k, v in x.items()} if isinstance(x, dict) else x.unsqueeze(0)
-    table = summary(experiment.model, input=sample)
+    table = summary(experiment.model, input=experiment.sample_input())
     write_text(os.path.join(run_dir, "summary.txt"), f"{experiment.name} (shapes for a batch of 1)\n\n{table}\n")
 
 

@@ -19,6 +19,7 @@ from .solver import build_optimizer, build_schedule
 from .losses import build_heads, build_metrics, ConfigLoss, CLASSIFICATION_LOSSES
 from .graph import GraphModel
 from . import schema
+from .errors import without_location
 
 
 @dataclass
@@ -56,6 +57,11 @@ class Experiment:
                        scheduler_interval=self.scheduler_interval, grad_clip_norm=self.grad_clip_norm,
                        accumulate_grad_batches=self.accumulate_grad_batches, progress=progress)
 
+    def sample_input(self):
+        """The first training sample's input as a batch of one (for summaries)."""
+        x, _ = self.train_data[0]
+        return {k: v.unsqueeze(0) for k, v in x.items()} if isinstance(x, dict) else x.unsqueeze(0)
+
     def classification_heads(self):
         """Heads whose loss is a classification loss (these get a confusion matrix in reports)."""
         return [h for h in self.heads if h.loss_type in CLASSIFICATION_LOSSES]
@@ -73,10 +79,6 @@ def _sample_batch(loader, batch_size):
     """The first samples in file order (no random numbers drawn, so training is unchanged)."""
     dataset = loader.dataset
     return default_collate([dataset[i] for i in range(min(batch_size, len(dataset)))])
-
-
-def _clean(error):
-    return str(error).split("\n  (called at")[0].strip()
 
 
 def _shapes(args):
@@ -113,7 +115,7 @@ def check_sample_batch(source, model, specs, loss, metrics, batch):
             except Exception as error:  # noqa: BLE001 - any failure here is a config error
                 spec = specs[current["name"]]
                 raise source.error(f"layer '{spec.name}' ({spec.type}) fails on a sample batch: it got input "
-                                   f"{_shapes(current['args'])}: {_clean(error)}", spec.path) from None
+                                   f"{_shapes(current['args'])}: {without_location(error)}", spec.path) from None
             _check_loss(source, loss, prediction, y)
             _check_metrics(source, metrics, prediction, y)
     finally:
@@ -133,7 +135,7 @@ def _check_loss(source, loss, prediction, y):
             raise source.error(
                 f"{head.loss_type} cannot compare {shown} of shape {tuple(output.shape)} with target "
                 f"'{head.target}' of shape {tuple(targets[head.target].shape)} "
-                f"(dtype {targets[head.target].dtype}): {_clean(error)}", path) from None
+                f"(dtype {targets[head.target].dtype}): {without_location(error)}", path) from None
 
 
 def _check_metrics(source, metrics, prediction, y):
@@ -141,7 +143,7 @@ def _check_metrics(source, metrics, prediction, y):
         try:
             fn(prediction, y)
         except Exception as error:  # noqa: BLE001
-            raise source.error(f"metric '{name}' cannot be computed on this model's output: {_clean(error)}",
+            raise source.error(f"metric '{name}' cannot be computed on this model's output: {without_location(error)}",
                                ("metrics",)) from None
 
 

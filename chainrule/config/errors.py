@@ -38,3 +38,8 @@ def unknown_key(kind, name, choices):
     hint = did_you_mean(name, choices)
     listing = "" if hint else f"; valid: {', '.join(sorted(map(str, choices)))}"
     return f"unknown {kind} '{name}'{hint}{listing}"
+
+
+def without_location(error):
+    """An error's message without chainrule's "(called at file:line)" suffix (the config line replaces it)."""
+    return str(error).split("\n  (called at")[0].strip()

@@ -9,7 +9,7 @@ import inspect
 from dataclasses import dataclass, field
 
 from .. import nn
-from .errors import unknown_key, did_you_mean
+from .errors import unknown_key, did_you_mean, without_location
 from .extra_layers import EXTRA_LAYERS
 
 _NOT_LAYERS = {"Module", "Sequential", "ModuleList", "ModuleDict", "Parameter"}
@@ -133,8 +133,7 @@ def construct(source, cls, args, arg_paths, path, what, leading=()):
     try:
         return cls(*leading, **{key: _tuples(value) for key, value in args.items()})
     except (TypeError, ValueError, RuntimeError) as error:
-        message = str(error).split("\n  (called at")[0]
-        raise source.error(f"{what}: {message}", path) from None
+        raise source.error(f"{what}: {without_location(error)}", path) from None
 
 
 def build_layer(source, spec):

@@ -2,6 +2,7 @@
 (named layers with named inputs, for branches, joins and several heads)."""
 from .. import nn
 from .graph import GraphModel
+from .errors import did_you_mean
 from .layers import parse_layer, build_layer
 
 
@@ -82,15 +83,10 @@ def _wire(source, specs, inputs):
             if name not in known:
                 raise source.error(
                     f"layer '{spec.name}' takes input '{name}', which is neither a model input ({', '.join(inputs)}) "
-                    f"nor a layer{_closest(name, known)}", spec.path)
+                    f"nor a layer{did_you_mean(name, known)}", spec.path)
         wiring[spec.name] = sources
     order = _topological_order(source, specs, wiring, inputs)
     return {name: wiring[name] for name in order}
-
-
-def _closest(name, known):
-    from .errors import did_you_mean
-    return did_you_mean(name, known)
 
 
 def _topological_order(source, specs, wiring, inputs):
