@@ -27,11 +27,11 @@ def add_arguments(parser):
     parser.add_argument("--no-plots", action="store_true", help="skip curves.png (no matplotlib needed)")
 
 
-def _resolved_yaml(source, config_dir):
-    """The config as trained: include-free, overrides applied, data files as absolute paths."""
+def _resolved_yaml(source, config_dir, name):
+    """The config as trained: include-free, overrides applied, named, data files as absolute paths."""
     import copy
     import yaml
-    data = copy.deepcopy(source.data)
+    data = {"name": name, **copy.deepcopy(source.data)}
     for key in ("file", "test_file"):
         value = data.get("data", {}).get(key)
         if isinstance(value, str) and not os.path.isabs(value):
@@ -40,7 +40,7 @@ def _resolved_yaml(source, config_dir):
 
 
 def _prepare(args):
-    """(source, config_dir, run_dir, resume checkpoint or None); raises before anything is written."""
+    """(source, config_dir, run_dir, resume checkpoint or None, name); raises before anything is written."""
     overrides = list(args.set)
     if args.epochs is not None:
         overrides.append(f"solver.epochs={args.epochs}")
@@ -56,7 +56,8 @@ def _prepare(args):
             raise UsageError(f"{run_dir} is not a run directory with a checkpoint (needs config.yaml and "
                              f"checkpoints/last/)")
         source = config_module.read_config(path, overrides)
-        return source, os.path.dirname(os.path.abspath(path)), run_dir, last
+        name = source.data.get("name") or os.path.basename(os.path.normpath(run_dir))
+        return source, os.path.dirname(os.path.abspath(path)), run_dir, last, name
     path = args.config or config_module.DEFAULT_CONFIG
     source = config_module.read_config(path, overrides)
     name = source.data.get("name") or config_module.default_name(path)
@@ -64,19 +65,18 @@ def _prepare(args):
     if os.path.exists(run_dir) and os.listdir(run_dir):
         raise UsageError(f"the run directory {run_dir} already exists and is not empty; choose another --out "
                          f"or continue it with --resume {run_dir}")
-    return source, os.path.dirname(os.path.abspath(path)), run_dir, None
+    return source, os.path.dirname(os.path.abspath(path)), run_dir, None, name
 
 
 def run(args):
     if not args.no_plots and importlib.util.find_spec("matplotlib") is None:
         raise UsageError("curves.png needs the optional package 'matplotlib': pip install matplotlib "
                          "(or train with --no-plots)")
-    source, config_dir, run_dir, resume = _prepare(args)
-    name = source.data.get("name") or config_module.default_name(args.config or config_module.DEFAULT_CONFIG)
+    source, config_dir, run_dir, resume, name = _prepare(args)
     experiment = config_module.build(source, config_dir, name=name)      # every config error is raised here
     os.makedirs(run_dir, exist_ok=True)
     if resume is None:
-        write_text(os.path.join(run_dir, "config.yaml"), _resolved_yaml(source, config_dir))
+        write_text(os.path.join(run_dir, "config.yaml"), _resolved_yaml(source, config_dir, name))
     _write_summary(experiment, run_dir)
     monitor, mode = experiment.checkpoint_monitor
     recorder = RunRecorder(run_dir, monitor, mode, plots=not args.no_plots)
@@ -129,8 +129,8 @@ def _finish(experiment, trainer, recorder, run_dir, elapsed):
     }
     write_json(os.path.join(run_dir, "report.json"), report)
     _sample_grid(experiment, run_dir)
-    print(format_report(f"test set ({result['samples']} samples, weights of epoch {recorder.best_epoch}):",
-                        result, matrices))
+    weights = f"weights of epoch {recorder.best_epoch}" if os.path.exists(best) else "final weights"
+    print(format_report(f"test set ({result['samples']} samples, {weights}):", result, matrices))
     print(f"{report['epochs']} epochs in {elapsed:.1f}s; outputs in {run_dir}/")
     return 1 if nan_stop else 0
 
