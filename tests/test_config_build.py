@@ -158,3 +158,17 @@ def test_the_same_config_builds_the_same_model_and_order(tmp_path):
     for a, b in zip(first.model.parameters(), second.model.parameters()):
         np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
     np.testing.assert_array_equal(first_batch, second_batch)
+
+
+def test_size_arguments_take_lists_and_padding_takes_same(tmp_path):
+    experiment = load(write(tmp_path, """\
+        data: {dataset: digits}
+        model:
+          layers:
+            - Conv2d: {in_channels: 1, out_channels: 2, kernel_size: [3, 1], stride: [2, 1], padding: [1, 0]}
+            - Conv2d: {in_channels: 2, out_channels: 2, kernel_size: 3, padding: same}
+            - Flatten
+            - Linear: {in_features: 64, out_features: 10}
+        loss: CrossEntropyLoss
+        """))
+    assert experiment.model[0].stride == (2, 1) and experiment.model[1].padding == "same"

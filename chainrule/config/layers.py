@@ -82,11 +82,19 @@ def _expected_type(default):
     return None
 
 
-def _type_ok(value, expected):
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _type_ok(value, expected, name):
     if expected is float:
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     if expected is int:
-        return isinstance(value, int) and not isinstance(value, bool)
+        if isinstance(value, list):       # sizes per dimension: stride: [2, 1]
+            return bool(value) and all(_is_int(v) for v in value)
+        if name == "padding" and value in ("same", "valid"):
+            return True
+        return _is_int(value)
     return isinstance(value, expected)
 
 
@@ -105,7 +113,7 @@ def check_arguments(source, cls, args, arg_paths, path, what, given=0):
             raise source.error(f"{what}: {unknown_key('argument', key, names)}", arg_paths.get(key, path))
         default = signature.parameters[key].default
         expected = _expected_type(default) if default is not inspect.Parameter.empty else None
-        if expected is not None and value is not None and not _type_ok(value, expected):
+        if expected is not None and value is not None and not _type_ok(value, expected, key):
             raise source.error(f"{what}: argument '{key}' must be {expected.__name__}, got {value!r} "
                                f"({type(value).__name__})", arg_paths.get(key, path))
     missing = [p.name for p in params if p.default is inspect.Parameter.empty and p.name not in args]
