@@ -17,6 +17,7 @@ from ..tensor import Tensor, gradient_edge
 from ..function import Node
 from .._errors import at_user_line, shape_str
 from ..ops.reduce import sum_to_shape
+from .anomaly import _state as _anomaly, check_backward
 
 
 class AccumulateGrad(Node):
@@ -114,7 +115,9 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 if accumulate:
                     node.accumulate(slots[0], create_graph)
                 continue
-            if node._output_meta is None and node._pre_hooks is None and node._post_hooks is None:
+            if _anomaly["enabled"]:
+                grads = _checked_backward(node, slots)
+            elif node._output_meta is None and node._pre_hooks is None and node._post_hooks is None:
                 grads = node.backward(slots[0])  # the common case: one output, no node hooks
                 if type(grads) is not tuple:
                     grads = (grads,)
@@ -154,6 +157,17 @@ def _run_tensor_hooks(node, slots):
             if t is not None and nr in slots:
                 g = slots[nr]
                 t._grad = g if g._rg else Tensor._make(B.xp.array(g._data, copy=True))
+
+
+def _checked_backward(node, slots):
+    """Anomaly mode: the node's backward with its ops attributed to it, then its gradients checked."""
+    _anomaly["node"] = node
+    try:
+        grads = _call_backward(node, slots)
+    finally:
+        _anomaly["node"] = None
+    check_backward(node, slots, grads)
+    return grads
 
 
 def _call_backward(node, slots):

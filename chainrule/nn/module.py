@@ -24,6 +24,28 @@ _INTERNAL = frozenset({"training", "_buffer_names", "_non_persistent", "_forward
                        "_forward_pre_hooks"})
 
 
+# While diagnostics are on (anomaly mode, profiler, monitors), the modules being called,
+# outermost first; None otherwise (then __call__ pays one global read).
+_call_stack = None
+
+
+def track_module_calls(enabled):
+    """Start (or stop) recording which modules are running; returns the previous state."""
+    global _call_stack
+    previous = _call_stack is not None
+    _call_stack = [] if enabled else None
+    return previous
+
+
+def current_module_path():
+    """'model.features.3 (Conv2d)' for the innermost running module, or None."""
+    if not _call_stack:
+        return None
+    root, inner = _call_stack[0], _call_stack[-1]
+    path = next((name for name, m in root.named_modules() if m is inner), "")
+    return f"{path} ({type(inner).__name__})" if path else type(inner).__name__
+
+
 class Module:
     """Base class for all layers and models: subclass it and write ``forward``."""
 
@@ -46,11 +68,17 @@ class Module:
                 result = hook(self, args)
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
+        stack = _call_stack
+        if stack is not None:
+            stack.append(self)
         try:
             output = self.forward(*args, **kwargs)
         except ShapeError as err:
             _name_module_path(err, self)
             raise
+        finally:
+            if stack is not None:
+                stack.pop()
         if self._forward_hooks:
             for hook in list(self._forward_hooks.values()):
                 result = hook(self, args, output)
