@@ -131,6 +131,26 @@ def training_rows():
     return rows
 
 
+def anomaly_rows():
+    """W2 under detect_anomaly() against W2 without it, in each library (the slowdown it costs)."""
+    import json
+    import subprocess
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "workloads.py")
+    rates = {}
+    for library in ("chainrule", "torch"):
+        for anomaly in (False, True):
+            command = [sys.executable, script, "W2", library, "--threads", str(ARGS.threads)]
+            command += ["--quick"] if ARGS.quick else []
+            command += ["--anomaly"] if anomaly else []
+            output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+            rates[library, anomaly] = json.loads(output.strip().splitlines()[-1])["samples_per_s"]
+    slowdown = {lib: rates[lib, False] / rates[lib, True] for lib in ("chainrule", "torch")}
+    return ["", "| W2 under detect_anomaly() (samples/s; slowdown vs. without) | chainrule | PyTorch |",
+            "|---|---|---|",
+            f"| W2 MLP 784-512-512-10, Adam, batch 128 | {rates['chainrule', True]:,.0f}; "
+            f"{slowdown['chainrule']:.2f}x | {rates['torch', True]:,.0f}; {slowdown['torch']:.2f}x |"]
+
+
 def row(name, ours, theirs, unit, scale):
     return f"| {name} | {ours * scale:.1f} | {theirs * scale:.1f} | {ours / theirs:.2f} |"
 
@@ -152,6 +172,7 @@ def main():
     lines.append(f"| W5 MLP 784-512-512-10 inference, batch 1024 (samples/s) | {1024 / ours:,.0f} | "
                  f"{1024 / theirs:,.0f} | {ours / theirs:.2f} |")
     lines += training_rows()
+    lines += anomaly_rows()
     print("\n".join(lines))
 
 

@@ -1,6 +1,6 @@
 """Training workloads W2-W4 (and their peak memory), one library per process.
 
-    python bench/workloads.py W2 chainrule [--threads 1] [--quick]
+    python bench/workloads.py W2 chainrule [--threads 1] [--quick] [--anomaly]
 
 prints one JSON line: samples per second and the peak resident memory that
 the timed training steps reach above the resident memory before them (MB,
@@ -16,6 +16,7 @@ import time
 WORKLOAD, LIBRARY = sys.argv[1], sys.argv[2]
 THREADS = sys.argv[sys.argv.index("--threads") + 1] if "--threads" in sys.argv else "1"
 QUICK = "--quick" in sys.argv
+ANOMALY = "--anomaly" in sys.argv     # the steps run under the library's detect_anomaly()
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[var] = THREADS
 
@@ -76,6 +77,12 @@ def _reset_peak():
 def main():
     lib.manual_seed(0)
     step, batch = {"W2": w2, "W3": w3, "W4": w4}[WORKLOAD]()
+    if ANOMALY:
+        plain = step
+
+        def step():
+            with lib.autograd.detect_anomaly():
+                plain()
     steps = {"W2": 20, "W3": 10, "W4": 4}[WORKLOAD] // (2 if QUICK else 1)
     step()  # warm-up
     base = _status_kb("VmRSS:")
