@@ -14,7 +14,7 @@ the gradients of chosen inputs instead. Both share ``run_backward``:
 from .. import backend as B
 from ..grad_mode import _state as _grad_state
 from ..tensor import Tensor, gradient_edge
-from ..function import Node
+from ..function import Node, profiler as _profiler
 from .._errors import at_user_line, shape_str
 from ..ops.reduce import sum_to_shape
 from .anomaly import _state as _anomaly, check_backward
@@ -115,7 +115,9 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 if accumulate:
                     node.accumulate(slots[0], create_graph)
                 continue
-            if _anomaly["enabled"]:
+            if _profiler[0] is not None:
+                grads = _profiler[0].timed_backward(node, lambda: _call_backward(node, slots))
+            elif _anomaly["enabled"]:
                 grads = _checked_backward(node, slots)
             elif node._output_meta is None and node._pre_hooks is None and node._post_hooks is None:
                 grads = node.backward(slots[0])  # the common case: one output, no node hooks

@@ -1,3 +1,4 @@
 """Diagnostics: tools for when training goes wrong (docs/debugging.md walks through them)."""
 from .summary import summary, ModelSummary, LayerRow  # noqa: F401
 from .sanity import check_init, overfit_batch, gradcheck_module, chance_level, CheckResult  # noqa: F401
+from .profiler import profile, Profile  # noqa: F401
