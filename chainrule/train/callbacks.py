@@ -1,7 +1,8 @@
 """Callbacks for ``Trainer``: History, EarlyStopping, ModelCheckpoint, LearningRateMonitor, TerminateOnNaN.
 
 A callback overrides any of ``on_train_begin/end(trainer)``, ``on_epoch_begin(trainer, epoch)``,
-``on_epoch_end(trainer, epoch, logs)`` and ``on_batch_end(trainer, step, logs)``; setting
+``on_epoch_end(trainer, epoch, logs)``, ``on_batch_end(trainer, step, logs)`` and
+``on_before/after_optimizer_step(trainer)``; setting
 ``trainer.stop_training = True`` ends training after the current step or epoch.
 """
 import json
@@ -41,6 +42,12 @@ class Callback:
 
     def on_batch_end(self, trainer, step, logs):
         pass
+
+    def on_before_optimizer_step(self, trainer):
+        """After backward (and clipping), before ``optimizer.step()``: the gradients are there."""
+
+    def on_after_optimizer_step(self, trainer):
+        """After ``optimizer.step()``, before the gradients are zeroed."""
 
 
 class History(Callback):

@@ -85,7 +85,9 @@ class Trainer:
     def _optimizer_step(self):
         if self.grad_clip_norm is not None:
             clip_grad_norm_(self.model.parameters(), self.grad_clip_norm)
+        self._call("on_before_optimizer_step")
         self.optimizer.step()
+        self._call("on_after_optimizer_step")
         self.optimizer.zero_grad()
         if self.scheduler is not None and self.scheduler_interval == "step":
             self.scheduler.step()
