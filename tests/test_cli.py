@@ -133,7 +133,7 @@ def test_a_failure_during_training_exits_1_with_a_report(tmp_path, capsys):
     assert report["epochs"] < 50
 
 
-@pytest.mark.parametrize("command", [[], ["train"], ["summary"], ["eval"], ["predict"], ["datasets"]])
+@pytest.mark.parametrize("command", [[], ["train"], ["summary"], ["eval"], ["predict"], ["datasets"], ["diagnose"]])
 def test_help_on_every_command(command, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(command + ["--help"])

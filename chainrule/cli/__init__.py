@@ -1,4 +1,4 @@
-"""The ``chainrule`` command: train, summary, eval, predict, datasets.
+"""The ``chainrule`` command: train, summary, eval, predict, datasets, diagnose.
 
 Exit codes: 0 success; 2 a bad config or bad arguments (a message on stderr, no
 traceback); 1 a failure during training (with a report of what happened); 130 a run
@@ -9,7 +9,7 @@ import sys
 
 from ..config import ConfigError
 from .errors import UsageError
-from . import train_command, inspect_commands
+from . import train_command, inspect_commands, diagnose_command
 
 EXIT_BAD_INPUT = 2
 
@@ -57,6 +57,13 @@ def build_parser():
     predict.add_argument("--out", required=True, help="the .npz file to write")
     predict.add_argument("--checkpoint", choices=("best", "last"), default="best")
     predict.set_defaults(handler=inspect_commands.predict)
+
+    diagnose = commands.add_parser("diagnose", help="sanity checks of a config's model before a long run",
+                                   description="Initial loss against chance level, overfitting one batch, and "
+                                               "gradients against finite differences; a verdict per check "
+                                               "(exit code 1 if one fails).")
+    diagnose_command.add_arguments(diagnose)
+    diagnose.set_defaults(handler=diagnose_command.run)
 
     datasets = commands.add_parser("datasets", help="the built-in datasets and whether their package is installed")
     datasets.add_argument("--json", action="store_true", help="print JSON")

@@ -25,6 +25,9 @@ def add_arguments(parser):
     parser.add_argument("--epochs", type=int, help="train this many epochs in all (solver.epochs)")
     parser.add_argument("--seed", type=int, help="the seed of every random number (solver.seed)")
     parser.add_argument("--no-plots", action="store_true", help="skip curves.png (no matplotlib needed)")
+    parser.add_argument("--debug", action="store_true",
+                        help="anomaly mode (the first op making a NaN/Inf is named) and layer monitors "
+                             "(monitors.jsonl, monitors.png, flags for vanishing/exploding gradients)")
 
 
 def _resolved_yaml(source, config_dir, name):
@@ -80,13 +83,20 @@ def run(args):
     _write_summary(experiment, run_dir)
     monitor, mode = experiment.checkpoint_monitor
     recorder = RunRecorder(run_dir, monitor, mode, plots=not args.no_plots)
-    trainer = experiment.trainer(progress=True)
+    extra = []
+    if args.debug:
+        from ..diag import MonitorCallback
+        every = max(1, len(experiment.train_loader) // 5)              # about five records per epoch
+        extra.append(MonitorCallback(every=every, dirpath=None if args.no_plots else run_dir))
+    trainer = experiment.trainer(progress=True, callbacks=extra)
     trainer.callbacks.append(recorder)          # after History: each saved checkpoint holds its epoch
     print(f"run directory: {run_dir}" + (f" (resuming from {resume})" if resume else ""), flush=True)
     start = time.perf_counter()
+    from ..autograd import set_detect_anomaly
     try:
-        trainer.fit(experiment.train_loader, experiment.val_loader, experiment.epochs, resume_from=resume,
-                    interrupt_checkpoint=checkpoint_dir(run_dir, "last"))
+        with set_detect_anomaly(args.debug):
+            trainer.fit(experiment.train_loader, experiment.val_loader, experiment.epochs, resume_from=resume,
+                        interrupt_checkpoint=checkpoint_dir(run_dir, "last"))
     except TrainingInterrupted as stop:
         print(f"\ninterrupted in epoch {stop.epoch} after step {stop.step}; checkpoint saved in {stop.checkpoint}\n"
               f"continue with: chainrule train --resume {run_dir}", file=sys.stderr, flush=True)

@@ -78,15 +78,15 @@ def chance_level(loss_fn, output, target):
     return None, None
 
 
-def check_init(model, batch, loss_fn, tolerance=0.5, expected=None):
-    """Initial loss against chance level: passes within ``tolerance`` (relative; default 50%)."""
+def check_init(model, batch, loss_fn, tolerance=0.5, expected=None, reason="given"):
+    """Initial loss against chance level: passes within ``tolerance`` (relative; default 50%).
+    ``expected`` overrides the chance level found from the loss type (``reason`` says what it is)."""
     x, y = _split(batch)
     with _Preserved(model):
         model.eval()
         with no_grad():
             output = model(x)
             loss = float(loss_fn(output, y).item())
-    reason = "given"
     if expected is None:
         expected, reason = chance_level(loss_fn, output, y)
     if expected is None:
@@ -143,6 +143,29 @@ def overfit_batch(model, loss_fn, batch, steps=200, factor=10.0, optimizer=None,
                        f"rate, and that the loss matches the outputs and labels", details)
 
 
+def _to_double(x):
+    if isinstance(x, dict):
+        return {k: _to_double(v) for k, v in x.items()}
+    return x.double() if isinstance(x, Tensor) and x.is_floating_point() else x
+
+
+def _random_like(output, rng):
+    """Fixed random weights for a scalar projection of the output (a tensor or a dict of them)."""
+    if isinstance(output, dict):
+        return {k: _random_like(v, rng) for k, v in output.items()}
+    return Tensor._make(rng.standard_normal(tuple(output.shape)))
+
+
+def _project(output, weights):
+    if isinstance(output, dict):
+        total = None
+        for key, value in output.items():
+            term = _project(value, weights[key])
+            total = term if total is None else total + term
+        return total
+    return (output * weights).sum()
+
+
 def gradcheck_module(model, inputs, samples_per_parameter=10, eps=1e-6, rtol=1e-3, atol=1e-5, seed=0):
     """Each parameter's gradient of a random projection of ``model(inputs)`` against central
     differences in float64 (up to ``samples_per_parameter`` entries per parameter)."""
@@ -152,18 +175,21 @@ def gradcheck_module(model, inputs, samples_per_parameter=10, eps=1e-6, rtol=1e-
     with _Preserved(model):
         model.eval()                                   # dropout off: the function must be deterministic
         model.double()
-        args = [x.double() if isinstance(x, Tensor) and x.is_floating_point() else x for x in inputs]
+        args = [_to_double(x) for x in inputs]
         with no_grad():
-            shape_out = model(*args)
-        weights = Tensor._make(rng.standard_normal(tuple(shape_out.shape)))
+            sample = model(*args)
+        weights = _random_like(sample, rng)
+
+        def projection():
+            return _project(model(*args), weights)
 
         def value():
             with no_grad():
-                return float((model(*args) * weights).sum().item())
+                return float(projection().item())
 
         for p in model.parameters():
             p.grad = None
-        (model(*args) * weights).sum().backward()
+        projection().backward()
         for name, p in model.named_parameters():
             if not p.requires_grad:
                 continue
