@@ -4,6 +4,7 @@ from ..ops import unary
 from ..ops.fused import softmax, log_softmax
 from .module import Module
 from .parameter import Parameter
+from .._errors import at_user_line, shape_str, ShapeError
 
 
 class _Activation(Module):
@@ -138,6 +139,10 @@ class PReLU(Module):
         self.weight = Parameter(creation.full((num_parameters,), init, dtype=dtype))
 
     def forward(self, input):
+        if self.num_parameters > 1 and (input.ndim < 2 or input.shape[1] != self.num_parameters):
+            raise ShapeError(at_user_line(
+                f"{self!r}: expected input with {self.num_parameters} channels in dim 1 (one slope each), got "
+                f"{shape_str(input.shape)}"))
         return prelu(input, self.weight)
 
     def extra_repr(self):

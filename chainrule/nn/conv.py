@@ -71,6 +71,10 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if input.ndim != 3:
         raise ShapeError(at_user_line(
             f"conv1d: expected a 3-D input (N, C, L), got shape {shape_str(input.shape)}"))
+    if input.shape[1] != weight.shape[1] * groups:
+        raise ShapeError(at_user_line(
+            f"conv1d: expected input with {weight.shape[1] * groups} channels in dim 1 (weight "
+            f"{shape_str(weight.shape)}, groups={groups}), got input of shape {shape_str(input.shape)}"))
     padding = padding if isinstance(padding, str) else (0, padding if isinstance(padding, int) else padding[0])
     out = conv2d(input.unsqueeze(2), weight.unsqueeze(2), bias, (1, _first(stride)), padding,
                  (1, _first(dilation)), groups)

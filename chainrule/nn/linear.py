@@ -66,6 +66,10 @@ class Bilinear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input1, input2):  # (*, in1), (*, in2) -> (*, out)
+        if input1.shape[-1:] != (self.in1_features,) or input2.shape[-1:] != (self.in2_features,):
+            raise ShapeError(at_user_line(
+                f"{self!r}: expected inputs of shapes (*, {self.in1_features}) and (*, {self.in2_features}), got "
+                f"{tuple(input1.shape)} and {tuple(input2.shape)}"))
         return bilinear(input1, input2, self.weight, self.bias)
 
     def extra_repr(self):

@@ -181,6 +181,10 @@ class GroupNorm(Module):
         self.bias = Parameter(creation.zeros(num_channels, dtype=dtype)) if affine else None
 
     def forward(self, input):
+        if input.ndim < 2 or input.shape[1] != self.num_channels:
+            raise ShapeError(at_user_line(
+                f"{self!r}: expected input of shape (N, {self.num_channels}, *), got {shape_str(input.shape)}; "
+                f"dim 1 must equal num_channels"))
         return group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self):
@@ -198,6 +202,10 @@ class _InstanceNorm(Module):
         if input.ndim not in self.expected_ndims:
             raise ShapeError(at_user_line(
                 f"{type(self).__name__}: expected a {self.expected_ndims[0]}-D input (N, C, ...), got "
+                f"shape {shape_str(input.shape)}"))
+        if (self.affine or self.track_running_stats) and input.shape[1] != self.num_features:
+            raise ShapeError(at_user_line(
+                f"{type(self).__name__}({self.num_features}): expected {self.num_features} channels in dim 1, got "
                 f"shape {shape_str(input.shape)}"))
         if self.training or not self.track_running_stats:  # statistics of the input itself
             running = self.track_running_stats
