@@ -24,14 +24,19 @@ INSTALL_GRAPHVIZ = ("the Graphviz 'dot' program is not installed, so only the DO
 
 
 def _note_module(cls, inputs, params, result):
+    """Remember the running module and the op's output shape and dtype on its node."""
+    if result.grad_fn is None:
+        return
+    result.grad_fn._graph_output = (tuple(result.shape), str(result.dtype).replace("chainrule.", ""))
     stack = module_state._call_stack
-    if result.grad_fn is not None and stack:
+    if stack:
         result.grad_fn._module_origin = (stack[0], stack[-1])
 
 
 @contextlib.contextmanager
 def record_modules():
-    """Within the block, each recorded op remembers which module ran it (for ``draw_graph``)."""
+    """Within the block, each recorded op remembers which module ran it and its output's shape and
+    dtype (for ``draw_graph``)."""
     previous = module_state.track_module_calls(True)
     function.apply_hooks.append(_note_module)
     try:
@@ -100,6 +105,9 @@ def to_dot(outputs, model=None, title=None):
         op = type(node).__name__
         shapes = " ".join(_shape(s) for s in getattr(node, "_input_shapes", ()) if s is not None)
         label = f"{op.lower()}\\n{node.name()}" + (f"\\nin: {shapes}" if shapes else "")
+        output = getattr(node, "_graph_output", None)
+        if output is not None:
+            label += f"\\nout: {_shape(output[0])} {output[1]}"
         entry = f'  {me} [label="{_escape(label)}", shape=box, style=filled, fillcolor="#f5f5f5"];'
         module = _module_name(getattr(node, "_module_origin", None), paths)
         clusters.setdefault(module, []).append(entry)
