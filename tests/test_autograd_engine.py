@@ -290,3 +290,14 @@ def test_variable_is_a_pass_through():
     assert v is t and v.requires_grad and isinstance(t, Variable)
     (v * 2).sum().backward()
     np.testing.assert_allclose(v.grad.numpy(), [2, 2])
+
+
+def test_leaf_gradients_take_the_leafs_memory_layout():
+    """A weight used through a transpose gets a transposed gradient; the stored .grad is laid out
+    like the weight (C order), so that optimizers stream over param, grad and state together."""
+    import chainrule as cr
+    w = cr.randn(5, 3, requires_grad=True)
+    x = cr.randn(4, 3)
+    (x @ w.mT).sum().backward()
+    assert w.grad._data.flags["C_CONTIGUOUS"]
+    np.testing.assert_allclose(w.grad.numpy(), np.ones((4, 5)).T @ x.numpy(), rtol=1e-6)

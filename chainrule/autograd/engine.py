@@ -38,13 +38,23 @@ class AccumulateGrad(Node):
                     grad = replaced
         old = var._grad
         if old is None:
-            # Own the buffer: the same gradient array may also flow to another leaf.
-            var._grad = grad if create_graph else Tensor._make(B.xp.array(grad._data, copy=True))
+            # Own the buffer: the same gradient array may also flow to another leaf. It takes the
+            # variable's memory layout (a weight's gradient often arrives transposed), so that the
+            # optimizer's elementwise passes over param, grad and state run contiguously.
+            var._grad = grad if create_graph else Tensor._make(_copy_like(grad._data, var._data))
         elif create_graph or old._rg:
             var._grad = old + grad
         else:
             B.xp.add(old._data, grad._data, out=old._data, casting="unsafe")
             old._vbox[0] += 1
+
+
+def _copy_like(source, like):
+    if source.shape != like.shape:
+        return B.xp.array(source, copy=True)
+    target = B.xp.empty_like(like, dtype=source.dtype)
+    B.xp.copyto(target, source)
+    return target
 
 
 def _topological_order(roots):

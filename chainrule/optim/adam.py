@@ -41,15 +41,31 @@ class Adam(Optimizer):
                 grad = grad + decay * param
         state["step"] += 1
         step, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
+        work = self._scratch(param)                        # one reused buffer: no temporaries per step
         m *= beta1
-        m += (1 - beta1) * grad
+        xp.multiply(grad, 1 - beta1, out=work)
+        m += work
         v *= beta2
-        v += (1 - beta2) * grad * grad
+        xp.multiply(grad, grad, out=work)
+        work *= 1 - beta2
+        v += work
         if group["amsgrad"]:
             xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
             v = state["max_exp_avg_sq"]
-        denominator = xp.sqrt(v) / math.sqrt(1 - beta2 ** step) + eps
-        param -= (lr / (1 - beta1 ** step)) * m / denominator
+        xp.sqrt(v, out=work)                               # the denominator, as PyTorch orders it
+        work /= math.sqrt(1 - beta2 ** step)
+        work += eps
+        xp.divide(m, work, out=work)
+        work *= lr / (1 - beta1 ** step)
+        param -= work
+
+    def _scratch(self, param):
+        """A buffer shaped like ``param``, kept outside ``state`` (so never in a state dict)."""
+        buffers = self.__dict__.setdefault("_buffers", {})
+        work = buffers.get(id(param))
+        if work is None or work.shape != param.shape or work.dtype != param.dtype:
+            work = buffers[id(param)] = xp.empty_like(param)
+        return work
 
 
 class AdamW(Adam):
