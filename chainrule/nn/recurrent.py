@@ -10,6 +10,7 @@ import math
 from .. import creation
 from .._errors import at_user_line, shape_str, ShapeError
 from ..ops.join import stack, cat
+from ..ops.recurrent_cell import lstm_cell_state, time_steps
 from . import functional as F
 from . import init
 from .module import Module
@@ -29,10 +30,30 @@ def rnn_relu_cell(x_proj, h, w_hh, b_hh):
 def lstm_cell(x_proj, state, w_hh, b_hh):
     """x_proj = x W_ih^T + b_ih: (N, 4H). Returns (h', c')."""
     h, c = state
-    gates = x_proj + F.linear(h, w_hh, b_hh)              # (N, 4H)
-    i, f, g, o = gates.chunk(4, 1)
-    c_next = f.sigmoid() * c + i.sigmoid() * g.tanh()
-    return o.sigmoid() * c_next.tanh(), c_next
+    gates = x_proj + F.linear(h, w_hh, b_hh)              # (N, 4H), gate order i, f, g, o
+    return _split_state(lstm_cell_state(gates, c))
+
+
+def _split_state(joined):
+    """[h', c'] (N, 2H) -> (h', c')."""
+    hidden = joined.shape[-1] // 2
+    return joined[..., :hidden], joined[..., hidden:]
+
+
+def _lstm_sequence(x_proj, state, w_hh, b_hh, reverse):
+    """Every step of one LSTM direction: (L, N, 4H) projections -> list of h per step, final state.
+
+    The recurrent weight's transpose and b_hh are applied once for the sequence, so each step is
+    a matrix product, an add and the fused cell."""
+    x_proj = x_proj + b_hh if b_hh is not None else x_proj   # (L, N, 4H)
+    w_hh_t = w_hh.mT                                          # (H, 4H)
+    h, c = state
+    inputs = time_steps(x_proj)                               # L tensors (N, 4H)
+    hs = [None] * len(inputs)
+    for t in (reversed(range(len(inputs))) if reverse else range(len(inputs))):
+        h, c = _split_state(lstm_cell_state(inputs[t] + h @ w_hh_t, c))
+        hs[t] = h
+    return hs, (h, c)
 
 
 def gru_cell(x_proj, h, w_hh, b_hh):
@@ -121,11 +142,14 @@ class _RNNBase(Module):
                 w_ih, w_hh, b_ih, b_hh = self._weights(layer, suffix)
                 x_proj = F.linear(layer_input, w_ih, b_ih)            # (L, N, gates * H): one GEMM
                 state = (h0[index], c0[index]) if is_lstm else h0[index]
-                steps = range(x_proj.shape[0])
-                hs = [None] * x_proj.shape[0]
-                for t in (reversed(steps) if d == 1 else steps):
-                    state = cell(x_proj[t], state, w_hh, b_hh)
-                    hs[t] = state[0] if is_lstm else state
+                if is_lstm:
+                    hs, state = _lstm_sequence(x_proj, state, w_hh, b_hh, reverse=d == 1)
+                else:
+                    inputs = time_steps(x_proj)                       # L tensors (N, gates * H)
+                    hs = [None] * len(inputs)
+                    for t in (reversed(range(len(inputs))) if d == 1 else range(len(inputs))):
+                        state = cell(inputs[t], state, w_hh, b_hh)
+                        hs[t] = state
                 outputs.append(stack(hs))                             # (L, N, H)
                 last_h.append(state[0] if is_lstm else state)
                 if is_lstm:

@@ -1,0 +1,112 @@
+"""``lstm_cell_state``: the LSTM cell's gate arithmetic as one primitive.
+
+From the pre-activation gates (i, f, g, o along the last dimension, PyTorch's order) and
+the cell state c, one op computes
+
+    c' = sigmoid(f) * c + sigmoid(i) * tanh(g),    h' = sigmoid(o) * tanh(c')
+
+and returns [h', c'] joined along the last dimension. Written as separate ops this is
+about a dozen graph nodes per time step; as one it is one node, which is what makes
+recurrent layers affordable when a sequence has many short steps.
+
+The backward formula is written once (``_lstm_backward``) for both NumPy arrays (the
+usual, fast case) and chainrule Tensors (when ``create_graph`` asks for a differentiable
+gradient), so second derivatives work too.
+"""
+from .. import backend as B
+from ..function import Function
+from ..grad_mode import is_grad_enabled
+from ..tensor import Tensor
+from .._errors import at_user_line, shape_str, ShapeError
+
+xp = B.xp
+
+
+def _sigmoid(a):
+    return 0.5 * (xp.tanh(0.5 * a) + 1.0)       # overflow-free, as the sigmoid op computes it
+
+
+def _split4(gates):
+    hidden = gates.shape[-1] // 4
+    return [gates[..., k * hidden:(k + 1) * hidden] for k in range(4)]
+
+
+def _lstm_backward(gates, c, grad, sigmoid, tanh, join):
+    """(grad of gates, grad of c) from the gradient of [h', c']; arrays or Tensors alike."""
+    raw_i, raw_f, raw_g, raw_o = _split4(gates)
+    i, f, g, o = sigmoid(raw_i), sigmoid(raw_f), tanh(raw_g), sigmoid(raw_o)
+    c_next = f * c + i * g
+    tanh_c = tanh(c_next)
+    hidden = c.shape[-1]
+    grad_h, grad_c_next = grad[..., :hidden], grad[..., hidden:]
+    grad_c_total = grad_c_next + grad_h * o * (1 - tanh_c * tanh_c)    # through h' = o tanh(c')
+    grad_i = grad_c_total * g * (i * (1 - i))
+    grad_f = grad_c_total * c * (f * (1 - f))
+    grad_g = grad_c_total * i * (1 - g * g)
+    grad_o = grad_h * tanh_c * (o * (1 - o))
+    return join([grad_i, grad_f, grad_g, grad_o]), grad_c_total * f
+
+
+class LSTMCellState(Function):
+    def forward(ctx, gates, c):
+        ctx.save_for_backward(gates, c)
+        raw_i, raw_f, raw_g, raw_o = _split4(gates)
+        c_next = _sigmoid(raw_f) * c + _sigmoid(raw_i) * xp.tanh(raw_g)
+        h_next = _sigmoid(raw_o) * xp.tanh(c_next)
+        return xp.concatenate([h_next, c_next], axis=-1)
+
+    def backward(ctx, grad):
+        gates, c = ctx.saved_tensors
+        if is_grad_enabled():                       # create_graph: a differentiable gradient
+            from .join import cat
+            return _lstm_backward(gates, c, grad, lambda t: t.sigmoid(), lambda t: t.tanh(),
+                                  lambda parts: cat(parts, -1))
+        grad_gates, grad_c = _lstm_backward(gates._data, c._data, grad._data, _sigmoid, xp.tanh,
+                                            lambda parts: xp.concatenate(parts, axis=-1))
+        return Tensor._make(grad_gates), Tensor._make(grad_c)
+
+
+def lstm_cell_state(gates, c):
+    """[h', c'] (last dimension 2H) from gates (..., 4H) and the cell state c (..., H)."""
+    if gates.shape[-1] != 4 * c.shape[-1] or gates.shape[:-1] != c.shape[:-1]:
+        raise ShapeError(at_user_line(
+            f"lstm_cell_state: gates {shape_str(gates.shape)} must be (..., 4H) for a cell state c of "
+            f"shape (..., H) = {shape_str(c.shape)}"))
+    return LSTMCellState.apply(gates, c)
+
+
+def time_steps(sequence):
+    """The L steps of a (L, ...) sequence as L tensors, by one op whose backward stacks the L
+    gradients. Indexing ``sequence[t]`` step by step would give each step's backward a
+    zero-filled gradient of the whole sequence: quadratic in L."""
+    return _TimeSteps.apply(sequence)
+
+
+def _time_steps_class():
+    from ..autograd.function import Function as CustomFunction
+    from .join import stack
+
+    class TimeSteps(CustomFunction):
+        @staticmethod
+        def forward(ctx, sequence):
+            return tuple(Tensor._make(step) for step in sequence._data)    # views, one per step
+
+        @staticmethod
+        def backward(ctx, *grads):                                        # one gradient per step
+            return stack(list(grads))
+    return TimeSteps
+
+
+class _Lazy:
+    """Defers building TimeSteps until first use (the custom-Function module imports the engine)."""
+
+    def __init__(self, build):
+        self.build, self.cls = build, None
+
+    def apply(self, *args):
+        if self.cls is None:
+            self.cls = self.build()
+        return self.cls.apply(*args)
+
+
+_TimeSteps = _Lazy(_time_steps_class)
