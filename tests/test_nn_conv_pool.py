@@ -134,3 +134,21 @@ def test_unsupported_pooling_options_say_so():
         nn.AvgPool2d(2, ceil_mode=True)(cr.ones(1, 1, 5, 5))
     with pytest.raises(NotImplementedError, match="adaptive_max_pool2d: return_indices=True is not supported yet"):
         nn.functional.adaptive_max_pool2d(cr.ones(1, 1, 4, 4), 2, return_indices=True)
+
+
+@pytest.mark.parametrize("size,kernel", [((2, 3, 7, 9), 2), ((1, 2, 6, 6), 3), ((2, 1, 5, 4), (2, 1))])
+def test_non_overlapping_pooling_matches_torch_on_ragged_sizes(size, kernel):
+    """Stride equal to the kernel takes windows by reshaping; odd sizes drop the ragged edge."""
+    rng = np.random.default_rng(0)
+    data = rng.normal(size=size)
+    x, xt = cr.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    out, idx = cr.nn.functional.max_pool2d(x, kernel, return_indices=True)
+    out_t, idx_t = torch.nn.functional.max_pool2d(xt, kernel, return_indices=True)
+    avg, avg_t = cr.nn.functional.avg_pool2d(x, kernel), torch.nn.functional.avg_pool2d(xt, kernel)
+    np.testing.assert_allclose(out.detach().numpy(), out_t.detach().numpy())
+    np.testing.assert_array_equal(idx.numpy(), idx_t.numpy())
+    np.testing.assert_allclose(avg.detach().numpy(), avg_t.detach().numpy(), rtol=1e-12)
+    weights = rng.normal(size=tuple(out.shape))
+    ((out + avg) * cr.tensor(weights)).sum().backward()
+    ((out_t + avg_t) * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-12)

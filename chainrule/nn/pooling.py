@@ -25,8 +25,20 @@ def _windows(input, kernel, stride, padding, dilation, fill):
     if oh <= 0 or ow <= 0:
         raise ShapeError(at_user_line(
             f"pooling: input of spatial size {tuple(input.shape[2:])} is too small for kernel {kernel}"))
+    if stride == kernel and padding == (0, 0) and dilation == (1, 1):
+        return _tiles(x, kernel, oh, ow), oh, ow
     cols = Unfold.apply(x, kernel=kernel, stride=stride, padding=padding, dilation=dilation)
     return cols, oh, ow
+
+
+def _tiles(x, kernel, oh, ow):
+    """Non-overlapping windows by reshaping (the usual 2x2, stride-2 pooling): the same
+    (NC, kh * kw, L) layout as im2col, from views and one copy instead of a window gather."""
+    kh, kw = kernel
+    nc = x.shape[0]
+    x = x[:, 0, :oh * kh, :ow * kw]                                  # floor mode drops the ragged edge
+    x = x.reshape(nc, oh, kh, ow, kw).permute(0, 2, 4, 1, 3)        # (NC, kh, kw, oh, ow)
+    return x.reshape(nc, kh * kw, oh * ow)
 
 
 def _check_rank(input, ndim, op):
