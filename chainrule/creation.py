@@ -155,14 +155,14 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Uniform samples in [0, 1)."""
-    values = B.rng(generator).random(_size(size))
-    return _finish(values.astype(_dtype_np(dtype)), requires_grad, device)
+    values = _random(generator, _uniform01, _size(size), _dtype_np(dtype))
+    return _finish(values, requires_grad, device)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Standard normal samples."""
-    values = B.rng(generator).standard_normal(_size(size))
-    return _finish(values.astype(_dtype_np(dtype)), requires_grad, device)
+    values = _random(generator, _standard_normal, _size(size), _dtype_np(dtype))
+    return _finish(values, requires_grad, device)
 
 
 def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
@@ -172,13 +172,13 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
         low, high, size = 0, low, high
     if size is None:
         raise TypeError("randint() missing the required argument 'size'")
-    values = B.rng(generator).integers(low, high, _size((size,)))
-    return _finish(values.astype((B.to_dtype(dtype) if dtype else B.int64).np), requires_grad, device)
+    values = _random(generator, _integers, low, high, _size((size,)), (B.to_dtype(dtype) if dtype else B.int64).np)
+    return _finish(values, requires_grad, device)
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
-    values = B.rng(generator).permutation(n)
-    return _finish(values.astype((B.to_dtype(dtype) if dtype else B.int64).np), requires_grad, device)
+    values = _random(generator, _permutation, n, (B.to_dtype(dtype) if dtype else B.int64).np)
+    return _finish(values, requires_grad, device)
 
 
 def normal(mean, std, size=None, *, generator=None):
@@ -187,8 +187,37 @@ def normal(mean, std, size=None, *, generator=None):
         shape = xp.broadcast_shapes(xp.shape(_array(mean)), xp.shape(_array(std)))
     else:
         shape = _size((size,))
-    values = B.rng(generator).normal(_array(mean), _array(std), shape)
-    return Tensor._make(values.astype(B.get_default_dtype().np))
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):   # tensor arguments: their values now
+        values = B.rng(generator).normal(_array(mean), _array(std), shape)
+        return Tensor._make(values.astype(B.get_default_dtype().np))
+    return Tensor._make(_random(generator, _normal, mean, std, shape, B.get_default_dtype().np))
+
+
+# Random draws go through the RandomDraw op (see ops/random.py); these are its draw functions.
+
+def _random(generator, draw, *args):
+    from .ops.random import random_array
+    return random_array(draw, *args, generator=generator)
+
+
+def _uniform01(rng, shape, np_dtype):
+    return rng.random(shape).astype(np_dtype)
+
+
+def _standard_normal(rng, shape, np_dtype):
+    return rng.standard_normal(shape).astype(np_dtype)
+
+
+def _integers(rng, low, high, shape, np_dtype):
+    return rng.integers(low, high, shape).astype(np_dtype)
+
+
+def _permutation(rng, n, np_dtype):
+    return rng.permutation(n).astype(np_dtype)
+
+
+def _normal(rng, mean, std, shape, np_dtype):
+    return rng.normal(mean, std, shape).astype(np_dtype)
 
 
 def _array(x):

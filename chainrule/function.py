@@ -26,7 +26,7 @@ derived from this one; only the calling convention of ``forward`` differs.
 """
 from . import backend as B
 from .grad_mode import _state as _grad_state
-from .tensor import Tensor, gradient_edge
+from .tensor import Tensor, gradient_edge, tracer
 from ._errors import at_user_line, shape_str, ShapeError
 
 # Callables run after every op's forward: hook(function_class, inputs, params, output).

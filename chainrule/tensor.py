@@ -12,6 +12,11 @@ from ._errors import at_user_line
 from ._dims import wrap_dim
 
 
+# The active chainrule.compile() trace, or None. Work done outside ops (gradient
+# accumulation, in-place writes, optimizer steps, reads of values into Python) reports to it.
+tracer = [None]
+
+
 class Size(tuple):
     """A tensor's shape: a tuple that prints as ``chainrule.Size([2, 3])``."""
 
@@ -124,6 +129,8 @@ class Tensor:
 
     @data.setter
     def data(self, value):
+        if tracer[0] is not None:
+            tracer[0].value_escapes(self, "assigning .data")
         self._data = value._data if isinstance(value, Tensor) else B.xp.asarray(value)
 
     @property
@@ -166,6 +173,8 @@ class Tensor:
                 "created, not computed). Call .retain_grad() on this tensor before backward() "
                 "to keep its gradient, or use chainrule.autograd.grad(output, this_tensor).",
                 UserWarning, stacklevel=2)
+        if tracer[0] is not None:
+            tracer[0].grad_read(self)
         return self._grad
 
     @grad.setter
@@ -175,6 +184,8 @@ class Tensor:
                 f"assigned grad has shape {tuple(value.shape)} but the tensor has shape "
                 f"{tuple(self.shape)}; they must match"))
         self._grad = value
+        if tracer[0] is not None:
+            tracer[0].grad_set(self, value)
 
     @property
     def output_nr(self):
@@ -224,6 +235,8 @@ class Tensor:
     # ------------------------------------------------------------ conversion
 
     def numpy(self, *, force=False):
+        if tracer[0] is not None:
+            tracer[0].value_escapes(self, '.numpy()')
         if self._rg and not force:
             raise RuntimeError(at_user_line(
                 "Can't call numpy() on Tensor that requires grad. "
@@ -231,11 +244,15 @@ class Tensor:
         return self._data
 
     def __array__(self, dtype=None, copy=None):
+        if tracer[0] is not None:
+            tracer[0].value_escapes(self, 'converting to a NumPy array')
         if dtype is not None and self._data.dtype != dtype:
             return self._data.astype(dtype)
         return self._data.copy() if copy else self._data
 
     def item(self):
+        if tracer[0] is not None:
+            tracer[0].value_escapes(self, '.item()')
         if self._data.size != 1:
             raise RuntimeError(at_user_line(
                 f"a Tensor with {self._data.size} elements cannot be converted to Scalar; "
@@ -243,9 +260,13 @@ class Tensor:
         return self._data.item()
 
     def tolist(self):
+        if tracer[0] is not None:
+            tracer[0].value_escapes(self, '.tolist()')
         return self._data.tolist()
 
     def __bool__(self):
+        if tracer[0] is not None:
+            tracer[0].value_escapes(self, 'using a tensor as a Python bool (if, while, and, or)')
         if self._data.size != 1:
             raise RuntimeError(at_user_line(
                 f"Boolean value of Tensor with more than one value is ambiguous "
@@ -253,12 +274,18 @@ class Tensor:
         return bool(self._data)
 
     def __float__(self):
+        if tracer[0] is not None:
+            tracer[0].value_escapes(self, 'float()')
         return float(self.item())
 
     def __int__(self):
+        if tracer[0] is not None:
+            tracer[0].value_escapes(self, 'int()')
         return int(self.item())
 
     def __index__(self):
+        if tracer[0] is not None:
+            tracer[0].value_escapes(self, 'using a tensor as a Python index')
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self._data.item())
@@ -277,6 +304,8 @@ class Tensor:
         return id(self)
 
     def __repr__(self):
+        if tracer[0] is not None:
+            tracer[0].value_escapes(self, "printing a tensor's values")
         from .printing import tensor_repr
         return tensor_repr(self)
 

@@ -14,7 +14,7 @@ the gradients of chosen inputs instead. Both share ``run_backward``:
 from .. import backend as B
 from ..grad_mode import _state as _grad_state
 from ..tensor import Tensor, gradient_edge
-from ..function import Node, profiler as _profiler
+from ..function import Node, profiler as _profiler, tracer as _tracer
 from .._errors import at_user_line, shape_str
 from ..ops.reduce import sum_to_shape
 from .anomaly import _state as _anomaly, check_backward
@@ -37,6 +37,12 @@ class AccumulateGrad(Node):
                 if replaced is not None:
                     grad = replaced
         old = var._grad
+        self._accumulate(var, grad, old, create_graph)
+        if _tracer[0] is not None:
+            _tracer[0].accumulated(var, grad, old, create_graph)
+
+    @staticmethod
+    def _accumulate(var, grad, old, create_graph):
         if old is None:
             # Own the buffer: the same gradient array may also flow to another leaf. It takes the
             # variable's memory layout (a weight's gradient often arrives transposed), so that the
@@ -125,7 +131,9 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 if accumulate:
                     node.accumulate(slots[0], create_graph)
                 continue
-            if _profiler[0] is not None:
+            if _tracer[0] is not None:
+                grads = _tracer[0].backward(node, slots, _call_backward)
+            elif _profiler[0] is not None:
                 grads = _profiler[0].timed_backward(node, lambda: _call_backward(node, slots))
             elif _anomaly["enabled"]:
                 grads = _checked_backward(node, slots)

@@ -7,7 +7,7 @@ contract: their ``forward`` receives backend arrays instead of Tensors.
 """
 from .. import backend as B
 from ..grad_mode import no_grad, _state as _grad_state
-from ..tensor import Tensor
+from ..tensor import Tensor, tracer as _tracer
 from ..function import Node
 from .._errors import at_user_line
 
@@ -105,8 +105,12 @@ class Function(metaclass=_FunctionMeta):
         tensor_args = [a for a in args if isinstance(a, Tensor)]
         record = _grad_state["enabled"] and any(a._rg for a in tensor_args)
         ctx._needs = tuple(isinstance(a, Tensor) and a._rg for a in args)
+        tracer = _tracer[0]
+        frame = tracer.begin_custom() if tracer is not None and tracer.recording else None
         with no_grad():
             outputs = cls.forward(ctx, *args, **kwargs)
+        if frame is not None:   # chainrule.compile records the call whole (its forward may work on arrays)
+            tracer.end_custom(frame, cls, ctx, args, kwargs, outputs)
         single = not isinstance(outputs, tuple)
         outputs = (outputs,) if single else outputs
         if not record:

@@ -139,12 +139,18 @@ def _write_text(path, text):
 def draw_graph(outputs, path, model=None, title=None):
     """Write the graph of ``outputs`` to ``path``: ``.dot`` (text), or ``.svg`` / ``.png`` (also
     writes the ``.dot`` beside it). Returns the paths written."""
+    return write_dot(to_dot(outputs, model, title), path, "draw_graph")
+
+
+def write_dot(dot_text, path, caller="draw"):
+    """Write DOT text to ``path`` (``.dot``), or render it to ``.svg``/``.png``/``.pdf`` with
+    Graphviz, keeping the ``.dot`` beside it. Returns the paths written."""
     stem, extension = os.path.splitext(path)
     extension = extension.lower().lstrip(".")
     if extension not in ("dot", "svg", "png", "pdf"):
-        raise ValueError(f"draw_graph: path must end in .dot, .svg, .png or .pdf, got '{path}'")
+        raise ValueError(f"{caller}: path must end in .dot, .svg, .png or .pdf, got '{path}'")
     dot_path = path if extension == "dot" else stem + ".dot"
-    _write_text(dot_path, to_dot(outputs, model, title))
+    _write_text(dot_path, dot_text)
     if extension == "dot":
         return [dot_path]
     program = shutil.which("dot")

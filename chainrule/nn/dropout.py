@@ -1,8 +1,13 @@
 """Dropout layers: active in training mode, the identity in eval mode."""
-from .. import backend as B
+from ..ops.random import random_array
 from ..tensor import Tensor
 from .._errors import at_user_line, shape_str, ShapeError
 from .module import Module
+
+
+def _keep_mask(rng, shape, p, scale, np_dtype):
+    """``scale`` where a uniform draw is at least ``p``, else 0 (drawn by the RandomDraw op)."""
+    return ((rng.random(shape) >= p) * scale).astype(np_dtype)
 
 
 def _check_probability(p):
@@ -17,8 +22,8 @@ def dropout(input, p=0.5, training=True, inplace=False):
         return input
     if p == 1.0:
         return input * 0.0
-    keep = B.rng().random(input.shape) >= p
-    return input * Tensor._make((keep / (1.0 - p)).astype(input._data.dtype))
+    scale = random_array(_keep_mask, tuple(input.shape), p, 1.0 / (1.0 - p), input._data.dtype)
+    return input * Tensor._make(scale)
 
 
 class Dropout(Module):
@@ -44,9 +49,9 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
     if input.ndim not in (3, 4):
         raise ShapeError(at_user_line(
             f"Dropout2d: expected a 3-D (N, C, L) or 4-D (N, C, H, W) input, got shape {shape_str(input.shape)}"))
-    keep = B.rng().random(tuple(input.shape[:2]) + (1,) * (input.ndim - 2)) >= p
-    scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
-    return input * Tensor._make((keep * scale).astype(input._data.dtype))
+    shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
+    scale = random_array(_keep_mask, shape, p, 0.0 if p == 1.0 else 1.0 / (1.0 - p), input._data.dtype)
+    return input * Tensor._make(scale)
 
 
 _SELU_NEGATIVE_SATURATION = -1.7580993408473766  # -scale * alpha of SELU
@@ -63,8 +68,8 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False):
     alpha = _SELU_NEGATIVE_SATURATION
     a = ((1 - p) * (1 + p * alpha ** 2)) ** -0.5
     b = -a * alpha * p
-    keep = (B.rng().random(tuple(input.shape)) >= p).astype(input._data.dtype)
-    return input * Tensor._make(a * keep) + Tensor._make((a * alpha * (1 - keep) + b).astype(input._data.dtype))
+    keep = Tensor._make(random_array(_keep_mask, tuple(input.shape), p, 1.0, input._data.dtype))
+    return input * (keep * a) + ((1 - keep) * (a * alpha) + b)
 
 
 class Dropout2d(Dropout):

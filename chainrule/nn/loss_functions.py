@@ -90,10 +90,10 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     num_classes = input.shape[1]
     ignored = target == ignore_index                                   # (N, ...)
     safe_target = where(ignored, 0, target)
-    bad = ((safe_target < 0) | (safe_target >= num_classes)).numpy()
+    bad = ((safe_target < 0) | (safe_target >= num_classes))._data   # checked while tracing, too
     if bad.any():
         raise IndexError(at_user_line(
-            f"nll_loss: Target {int(target.numpy()[bad].reshape(-1)[0])} is out of bounds "
+            f"nll_loss: Target {int(target._data[bad].reshape(-1)[0])} is out of bounds "
             f"(there are {num_classes} classes)"))
     picked = -input.gather(1, safe_target.unsqueeze(1)).squeeze(1)     # (N, ...)
     w = _class_weights(weight, safe_target, num_classes)
@@ -167,7 +167,7 @@ class BinaryCrossEntropy(Function):
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     """-(t log p + (1 - t) log(1 - p)) on probabilities; each log is clamped at -100 as in PyTorch."""
     _same_shape(input, target, "binary_cross_entropy")
-    data = input.detach().numpy()
+    data = input._data   # a check on the values (while tracing, too)
     if data.size and ((data < 0) | (data > 1)).any():
         raise RuntimeError(at_user_line(
             "binary_cross_entropy: all elements of input should be between 0 and 1; pass logits "

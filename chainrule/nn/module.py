@@ -27,6 +27,9 @@ _INTERNAL = frozenset({"training", "_buffer_names", "_non_persistent", "_forward
 # While diagnostics are on (anomaly mode, profiler, monitors), the modules being called,
 # outermost first; None otherwise (then __call__ pays one global read).
 _call_stack = None
+# Called with each module that starts running while calls are tracked (chainrule.compile
+# guards on the training flag of every module its trace ran).
+module_call_hooks = []
 
 
 def track_module_calls(enabled):
@@ -71,6 +74,8 @@ class Module:
         stack = _call_stack
         if stack is not None:
             stack.append(self)
+            for hook in module_call_hooks:
+                hook(self)
         try:
             output = self.forward(*args, **kwargs)
         except ShapeError as err:

@@ -134,7 +134,8 @@ class _BatchNorm(Module):
         use_batch_stats = self.training or not self.track_running_stats
         momentum = self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked._data += 1
+            with no_grad():
+                self.num_batches_tracked.add_(1)
             if momentum is None:  # cumulative moving average
                 momentum = 1.0 / int(self.num_batches_tracked.item())
         return batch_norm(input, self.running_mean, self.running_var, self.weight, self.bias,

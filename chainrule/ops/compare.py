@@ -5,7 +5,8 @@ require grad. Operands are promoted as in arithmetic (``int_tensor < 2.5`` compa
 as floats).
 """
 from .. import backend as B
-from ..tensor import Tensor
+from ..tensor import Tensor, tracer
+from .array_op import array_op
 from .._errors import at_user_line
 from .._dims import wrap_dims
 from .promotion import promote
@@ -15,9 +16,7 @@ xp = B.xp
 
 def _compare(fn, input, other):
     a, b = promote(input, other)
-    a = a._data if isinstance(a, Tensor) else a
-    b = b._data if isinstance(b, Tensor) else b
-    return Tensor._make(xp.asarray(fn(a, b)))
+    return array_op(fn, a, b)
 
 
 def eq(input, other):
@@ -55,24 +54,20 @@ less, less_equal, greater, greater_equal, not_equal = lt, le, gt, ge, ne
 
 # ---------------------------------------------------------------- logical (any dtype: nonzero is True)
 
-def _data(x):
-    return x._data if isinstance(x, Tensor) else x
-
-
 def logical_and(input, other):
-    return Tensor._make(xp.asarray(xp.logical_and(_data(input), _data(other))))
+    return array_op(xp.logical_and, input, other)
 
 
 def logical_or(input, other):
-    return Tensor._make(xp.asarray(xp.logical_or(_data(input), _data(other))))
+    return array_op(xp.logical_or, input, other)
 
 
 def logical_xor(input, other):
-    return Tensor._make(xp.asarray(xp.logical_xor(_data(input), _data(other))))
+    return array_op(xp.logical_xor, input, other)
 
 
 def logical_not(input):
-    return Tensor._make(xp.asarray(xp.logical_not(input._data)))
+    return array_op(xp.logical_not, input)
 
 
 # ---------------------------------------------------------------- bitwise (integer and bool only)
@@ -105,21 +100,21 @@ def bitwise_xor(input, other):
 
 def bitwise_not(input):
     _integral_only(input, "bitwise_not (~)", "logical_not")
-    return Tensor._make(xp.asarray(xp.invert(input._data)))
+    return array_op(xp.invert, input)
 
 
 # ---------------------------------------------------------------- tests on values
 
 def isnan(input):
-    return Tensor._make(xp.asarray(xp.isnan(input._data)))
+    return array_op(xp.isnan, input)
 
 
 def isinf(input):
-    return Tensor._make(xp.asarray(xp.isinf(input._data)))
+    return array_op(xp.isinf, input)
 
 
 def isfinite(input):
-    return Tensor._make(xp.asarray(xp.isfinite(input._data)))
+    return array_op(xp.isfinite, input)
 
 
 def _close_operands(input, other, op):
@@ -136,27 +131,28 @@ def _close_operands(input, other, op):
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """``|input - other| <= atol + rtol * |other|`` elementwise (same dtypes, broadcasting)."""
     _close_operands(input, other, "isclose")
-    return Tensor._make(xp.asarray(
-        xp.isclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan)))
+    return array_op(xp.isclose, input, other, rtol=rtol, atol=atol, equal_nan=equal_nan)
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """True if ``isclose`` holds everywhere."""
     _close_operands(input, other, "allclose")
+    _to_python(input, "allclose()")
     return bool(xp.allclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def equal(input, other):
     """True if both tensors have the same shape and equal elements (dtypes may differ)."""
+    _to_python(input, "equal()")
     return input._data.shape == other._data.shape and bool(xp.array_equal(input._data, other._data))
 
 
 def _truth_reduction(fn, input, dim, keepdim, op):
-    data = input._data
-    out = xp.asarray(fn(data, axis=wrap_dims(dim, data.ndim, op), keepdims=keepdim))
-    if data.dtype == xp.uint8:  # PyTorch keeps uint8 for any/all of a uint8 tensor
-        out = out.astype(xp.uint8)
-    return Tensor._make(out)
+    axes = wrap_dims(dim, input._data.ndim, op)
+    out = array_op(fn, input, axis=axes, keepdims=keepdim)
+    if input._data.dtype == xp.uint8:  # PyTorch keeps uint8 for any/all of a uint8 tensor
+        out = out.to(B.uint8)
+    return out
 
 
 def any(input, dim=None, keepdim=False):
@@ -169,17 +165,32 @@ def all(input, dim=None, keepdim=False):
     return _truth_reduction(xp.all, input, dim, keepdim, "all")
 
 
+def _count_nonzero(a, axis):
+    return xp.asarray(xp.count_nonzero(a, axis=axis), dtype=xp.int64)
+
+
+def _nonzero_rows(a):
+    return xp.stack(xp.nonzero(xp.atleast_1d(a)))
+
+
+def _to_python(input, what):
+    """These return Python values computed from tensor values: a compiled trace cannot follow."""
+    if tracer[0] is not None:
+        tracer[0].value_escapes(input, what)
+
+
 def count_nonzero(input, dim=None):
     """The number of nonzero elements (along ``dim``, an int or a tuple), as int64."""
     axes = wrap_dims(dim, input._data.ndim, "count_nonzero")
-    return Tensor._make(xp.asarray(xp.count_nonzero(input._data, axis=axes), dtype=xp.int64))
+    return array_op(_count_nonzero, input, axis=axes)
 
 
 def nonzero(input, *, as_tuple=False):
     """Indices of the nonzero elements: an (n, ndim) int64 tensor, or one index tensor per dim."""
     if as_tuple:
-        return tuple(Tensor._make(i) for i in xp.nonzero(xp.atleast_1d(input._data)))
-    return Tensor._make(xp.argwhere(input._data))
+        positions = array_op(_nonzero_rows, input)          # (ndim, n)
+        return tuple(positions[k] for k in range(positions.shape[0]))
+    return array_op(xp.argwhere, input)
 
 
 __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "less", "less_equal", "greater", "greater_equal",

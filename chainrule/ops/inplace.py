@@ -7,6 +7,7 @@ that saved the old values then refuses to run backward (see ``Node._unpack``).
 """
 from .. import backend as B
 from ..grad_mode import _state as _grad_state
+from ..function import tracer as _tracer
 from ..tensor import Tensor
 from .._errors import at_user_line, shape_str
 from . import elementwise, unary
@@ -34,6 +35,8 @@ def _snapshot(target):
     """A stand-in for ``target`` before the write: same graph position, its own copy of the data."""
     old = Tensor._make(target._data.copy(), target._rg, target.grad_fn, target._output_nr)
     old._accumulator = target._accumulator
+    if _tracer[0] is not None:
+        _tracer[0].copied(old, target)
     return old
 
 
@@ -58,6 +61,8 @@ def commit(target, op, name, *args, **kwargs):
             f"shape {shape_str(result.shape)}"))
     target._data[...] = result._data
     target._vbox[0] += 1
+    if _tracer[0] is not None:
+        _tracer[0].assigned(target, result)
     if recording and result._rg:
         target.grad_fn = result.grad_fn
         target._output_nr = result._output_nr
@@ -86,6 +91,8 @@ def _write_directly(target, ufunc, other, name):
             f"shape of the operands {shape_str(target.shape)} and "
             f"{shape_str(other.shape) if isinstance(other, Tensor) else '()'}")) from None
     target._vbox[0] += 1
+    if _tracer[0] is not None:
+        _tracer[0].wrote_in_place(target, ufunc, other)
     return True
 
 

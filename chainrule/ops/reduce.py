@@ -18,6 +18,7 @@ from .._errors import at_user_line, shape_str
 from .._dims import wrap_dim
 from .elementwise import cast, where
 from .indexing import TakeAlong
+from .array_op import array_op
 
 xp = B.xp
 
@@ -415,7 +416,7 @@ def _check_nonempty(input, axes, op, numel_error=RuntimeError):
 def _extreme(input, dim, keepdim, largest, op, nan_ties=False):
     axes = reduce_axes(dim, input._data.ndim, op)
     _check_nonempty(input, axes, op)
-    value = (xp.max if largest else xp.min)(input._data, axis=axes, keepdims=True)
+    value = array_op(xp.max if largest else xp.min, input, axis=axes, keepdims=True)._data
     return Extreme.apply(input, value=value, axes=axes, keepdim=keepdim, nan_ties=nan_ties)
 
 
@@ -455,10 +456,19 @@ def argmin(input, dim=None, keepdim=False):
     return _arg_extreme(input, dim, keepdim, False, "argmin")
 
 
+def _argmax_int64(data, axis):
+    """The keepdim-shaped int64 position of the first maximum along ``axis``."""
+    return xp.argmax(data, axis=axis, keepdims=True).astype(xp.int64)
+
+
+def _argmin_int64(data, axis):
+    return xp.argmin(data, axis=axis, keepdims=True).astype(xp.int64)
+
+
 def _select(input, idx, axis, keepdim, result_type):
     """The values at ``idx`` (keepdim-shaped) along ``axis``; the gradient goes to that index."""
-    values = TakeAlong.apply(input, idx=idx, dim=axis)
-    indices = Tensor._make(idx.astype(xp.int64))
+    indices = idx if isinstance(idx, Tensor) else Tensor._make(idx.astype(xp.int64))
+    values = TakeAlong.apply(input, idx=indices._data, dim=axis)
     if not keepdim:
         values, indices = values.squeeze(axis), indices.squeeze(axis)
     return result_type(values, indices)
@@ -479,7 +489,7 @@ def _max_min(input, dim, keepdim, other, largest, op):
     if input._data.ndim == 0:
         return _zero_dim_result(input, result_type)
     _check_nonempty(input, (axis,), op)
-    index = (xp.argmax if largest else xp.argmin)(input._data, axis=axis, keepdims=True)  # first one
+    index = array_op(_argmax_int64 if largest else _argmin_int64, input, axis=axis)  # the first one
     return _select(input, index, axis, keepdim, result_type)
 
 
@@ -537,7 +547,7 @@ def median(input, dim=None, keepdim=False):
     if data.ndim == 0:
         return _zero_dim_result(input, MedianResult)
     _check_nonempty(input, (axis,), "median")
-    return _select(input, _median_index(data, axis), axis, keepdim, MedianResult)
+    return _select(input, array_op(_median_index, input, axis), axis, keepdim, MedianResult)
 
 
 def _mode_index(data, axis):
@@ -569,7 +579,7 @@ def mode(input, dim=-1, keepdim=False):
     if data.size == 0:  # another dim is empty: empty results
         index = xp.zeros(_keepdim_shape(data.shape, (axis,)), dtype=xp.int64)
     else:
-        index = _mode_index(data, axis)
+        index = array_op(_mode_index, input, axis)
     return _select(input, index, axis, keepdim, ModeResult)
 
 

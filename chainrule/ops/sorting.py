@@ -12,6 +12,7 @@ from ..tensor import Tensor
 from .._errors import at_user_line, shape_str
 from .._dims import wrap_dim
 from .indexing import TakeAlong
+from .array_op import array_op
 
 xp = B.xp
 
@@ -39,9 +40,13 @@ def _order(data, dim, descending, stable=True):
     return xp.argsort(keys, axis=dim, kind="stable")
 
 
-def _select(input, idx, dim):
-    """Values at ``idx`` along ``dim`` (differentiable) and the indices as an int64 tensor."""
-    return TakeAlong.apply(input, idx=idx, dim=dim), Tensor._make(idx.astype(xp.int64))
+def _select(input, indices, dim):
+    """Values at ``indices`` (an int64 tensor) along ``dim`` (differentiable), and the indices."""
+    return TakeAlong.apply(input, idx=indices._data, dim=dim), indices
+
+
+def _order_int64(data, dim, descending):
+    return _order(data, dim, descending).astype(xp.int64)
 
 
 def _scalar_result(input, kind):
@@ -58,7 +63,7 @@ def sort(input, dim=-1, descending=False, stable=False):
         wrap_dim(dim, 0, "sort")
         return _scalar_result(input, SortResult)
     dim = wrap_dim(dim, input._data.ndim, "sort")
-    return SortResult(*_select(input, _order(input._data, dim, descending), dim))
+    return SortResult(*_select(input, array_op(_order_int64, input, dim=dim, descending=descending), dim))
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
@@ -67,7 +72,7 @@ def argsort(input, dim=-1, descending=False, stable=False):
         wrap_dim(dim, 0, "argsort")
         return Tensor._make(xp.zeros((), xp.int64))
     dim = wrap_dim(dim, input._data.ndim, "argsort")
-    return Tensor._make(_order(input._data, dim, descending).astype(xp.int64))
+    return array_op(_order_int64, input, dim=dim, descending=descending)
 
 
 def topk(input, k, dim=-1, largest=True, sorted=True):
@@ -84,16 +89,23 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
             f"(input shape {shape_str(input.shape)}); k must be between 0 and {size}"))
     if ndim == 0:
         return _scalar_result(input, TopkResult)
-    data = input._data
+    return TopkResult(*_select(input, array_op(_topk_index, input, k=k, dim=dim, largest=largest), dim))
+
+
+def _topk_index(data, k, dim, largest):
+    """The int64 positions of the k largest (smallest) values along ``dim``, in order."""
+    size = data.shape[dim]
     few_of_many = size >= 256 and 0 < k <= size // 8
     if few_of_many and not (largest and data.dtype.kind == "f" and xp.isnan(data).any()):
         keys = _descending_keys(data) if largest else data
         part = xp.take(xp.argpartition(keys, k - 1, axis=dim), xp.arange(k), axis=dim)  # k unordered
         order = xp.argsort(xp.take_along_axis(keys, part, axis=dim), axis=dim, kind="stable")
-        idx = xp.take_along_axis(part, order, axis=dim)
-    else:
-        idx = xp.take(_order(data, dim, descending=largest), xp.arange(k), axis=dim)
-    return TopkResult(*_select(input, idx, dim))
+        return xp.take_along_axis(part, order, axis=dim).astype(xp.int64)
+    return xp.take(_order(data, dim, descending=largest), xp.arange(k), axis=dim).astype(xp.int64)
+
+
+def _kth_index(data, k, dim):
+    return xp.take(_order(data, dim, False), [k - 1], axis=dim).astype(xp.int64)
 
 
 def kthvalue(input, k, dim=-1, keepdim=False):
@@ -107,7 +119,7 @@ def kthvalue(input, k, dim=-1, keepdim=False):
             f"(k counts from 1)"))
     if ndim == 0:
         return _scalar_result(input, KthvalueResult)
-    idx = xp.take(_order(input._data, dim, False), [k - 1], axis=dim)  # (..., 1, ...)
+    idx = array_op(_kth_index, input, k=k, dim=dim)                    # (..., 1, ...)
     values, indices = _select(input, idx, dim)
     if not keepdim:
         values, indices = values.squeeze(dim), indices.squeeze(dim)

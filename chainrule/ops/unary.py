@@ -269,6 +269,17 @@ class Erf(Function):
 
 # ---------------------------------------------------------------- activations
 
+class PositiveMask(Function):
+    """1 where the input is positive, else 0, in its dtype: a selector, whose gradient is zero.
+    As an op (not a raw array) it keeps ReLU's backward replayable by chainrule.compile."""
+
+    def forward(ctx, a):
+        return (a > 0).astype(a.dtype)
+
+    def backward(ctx, g):
+        return None
+
+
 class ReLU(Function):
     def forward(ctx, a):
         out = xp.maximum(a, 0)
@@ -277,7 +288,7 @@ class ReLU(Function):
 
     def backward(ctx, g):  # 1 where the output is positive (0 at x = 0)
         (out,) = ctx.saved_tensors
-        return g * _mask(out._data > 0, g)
+        return g * PositiveMask.apply(out)
 
 
 class LeakyReLU(Function):

@@ -8,6 +8,7 @@ import bisect
 import math
 
 from .._errors import at_user_line
+from ..tensor import tracer
 
 
 class LRScheduler:
@@ -23,6 +24,8 @@ class LRScheduler:
         raise NotImplementedError(f"{type(self).__name__} must define lr_at(base_lr, epoch)")
 
     def step(self, epoch=None):
+        if tracer[0] is not None and tracer[0].recording:
+            return tracer[0].call_opaque(self.step, epoch)    # replayed as a whole by chainrule.compile
         self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
         self._apply(self.last_epoch)
 
@@ -244,6 +247,8 @@ class ReduceLROnPlateau:
         return value > bound
 
     def step(self, metrics):
+        if tracer[0] is not None and tracer[0].recording:
+            return tracer[0].call_opaque(self.step, metrics)  # replayed as a whole by chainrule.compile
         value = float(metrics)
         self.last_epoch += 1
         if self._is_better(value):

@@ -5,7 +5,7 @@ Each algorithm (``sgd.py``, ``adam.py``, ...) subclasses it and writes
 update rule, transcribed from the math in the class docstring.
 """
 from .. import backend as B
-from ..tensor import Tensor
+from ..tensor import Tensor, tracer
 from .._errors import at_user_line
 
 xp = B.xp
@@ -58,6 +58,8 @@ class Optimizer:
 
     def step(self, closure=None):
         """Update every parameter that has a gradient; ``closure`` re-evaluates the loss first."""
+        if tracer[0] is not None and tracer[0].recording:
+            return tracer[0].call_opaque(self.step, closure)   # replayed as a whole by chainrule.compile
         loss = None
         if closure is not None:
             from ..grad_mode import enable_grad

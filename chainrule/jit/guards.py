@@ -1,0 +1,210 @@
+"""What a trace assumed, checked again before each replay, and said in words when it changed.
+
+A trace is valid for the inputs' shapes, dtypes and ``requires_grad``, the grad mode,
+the Python values it read (the function's arguments that are not tensors, the numbers
+and strings in its closure and globals, the plain attributes of every module that ran,
+``training`` among them), and whether each gradient it touched first was None.
+``Guards.describe_change`` names the first of these that differs, for the recompile log.
+"""
+import types
+
+from ..grad_mode import is_grad_enabled, _state as _grad_state
+from .._errors import shape_str
+
+_MISSING = object()
+_SCALARS = (bool, int, float, complex, str, bytes, type(None))
+
+
+def is_plain_value(value):
+    """Numbers, strings, None, and tuples of them: values a trace may depend on."""
+    if isinstance(value, _SCALARS):
+        return True
+    return isinstance(value, tuple) and all(is_plain_value(v) for v in value)
+
+
+def captured_names(fn):
+    """(name, getter) for the closure variables and globals a function's code reads."""
+    fn = getattr(fn, "__func__", fn)
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return []
+    found = []
+    for name, cell in zip(code.co_freevars, fn.__closure__ or ()):
+        found.append((name, lambda cell=cell: cell.cell_contents))
+    scope = fn.__globals__
+    for name in code.co_names:
+        if name in scope:
+            found.append((name, lambda name=name: scope.get(name)))
+    return found
+
+
+def _safe(getter):
+    try:
+        return getter()
+    except ValueError:   # an empty closure cell
+        return None
+
+
+class Guards:
+    """The assumptions of one trace."""
+
+    def __init__(self, inputs, literals, fn, modules, grad_events, module_names):
+        self.inputs = input_signature(inputs)
+        self.literals = literals
+        self.grad_mode = is_grad_enabled()
+        self.captured = []
+        for name, getter in captured_names(fn):
+            value = _safe(getter)
+            self.captured.append((name, getter, value if is_plain_value(value) else _Identity(value)))
+        self.modules = [(m, sorted(plain_attributes(m).items())) for m in modules]
+        self.module_names = module_names
+        self.grads = [(var, was_none) for var, event, was_none in grad_events if event != "set"]
+        self._check = None
+
+    def check(self, inputs, literals):
+        """True when this trace is valid for a call with these inputs (generated code, fast)."""
+        if self._check is None:
+            self._check = self._generate_check()
+        return self._check(inputs, literals)
+
+    def _generate_check(self):
+        """One Python function testing every guard in turn, its constants bound by name."""
+        namespace = {"_grad_state": _grad_state, "_literals": self.literals, "_missing": _MISSING}
+        lines = ["def check(inputs, literals):",
+                 "    if literals != _literals or len(inputs) != %d:" % len(self.inputs),
+                 "        return False",
+                 f"    if _grad_state['enabled'] is not {self.grad_mode}:",
+                 "        return False"]
+        for i, (shape, dtype, requires_grad, alias) in enumerate(self.inputs):
+            namespace[f"_dtype{i}"] = dtype
+            lines += [f"    a = inputs[{i}]._data",
+                      f"    if a.shape != {shape!r} or a.dtype != _dtype{i} or inputs[{i}]._rg is not {requires_grad}:",
+                      "        return False"]
+            if alias != i:
+                lines += [f"    if a is not inputs[{alias}]._data:", "        return False"]
+        if len(self.inputs) > 1:
+            unique = len({alias for *_, alias in self.inputs})
+            lines += [f"    if len({{id(t._data) for t in inputs}}) != {unique}:", "        return False"]
+        for k, (name, getter, value) in enumerate(self.captured):
+            namespace[f"_get{k}"], namespace[f"_value{k}"] = getter, value
+            if isinstance(value, _Identity):
+                namespace[f"_value{k}"] = value.value
+                lines += [f"    if _get{k}() is not _value{k}:", "        return False"]
+            else:
+                lines += [f"    v = _get{k}()",
+                          f"    if type(v) is not type(_value{k}) or v != _value{k}:", "        return False"]
+        for m, (module, attributes) in enumerate(self.modules):
+            namespace[f"_module{m}"] = module
+            lines.append(f"    d = _module{m}.__dict__")
+            for key, value in attributes:
+                namespace[f"_attr{m}_{key}"] = value
+                lines += [f"    if d.get({key!r}, _missing) != _attr{m}_{key}:", "        return False"]
+        for g, (var, was_none) in enumerate(self.grads):
+            namespace[f"_var{g}"] = var
+            lines += [f"    if (_var{g}._grad is None) is not {was_none}:", "        return False"]
+        lines.append("    return True")
+        exec(compile("\n".join(lines) + "\n", "<chainrule.compile guards>", "exec"), namespace)
+        return namespace["check"]
+
+    def describe_change(self, inputs, literals):
+        """The first assumption that no longer holds, in plain words."""
+        now = input_signature(inputs)
+        if len(now) != len(self.inputs):
+            return f"number of tensor inputs {len(self.inputs)} -> {len(now)}"
+        for i, (old, new) in enumerate(zip(self.inputs, now)):
+            for label, a, b in zip(("shape", "dtype", "requires_grad", "shares memory with input"), old, new):
+                if a != b:
+                    if label == "shape":
+                        a, b = shape_str(a), shape_str(b)
+                    return f"input {i} {label} {a} -> {b}"
+        if self.literals != literals:
+            return f"non-tensor arguments {self.literals!r} -> {literals!r}"
+        if self.grad_mode != is_grad_enabled():
+            return f"grad mode {'on' if self.grad_mode else 'off'} -> {'on' if is_grad_enabled() else 'off'}"
+        for name, getter, value in self.captured:
+            current = _safe(getter)
+            if _differs(value, current):
+                if isinstance(value, _Identity):
+                    return f"captured `{name}` is now a different {type(current).__name__} object"
+                return f"captured `{name}` {value!r} -> {current!r}"
+        for module, attributes in self.modules:
+            for key, value in attributes:
+                if module.__dict__.get(key) != value:
+                    return (f"module {self.module_names.get(id(module), type(module).__name__)} "
+                            f"{key} {value!r} -> {module.__dict__.get(key)!r}")
+        for var, was_none in self.grads:
+            if (var._grad is None) != was_none:
+                state = lambda none: "None" if none else "set"
+                return f"a gradient (shape {shape_str(var.shape)}) was {state(was_none)}, now {state(not was_none)}"
+        return "no guard changed"
+
+
+class _Identity:
+    """A captured object (a tensor, a module, a function), guarded by identity."""
+
+    def __init__(self, value):
+        self.value = value
+
+
+def _differs(old, current):
+    if isinstance(old, _Identity):
+        return current is not old.value
+    return type(old) is not type(current) or old != current
+
+
+def input_signature(inputs):
+    """Per tensor input: shape, dtype, requires_grad, and the first input sharing its array."""
+    first = {}
+    signature = []
+    for i, t in enumerate(inputs):
+        alias = first.setdefault(id(t._data), i)
+        signature.append((t._data.shape, t._data.dtype, t._rg, alias))
+    return signature
+
+
+def plain_attributes(module):
+    """A module's attributes that are plain values (``training``, ``p``, ``eps``, ...)."""
+    return {k: v for k, v in module.__dict__.items() if is_plain_value(v) and not k.startswith("__")}
+
+
+def snapshot_captured_state(fn, modules):
+    """What a trace must not change: captured containers and bindings, module attributes."""
+    state = []
+    for name, getter in captured_names(fn):
+        value = _safe(getter)
+        if isinstance(value, (list, dict, set)):
+            state.append((name, getter, value, _copy(value)))
+        elif not isinstance(value, (types.ModuleType, types.FunctionType, type)):
+            state.append((name, getter, value, None))
+    return state, [(m, plain_attributes(m)) for m in modules]
+
+
+def _same_items(a, b):
+    """Equal by identity of the items (comparing tensors by value would need their data)."""
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(a[k] is b[k] for k in a)
+    if isinstance(a, set):
+        return a == b
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b))
+
+
+def _copy(container):
+    return dict(container) if isinstance(container, dict) else type(container)(container)
+
+
+def mutation_in(snapshot, modules_after, module_names):
+    """A description of the first captured Python state the traced call changed, or None."""
+    state, module_state = snapshot
+    for name, getter, value, copy in state:
+        current = _safe(getter)
+        if current is not value:
+            return f"rebinds the captured variable `{name}`"
+        if copy is not None and not _same_items(_copy(current), copy):
+            return f"changes the captured {type(value).__name__} `{name}` ({len(copy)} -> {len(current)} items)"
+    for module, before in module_state:
+        after = plain_attributes(module)
+        for key in set(before) | set(after):
+            if key != "training" and before.get(key) != after.get(key):
+                name = module_names.get(id(module), type(module).__name__)
+                return f"changes the attribute {key} of module {name} ({before.get(key)!r} -> {after.get(key)!r})"
+    return None

@@ -1,0 +1,363 @@
+"""Recording one eager call of a function as a ``Graph``.
+
+The function runs normally, eagerly, once. While it runs, every primitive reports
+through the one hook in ``Function.apply``; the work chainrule does outside ops
+reports through the ``tensor.tracer`` slot: gradient accumulation, in-place
+writes, ``.grad`` reads and writes, optimizer and scheduler steps (kept whole),
+and every read of tensor values into Python (which stops the trace).
+
+Values are found by the identity of their backend array, so a new Tensor around a
+known array (``.detach()``, ``.data``, a saved output) is the same value. A tensor
+that existed before the trace is an ``external`` value, read again on every
+replay. A tensor made during the trace outside ops is a ``constant``.
+
+Backward rules run as ops too, so the backward pass is recorded op by op. A rule
+that computes part of its gradient in raw NumPy (a mask, a fused formula) makes
+arrays no op produced; the tracer then drops what it recorded for that rule and
+keeps one ``backward`` node that reruns the rule itself at replay.
+"""
+import builtins
+
+from .. import backend as B
+from ..function import apply_hooks, Function
+from ..tensor import Tensor, tracer as _slot
+from .._errors import user_location
+from ..ops.movement import Clone
+from .errors import TraceError
+from .graph import Graph, Node, Ref
+
+
+class _BackwardFrame:
+    __slots__ = ("start", "first_value", "first_birth", "raw")
+
+    def __init__(self, start, first_value, first_birth):
+        self.start = start
+        self.first_value = first_value
+        self.first_birth = first_birth   # tensors born from here on were made by this rule
+        self.raw = False
+
+
+class Tracer:
+    """Records a Graph while a function runs eagerly (use as a context manager)."""
+
+    def __init__(self, record_values=False):
+        self.graph = Graph()
+        self.recorded = {} if record_values else None   # value id -> a copy, made when it was made
+        self.values = {}          # id(array) -> value id
+        self.keep = []            # arrays and tensors the ids refer to, kept alive for the trace
+        self.born = {}            # id(tensor) -> birth number, for tensors created during the trace
+        self.frames = []          # open backward rules
+        self.suspended = 0        # > 0 inside a call replayed whole (optimizer.step)
+        self.forward_nodes = {}   # id(graph node of autograd) -> the op Node that made it
+        self.grad_events = {}     # id(var) -> (var, first event, grad was None then)
+        self.modules = {}         # id(module) -> module, every module that ran
+
+    @property
+    def recording(self):
+        return self.suspended == 0
+
+    # ------------------------------------------------------------ on and off
+
+    def __enter__(self):
+        if _slot[0] is not None:
+            raise TraceError("chainrule.compile: a compiled function was called while another one "
+                             "was being traced; compile the outer function only")
+        self._saved_make, self._saved_init = Tensor.__dict__["_make"], Tensor.__init__
+        self._saved_print = builtins.print
+        tracer = self
+        make = self._saved_make.__func__
+
+        def stamped_make(cls, array, requires_grad=False, grad_fn=None, output_nr=0):
+            t = make(cls, array, requires_grad, grad_fn, output_nr)
+            tracer.born[id(t)] = len(tracer.born)
+            tracer.keep.append(t)
+            return t
+
+        init = self._saved_init
+
+        def stamped_init(t, *args, **kwargs):
+            init(t, *args, **kwargs)
+            tracer.born[id(t)] = len(tracer.born)
+            tracer.keep.append(t)
+
+        Tensor._make = classmethod(stamped_make)
+        Tensor.__init__ = stamped_init
+        builtins.print = self._print
+        apply_hooks.append(self._on_op)
+        from ..nn import module
+        self._module_tracking = module.track_module_calls(True)
+        module.module_call_hooks.append(self._on_module)
+        _slot[0] = self
+        return self
+
+    def __exit__(self, *exc):
+        _slot[0] = None
+        from ..nn import module
+        module.module_call_hooks.remove(self._on_module)
+        module.track_module_calls(self._module_tracking)
+        apply_hooks.remove(self._on_op)
+        builtins.print = self._saved_print
+        Tensor._make = self._saved_make
+        Tensor.__init__ = self._saved_init
+        return False
+
+    # ------------------------------------------------------------ values
+
+    def _new_value(self, array):
+        vid = self.graph.new_value()
+        self.values[id(array)] = vid
+        self.keep.append(array)
+        if self.recorded is not None:
+            self.recorded[vid] = array.copy()
+        return vid
+
+    def value_of(self, tensor):
+        """The value id of a tensor, adding an ``external`` or ``constant`` source if it is new."""
+        array = tensor._data
+        vid = self.values.get(id(array))
+        if vid is not None:
+            return vid
+        birth = self.born.get(id(tensor))
+        if birth is not None:
+            if self.frames and birth >= self.frames[-1].first_birth:
+                self.frames[-1].raw = True   # made by the running backward rule outside ops
+            node = Node("constant", args=[array], site=user_location())
+        else:
+            node = Node("external", target=tensor)
+        vid = self._new_value(array)
+        self._source(node, vid, array)
+        return vid
+
+    def _grad_value(self, var, grad):
+        """The value of ``var``'s gradient tensor ``grad`` (a ``grad_of`` source if it predates the trace)."""
+        vid = self.values.get(id(grad._data))
+        if vid is None:
+            vid = self._new_value(grad._data)
+            self._source(Node("grad_of", target=var), vid, grad._data)
+        return vid
+
+    def _source(self, node, vid, array):
+        node.outputs, node.shapes, node.dtypes = [vid], [array.shape], [array.dtype]
+        self.graph.add(node)
+
+    def _arg(self, x):
+        """A Ref for a tensor, or for an array some node made (an index passed as a parameter)."""
+        if isinstance(x, Tensor):
+            return Ref(self.value_of(x))
+        if isinstance(x, B.xp.ndarray) and id(x) in self.values:
+            return Ref(self.values[id(x)])
+        return x
+
+    # ------------------------------------------------------------ ops
+
+    def _on_op(self, cls, inputs, params, result):
+        if self.suspended:
+            return
+        args = [self._arg(x) for x in inputs]
+        params = {k: self._arg(v) for k, v in params.items()}
+        array = result._data
+        vid = self._new_value(array)
+        node = self.graph.add(Node("op", cls, args, params, [vid], [array.shape], [array.dtype],
+                                   site=user_location()))
+        if result.grad_fn is not None:
+            self.forward_nodes[id(result.grad_fn)] = node
+            self.keep.append(result.grad_fn)
+
+    def _on_module(self, module):
+        self.modules[id(module)] = module
+
+    # ------------------------------------------------------------ backward
+
+    def backward(self, node, slots, call_backward):
+        """Run one backward rule, recording its ops, or one ``backward`` node if it computes raw."""
+        if self.suspended:
+            return call_backward(node, slots)
+        frame = _BackwardFrame(len(self.graph.nodes), self.graph.value_count, len(self.born))
+        self.frames.append(frame)
+        received = []
+        rule = node.backward
+
+        def spy(*grad_outputs):
+            received.extend(grad_outputs)
+            return rule(*grad_outputs)
+
+        node.backward = spy
+        try:
+            grads = call_backward(node, slots)
+        finally:
+            del node.backward
+            self.frames.pop()
+        raw = frame.raw or any(g is not None and id(g._data) not in self.values for g in grads)
+        if raw:
+            self._keep_rule_whole(node, frame, received, grads)
+        return grads
+
+    def _keep_rule_whole(self, node, frame, received, grads):
+        forward = self.forward_nodes.get(id(node))
+        if forward is None:
+            raise TraceError(
+                f"chainrule.compile: the backward of {node.name()} computes outside chainrule ops and "
+                f"its forward was not recorded, so it cannot be replayed.\n  at {user_location()}\n"
+                f"Write its backward with chainrule ops, or call it outside the compiled function.")
+        self._forget_since(frame)
+        forward.pinned = True
+        args = [Ref(self.value_of(g)) for g in received]
+        outputs, shapes, dtypes = [], [], []
+        for g in grads:
+            if g is None:
+                outputs.append(None)
+                shapes.append(None)
+                dtypes.append(None)
+            else:
+                outputs.append(self._new_value(g._data))
+                shapes.append(g._data.shape)
+                dtypes.append(g._data.dtype)
+        backward = Node("backward", type(node), args, outputs=outputs, shapes=shapes, dtypes=dtypes,
+                        site=forward.site, target=forward)
+        backward.params = {"needs_input_grad": tuple(node.needs_input_grad)}
+        self.graph.add(backward)
+
+    # ------------------------------------------------------------ custom autograd.Function
+
+    def begin_custom(self):
+        frame = _BackwardFrame(len(self.graph.nodes), self.graph.value_count, len(self.born))
+        self.frames.append(frame)
+        return frame
+
+    def end_custom(self, frame, cls, ctx, args, kwargs, outputs):
+        """Replace what the custom forward recorded with one node that reruns it whole."""
+        self.frames.remove(frame)
+        self._forget_since(frame)
+        outputs = outputs if isinstance(outputs, tuple) else (outputs,)
+        node = Node("custom", cls, [self._arg(a) for a in args], dict(kwargs), site=user_location())
+        for out in outputs:
+            if isinstance(out, Tensor):
+                node.outputs.append(self._new_value(out._data))
+                node.shapes.append(out._data.shape)
+                node.dtypes.append(out._data.dtype)
+            else:
+                node.outputs.append(None)
+                node.shapes.append(None)
+                node.dtypes.append(None)
+        node.target = ctx
+        self.graph.add(node)
+        self.forward_nodes[id(ctx)] = node
+        self.keep.append(ctx)
+
+    def _forget_since(self, frame):
+        del self.graph.nodes[frame.start:]
+        for key in [k for k, v in self.values.items() if v >= frame.first_value]:
+            del self.values[key]
+
+    # ------------------------------------------------------------ gradients
+
+    def _first_grad_event(self, var, event):
+        if id(var) not in self.grad_events:
+            self.grad_events[id(var)] = (var, event, var._grad is None)
+            self.keep.append(var)
+
+    def accumulated(self, var, grad, old, create_graph):
+        """AccumulateGrad ran: ``var._grad`` is now a copy of grad, ``old + grad``, or old (added into)."""
+        if self.suspended:
+            return
+        if id(var) not in self.grad_events:
+            self.grad_events[id(var)] = (var, "accumulate", old is None)
+            self.keep.append(var)
+        site = user_location()
+        if old is None and not create_graph:
+            array = var._grad._data
+            vid = self._new_value(array)
+            self.graph.add(Node("accumulate", args=[Ref(self.value_of(grad))], outputs=[vid],
+                                shapes=[array.shape], dtypes=[array.dtype], site=site, target=var))
+        elif old is None or create_graph or old._rg:
+            self.graph.add(Node("set_grad", args=[Ref(self.value_of(var._grad))], site=site, target=var))
+        else:
+            target = Ref(self._grad_value(var, old))
+            self.graph.add(Node("inplace", B.xp.add, [target, Ref(self.value_of(grad))],
+                                params={"casting": "unsafe"}, site=site, target=var))
+
+    def grad_read(self, var):
+        if self.suspended:
+            return
+        self._first_grad_event(var, "read")
+        if var._grad is not None:
+            self._grad_value(var, var._grad)
+
+    def grad_set(self, var, value):
+        if self.suspended:
+            return
+        self._first_grad_event(var, "set")
+        arg = None if value is None else Ref(self.value_of(value))
+        self.graph.add(Node("set_grad", args=[arg], site=user_location(), target=var))
+
+    # ------------------------------------------------------------ in-place writes
+
+    def copied(self, copy, source):
+        """``copy`` was made from ``source`` outside ops (the snapshot before an in-place op)."""
+        if self.suspended:
+            return
+        vid = self._new_value(copy._data)
+        self.graph.add(Node("op", Clone, [Ref(self.value_of(source))], outputs=[vid],
+                            shapes=[copy._data.shape], dtypes=[copy._data.dtype], site=user_location()))
+
+    def assigned(self, target, result):
+        if self.suspended:
+            return
+        self.graph.add(Node("assign", args=[Ref(self.value_of(target)), Ref(self.value_of(result))],
+                            site=user_location(), target=target))
+
+    def wrote_in_place(self, target, ufunc, other):
+        if self.suspended:
+            return
+        self.graph.add(Node("inplace", ufunc, [Ref(self.value_of(target)), self._arg(other)],
+                            site=user_location(), target=target))
+
+    # ------------------------------------------------------------ Python side
+
+    def value_escapes(self, tensor, what):
+        """A tensor's values are read into Python: the graph cannot follow them."""
+        if self.suspended:
+            return
+        raise TraceError(
+            f"chainrule.compile: {what} reads a tensor's values into Python while tracing (tensor of "
+            f"shape {tuple(tensor.shape)}).\n  at {user_location()}\nA compiled graph replays tensor "
+            f"ops only, so the value seen now would be reused on every later call. Keep the "
+            f"computation in tensor ops (chainrule.where instead of an `if` on a tensor), or return "
+            f"the tensor and read it outside the compiled function.")
+
+    def call_opaque(self, method, *args):
+        """Run ``method(*args)`` now and record it to be called again, whole, on every replay."""
+        name = getattr(method, "__qualname__", repr(method))
+        for a in args:
+            if isinstance(a, Tensor):
+                raise TraceError(
+                    f"chainrule.compile: {name}() receives a tensor ({tuple(a.shape)}) while tracing; its "
+                    f"value would be frozen into the graph.\n  at {user_location()}\nCall it outside the "
+                    f"compiled function (for example after it returns the metric).")
+            if callable(a):
+                raise TraceError(
+                    f"chainrule.compile: {name}(closure) re-evaluates Python code that the graph cannot "
+                    f"replay.\n  at {user_location()}\nCompute the loss and call backward() inside the "
+                    f"compiled function, then call step() without a closure.")
+        node = Node("call", method, list(args), site=user_location())
+        node.label = name
+        self.graph.add(node)
+        self.suspended += 1
+        try:
+            return method(*args)
+        finally:
+            self.suspended -= 1
+
+    def _print(self, *args, **kwargs):
+        if not self.suspended:
+            for a in args:
+                if isinstance(a, Tensor):
+                    self.value_escapes(a, "print() of a tensor")
+            node = Node("call", self._saved_print, list(args), params=dict(kwargs), site=user_location())
+            node.label = "print"
+            self.graph.add(node)
+        self._saved_print(*args, **kwargs)
+
+
+def is_random_op(fn):
+    return isinstance(fn, type) and issubclass(fn, Function) and getattr(fn, "is_random", False)
