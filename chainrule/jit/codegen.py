@@ -9,6 +9,7 @@ The source is kept as ``replay.source`` for reading.
 from .. import backend as B
 from ..function import _resolve_saved
 from ..tensor import Tensor
+from ..grad_mode import _state as _grad_state
 from ..autograd.engine import _copy_like
 from .graph import Ref
 
@@ -29,7 +30,12 @@ def _rule_runner(ctx, needs_input_grad):
         ctx._saved_entries = [_resolve_saved(v, (), ()) for v in saved] if saved else None
         ctx._released = False
         ctx._next = flags
-        result = ctx.backward(*[make(g) for g in grads])
+        previous = _grad_state["enabled"]
+        _grad_state["enabled"] = False      # as the engine runs a rule without create_graph
+        try:
+            result = ctx.backward(*[make(g) for g in grads])
+        finally:
+            _grad_state["enabled"] = previous
         if type(result) is not tuple:
             result = (result,)
         return tuple(None if r is None else r._data for r in result)

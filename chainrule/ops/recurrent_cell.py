@@ -47,13 +47,32 @@ def _lstm_backward(gates, c, grad, sigmoid, tanh, join):
     return join([grad_i, grad_f, grad_g, grad_o]), grad_c_total * f
 
 
+def _lstm_backward_from(activations, c, grad):
+    """The array form of ``_lstm_backward``, from the activations the forward kept."""
+    act, tanh_c = activations
+    i, f, g, o = _split4(act)
+    hidden = c.shape[-1]
+    grad_h, grad_c_next = grad[..., :hidden], grad[..., hidden:]
+    grad_c_total = grad_c_next + grad_h * o * (1 - tanh_c * tanh_c)    # through h' = o tanh(c')
+    grad_gates = xp.empty_like(act)
+    grad_gates[..., :hidden] = grad_c_total * g * (i * (1 - i))
+    grad_gates[..., hidden:2 * hidden] = grad_c_total * c * (f * (1 - f))
+    grad_gates[..., 2 * hidden:3 * hidden] = grad_c_total * i * (1 - g * g)
+    grad_gates[..., 3 * hidden:] = grad_h * tanh_c * (o * (1 - o))
+    return grad_gates, grad_c_total * f
+
+
 class LSTMCellState(Function):
     def forward(ctx, gates, c):
+        hidden = c.shape[-1]
+        act = _sigmoid(gates)                                  # i, f, o (the g quarter replaced next)
+        act[..., 2 * hidden:3 * hidden] = xp.tanh(gates[..., 2 * hidden:3 * hidden])
+        i, f, g, o = _split4(act)
+        c_next = f * c + i * g
+        tanh_c = xp.tanh(c_next)
         ctx.save_for_backward(gates, c)
-        raw_i, raw_f, raw_g, raw_o = _split4(gates)
-        c_next = _sigmoid(raw_f) * c + _sigmoid(raw_i) * xp.tanh(raw_g)
-        h_next = _sigmoid(raw_o) * xp.tanh(c_next)
-        return xp.concatenate([h_next, c_next], axis=-1)
+        ctx.activations = act, tanh_c                          # kept for the fast backward
+        return xp.concatenate([o * tanh_c, c_next], axis=-1)
 
     def backward(ctx, grad):
         gates, c = ctx.saved_tensors
@@ -61,8 +80,7 @@ class LSTMCellState(Function):
             from .join import cat
             return _lstm_backward(gates, c, grad, lambda t: t.sigmoid(), lambda t: t.tanh(),
                                   lambda parts: cat(parts, -1))
-        grad_gates, grad_c = _lstm_backward(gates._data, c._data, grad._data, _sigmoid, xp.tanh,
-                                            lambda parts: xp.concatenate(parts, axis=-1))
+        grad_gates, grad_c = _lstm_backward_from(ctx.activations, c._data, grad._data)
         return Tensor._make(grad_gates), Tensor._make(grad_c)
 
 
