@@ -8,11 +8,12 @@ function is traced again and the reason is logged in plain words.
 import logging
 import time
 import warnings
-from collections import Counter
+from collections import Counter, OrderedDict
 
 from ..tensor import Tensor
 from .._errors import user_location
 from .codegen import generate
+from .dynamic import NotDynamic, batch_change, instantiate, symbolic_template
 from .errors import TraceError
 from .graph import Node, Ref
 from .guards import Guards, snapshot_captured_state, mutation_in, captured_names, _safe
@@ -93,22 +94,60 @@ def _rebuild(structure, arrays, position):
 class Trace:
     """One cached trace: its guards, graphs (as traced and optimized) and replay."""
 
-    def __init__(self, guards, traced, graph, replay, seconds):
+    def __init__(self, guards, traced, built, seconds):
         self.guards = guards
         self.traced = traced        # the graph as recorded
-        self.graph = graph          # after the optimization passes
-        self.replay = replay
+        self.graph, self.buffers, self.replay = built   # after the optimization passes
         self.compile_seconds = seconds
-        outputs = graph.output_refs()
-        self.position = {vid: k for k, vid in enumerate(outputs)}
-        structure = graph.output_structure
-        self.single = isinstance(structure, Ref)
+        self.position = {vid: k for k, vid in enumerate(traced.output_refs())}
+        self.single = isinstance(traced.output_structure, Ref)
+
+    def select(self, tensors):
+        """Make the replay for these inputs current (one replay here; one per batch size when dynamic)."""
 
     def run(self, tensors):
         arrays = self.replay([t._data for t in tensors])
         if self.single:
             return Tensor._make(arrays[0])
-        return _rebuild(self.graph.output_structure, arrays, self.position)
+        return _rebuild(self.traced.output_structure, arrays, self.position)
+
+
+class DynamicTrace(Trace):
+    """One trace for every batch size: a graph with the symbol B, filled in per size on demand."""
+
+    def __init__(self, guards, template, first, size_first, second, size_second, build, cache_size):
+        self.guards = guards
+        self.template = template     # the graph with B in it (see dynamic.py)
+        self.build = build
+        self.cache_size = max(cache_size, 2)
+        self.batch_input = guards.symbolic[0]
+        self.compile_seconds = second.compile_seconds
+        self.position, self.single = second.position, second.single
+        self.sizes = OrderedDict()   # batch size -> (traced graph, optimized graph, buffers, replay)
+        for size, trace in ((size_first, first), (size_second, second)):
+            self.sizes[size] = (trace.traced, trace.graph, trace.buffers, trace.replay)
+        self.size = None
+        self._use(size_second)
+
+    def _use(self, size):
+        if size != self.size:
+            if size not in self.sizes:
+                traced = instantiate(self.template, size)
+                self.sizes[size] = (traced,) + self.build(traced)
+                log.debug("chainrule.compile: filled in the dynamic graph for batch size %d", size)
+                if len(self.sizes) > self.cache_size:
+                    self.sizes.popitem(last=False)
+            self.sizes.move_to_end(size)
+            self.traced, self.graph, self.buffers, self.replay = self.sizes[size]
+            self.recording_replay = None
+            self.size = size
+
+    def select(self, tensors):
+        self._use(tensors[self.batch_input]._data.shape[0])
+
+    def run(self, tensors):
+        self._use(tensors[self.batch_input]._data.shape[0])
+        return Trace.run(self, tensors)
 
 
 class CompiledFunction:
@@ -125,6 +164,7 @@ class CompiledFunction:
         self.traces = []
         self.recompiles = []          # the reason of every trace after the first
         self._warned = False
+        self._not_dynamic = None      # why dynamic=True could not make the batch size symbolic
         self.__name__ = getattr(fn, "__name__", type(fn).__name__)
         self.__doc__ = getattr(fn, "__doc__", None)
         self.__wrapped__ = fn
@@ -146,6 +186,12 @@ class CompiledFunction:
         return self.traces[0].traced
 
     @property
+    def symbolic_graph(self):
+        """With ``dynamic=True``, once the batch size is a symbol: the graph with ``B`` in it."""
+        self.graph
+        return getattr(self.traces[0], "template", None)
+
+    @property
     def compile_seconds(self):
         return self.traces[0].compile_seconds if self.traces else None
 
@@ -163,6 +209,7 @@ class CompiledFunction:
                     self.traces.insert(0, self.traces.pop(position))
                 if self.check:
                     from .check import run_checked
+                    trace.select(tensors)
                     return run_checked(self, trace, args, kwargs, tensors)
                 return trace.run(tensors)
         reason = self.traces[0].guards.describe_change(tensors, literals) if self.traces else None
@@ -195,13 +242,12 @@ class CompiledFunction:
                                      if was_none and event != "set"}
         guards = Guards(tensors, literals, self.fn, tracer.modules.values(), tracer.grad_events.values(),
                         names)
-        optimized, buffers = optimize(graph) if self.optimize else (graph, ())
-        replay = generate(optimized, buffers)
-        seconds = time.perf_counter() - start
-        trace = Trace(guards, graph, optimized, replay, seconds)
-        trace.buffers = buffers
+        trace = Trace(guards, graph, self._build(graph), 0.0)
+        trace.compile_seconds = time.perf_counter() - start
         trace.trace_seconds = traced_seconds
         self.traces.insert(0, trace)
+        if self.dynamic and reason is not None:
+            reason += self._make_dynamic(trace)
         if len(self.traces) > self.cache_size:
             dropped = self.traces.pop()
             warnings.warn(f"chainrule.compile: {self.__name__} holds more than cache_size="
@@ -211,6 +257,39 @@ class CompiledFunction:
             self._log_recompile(reason)
         return result
 
+    def _build(self, graph):
+        """(optimized graph, buffers, replay) for a traced graph."""
+        optimized, buffers = optimize(graph) if self.optimize else (graph, ())
+        return optimized, buffers, generate(optimized, buffers)
+
+    def _make_dynamic(self, trace):
+        """Merge ``trace`` with an earlier one that differs only in the batch size, if one does.
+
+        Returns the words for the recompile log.
+        """
+        if self._not_dynamic:
+            return " (one trace per batch size, see the first recompile)"
+        for earlier in self.traces[1:]:
+            if isinstance(earlier, DynamicTrace):
+                continue
+            batch = batch_change(earlier.guards, trace.guards)
+            if batch is None:
+                continue
+            indices, size_earlier, size_now = batch
+            try:
+                template = symbolic_template(earlier.traced, size_earlier, trace.traced, size_now)
+            except NotDynamic as err:
+                self._not_dynamic = str(err)
+                return f" (dynamic=True, but the graph depends on the batch size beyond shapes: {err})"
+            trace.guards.make_batch_symbolic(indices)
+            merged = DynamicTrace(trace.guards, template, earlier, size_earlier, trace, size_now,
+                                  self._build, self.cache_size)
+            self.traces.remove(earlier)
+            self.traces[0] = merged
+            inputs = ", ".join(str(i) for i in indices)
+            return f"; dim 0 of input {inputs} is now the symbol B, one graph serves every batch size"
+        return ""
+
     def _log_recompile(self, reason):
         self.recompiles.append(reason)
         log.info("chainrule.compile: tracing %s again: %s", self.__name__, reason)
@@ -219,7 +298,7 @@ class CompiledFunction:
             kinds = Counter(" ".join(r.split()[:3]) for r in self.recompiles)
             what, count = kinds.most_common(1)[0]
             hint = (" Pass dynamic=True to chainrule.compile so one graph serves every batch size."
-                    if "shape" in what else "")
+                    if "shape" in what and not self.dynamic else "")
             warnings.warn(
                 f"chainrule.compile: {self.__name__} was traced again {len(self.recompiles)} times; "
                 f"{what} changed {count} of them (last: {self.recompiles[-1]}).{hint}", stacklevel=3)

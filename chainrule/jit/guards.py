@@ -59,6 +59,12 @@ class Guards:
         self.modules = [(m, sorted(plain_attributes(m).items())) for m in modules]
         self.module_names = module_names
         self.grads = [(var, was_none) for var, event, was_none in grad_events if event != "set"]
+        self.symbolic = ()   # inputs whose dim 0 is the batch size B (set for dynamic=True)
+        self._check = None
+
+    def make_batch_symbolic(self, indices):
+        """Accept any batch size B >= 2 in dim 0 of these inputs (the same B in all of them)."""
+        self.symbolic = tuple(indices)
         self._check = None
 
     def check(self, inputs, literals):
@@ -75,10 +81,18 @@ class Guards:
                  "        return False",
                  f"    if _grad_state['enabled'] is not {self.grad_mode}:",
                  "        return False"]
+        if self.symbolic:
+            lines += [f"    B = inputs[{self.symbolic[0]}]._data.shape[0]",
+                      "    if B < 2:",
+                      "        return False"]
         for i, (shape, dtype, requires_grad, alias) in enumerate(self.inputs):
             namespace[f"_dtype{i}"] = dtype
+            if i in self.symbolic:   # the same rank, the same trailing dims, B in dim 0
+                same_shape = f"len(a.shape) != {len(shape)} or a.shape[1:] != {shape[1:]!r} or a.shape[0] != B"
+            else:
+                same_shape = f"a.shape != {shape!r}"
             lines += [f"    a = inputs[{i}]._data",
-                      f"    if a.shape != {shape!r} or a.dtype != _dtype{i} or inputs[{i}]._rg is not {requires_grad}:",
+                      f"    if {same_shape} or a.dtype != _dtype{i} or inputs[{i}]._rg is not {requires_grad}:",
                       "        return False"]
             if alias != i:
                 lines += [f"    if a is not inputs[{alias}]._data:", "        return False"]
@@ -111,7 +125,10 @@ class Guards:
         now = input_signature(inputs)
         if len(now) != len(self.inputs):
             return f"number of tensor inputs {len(self.inputs)} -> {len(now)}"
+        batch = now[self.symbolic[0]][0][:1] if self.symbolic else ()
         for i, (old, new) in enumerate(zip(self.inputs, now)):
+            if i in self.symbolic and len(old[0]) == len(new[0]) and batch and batch[0] >= 2:
+                old = (batch + old[0][1:],) + old[1:]    # any batch size B >= 2 fits
             for label, a, b in zip(("shape", "dtype", "requires_grad", "shares memory with input"), old, new):
                 if a != b:
                     if label == "shape":
