@@ -305,7 +305,7 @@ class Tensor:
 
     def __repr__(self):
         if tracer[0] is not None:
-            tracer[0].value_escapes(self, "printing a tensor's values")
+            tracer[0].value_escapes(self, "formatting a tensor as text (str, repr, an f-string)")
         from .printing import tensor_repr
         return tensor_repr(self)
 

@@ -158,9 +158,9 @@ def generate(graph, buffers=(), record=None):
             lines.append(f"    {name(node.args[0], i, 0)}[...] = {name(node.args[1], i, 1)}")
         elif kind == "call":
             namespace[f"m{i}"] = node.fn
-            namespace[f"a{i}"] = tuple(node.args)
             namespace[f"kw{i}"] = dict(node.params)
-            lines.append(f"    m{i}(*a{i}, **kw{i})")
+            arguments = "".join(f"{name(a, i, j)}, " for j, a in enumerate(node.args))
+            lines.append(f"    m{i}({arguments}**kw{i})")
         else:
             raise AssertionError(f"unknown node kind {kind}")
         if record is not None:

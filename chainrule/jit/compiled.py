@@ -6,9 +6,12 @@ guards of each cached trace and replay the first that holds; when none holds, th
 function is traced again and the reason is logged in plain words.
 """
 import logging
+import random
 import time
 import warnings
 from collections import Counter, OrderedDict
+
+import numpy
 
 from ..tensor import Tensor
 from .._errors import user_location
@@ -219,6 +222,7 @@ class CompiledFunction:
         start = time.perf_counter()
         names = self._module_names()
         snapshot = snapshot_captured_state(self.fn, [m for r in self.roots for m in r.modules()])
+        random_before = _global_random_states()
         tracer = Tracer()
         with tracer:
             for i, t in enumerate(tensors):
@@ -228,6 +232,13 @@ class CompiledFunction:
             result = self.fn(*args, **kwargs)
             output_structure = _replace_tensors(result, tracer)
         traced_seconds = time.perf_counter() - start
+        if _global_random_states() != random_before:
+            raise TraceError(
+                f"chainrule.compile: the traced call of {self.__name__} drew numbers from NumPy's or "
+                f"Python's global random generator (numpy.random, random).\n  called at "
+                f"{user_location()}\nA replay would reuse the numbers drawn now on every call. Draw "
+                f"them with chainrule (chainrule.rand, randn, randint, randperm, nn.Dropout), whose "
+                f"draws are ops that a replay repeats, or draw them outside and pass them in.")
         mutation = mutation_in(snapshot, None, names)
         if mutation:
             raise TraceError(
@@ -310,6 +321,12 @@ class CompiledFunction:
                 names.setdefault(id(module), f"`{path}` ({type(module).__name__})" if path
                                  else type(module).__name__)
         return names
+
+
+def _global_random_states():
+    """NumPy's and Python's global generator states, to notice draws made while tracing."""
+    kind, keys, position, *_ = numpy.random.get_state()
+    return keys.tobytes(), position, random.getstate()
 
 
 def _is_module(value):

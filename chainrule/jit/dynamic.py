@@ -207,8 +207,10 @@ def _same_captured(old, new):
     if [name for name, *_ in old] != [name for name, *_ in new]:
         return False
     for (_, _, a), (_, _, b) in zip(old, new):
-        same = a.value is b.value if hasattr(a, "value") and hasattr(b, "value") else (
-            type(a) is type(b) and a == b)
+        if hasattr(a, "value") and hasattr(b, "value"):    # guarded by identity (and contents)
+            same = a.value is b.value and numpy.array_equal(getattr(a, "contents", 0), getattr(b, "contents", 0))
+        else:
+            same = type(a) is type(b) and a == b
         if not same:
             return False
     return True

@@ -8,6 +8,8 @@ and strings in its closure and globals, the plain attributes of every module tha
 """
 import types
 
+import numpy
+
 from ..grad_mode import is_grad_enabled, _state as _grad_state
 from .._errors import shape_str
 
@@ -55,7 +57,13 @@ class Guards:
         self.captured = []
         for name, getter in captured_names(fn):
             value = _safe(getter)
-            self.captured.append((name, getter, value if is_plain_value(value) else _Identity(value)))
+            if is_plain_value(value):
+                guard = value
+            elif isinstance(value, numpy.ndarray):
+                guard = _ArrayContents(value)
+            else:
+                guard = _Identity(value)
+            self.captured.append((name, getter, guard))
         self.modules = [(m, sorted(plain_attributes(m).items())) for m in modules]
         self.module_names = module_names
         self.grads = [(var, was_none) for var, event, was_none in grad_events if event != "set"]
@@ -101,7 +109,10 @@ class Guards:
             lines += [f"    if len({{id(t._data) for t in inputs}}) != {unique}:", "        return False"]
         for k, (name, getter, value) in enumerate(self.captured):
             namespace[f"_get{k}"], namespace[f"_value{k}"] = getter, value
-            if isinstance(value, _Identity):
+            if isinstance(value, _ArrayContents):
+                namespace[f"_value{k}"] = value
+                lines += [f"    if _value{k}.changed(_get{k}()):", "        return False"]
+            elif isinstance(value, _Identity):
                 namespace[f"_value{k}"] = value.value
                 lines += [f"    if _get{k}() is not _value{k}:", "        return False"]
             else:
@@ -141,6 +152,8 @@ class Guards:
         for name, getter, value in self.captured:
             current = _safe(getter)
             if _differs(value, current):
+                if isinstance(value, _ArrayContents) and current is value.value:
+                    return f"captured NumPy array `{name}` changed in place"
                 if isinstance(value, _Identity):
                     return f"captured `{name}` is now a different {type(current).__name__} object"
                 return f"captured `{name}` {value!r} -> {current!r}"
@@ -163,7 +176,20 @@ class _Identity:
         self.value = value
 
 
+class _ArrayContents(_Identity):
+    """A captured NumPy array: the graph may hold its values as a constant, so they are guarded too."""
+
+    def __init__(self, value):
+        super().__init__(value)
+        self.contents = value.copy()
+
+    def changed(self, current):
+        return current is not self.value or not numpy.array_equal(current, self.contents)
+
+
 def _differs(old, current):
+    if isinstance(old, _ArrayContents):
+        return old.changed(current)
     if isinstance(old, _Identity):
         return current is not old.value
     return type(old) is not type(current) or old != current

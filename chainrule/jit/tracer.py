@@ -318,16 +318,17 @@ class Tracer:
         """A tensor's values are read into Python: the graph cannot follow them."""
         if self.suspended:
             return
+        advice = next((text for start, text in _ADVICE if what.startswith(start)), _DEFAULT_ADVICE)
         raise TraceError(
-            f"chainrule.compile: {what} reads a tensor's values into Python while tracing (tensor of "
+            f"chainrule.compile: {what} needs a tensor's values in Python while tracing (tensor of "
             f"shape {tuple(tensor.shape)}).\n  at {user_location()}\nA compiled graph replays tensor "
-            f"ops only, so the value seen now would be reused on every later call. Keep the "
-            f"computation in tensor ops (chainrule.where instead of an `if` on a tensor), or return "
-            f"the tensor and read it outside the compiled function.")
+            f"ops only, so the value seen now would be reused on every later call. {advice}")
 
     def call_opaque(self, method, *args):
         """Run ``method(*args)`` now and record it to be called again, whole, on every replay."""
-        name = getattr(method, "__qualname__", repr(method))
+        owner = getattr(method, "__self__", None)
+        name = (f"{type(owner).__name__}.{method.__name__}" if owner is not None
+                else getattr(method, "__qualname__", repr(method)))
         for a in args:
             if isinstance(a, Tensor):
                 raise TraceError(
@@ -349,14 +350,60 @@ class Tracer:
             self.suspended -= 1
 
     def _print(self, *args, **kwargs):
+        """``print`` while tracing: printed now, and recorded to print the new values on each replay."""
         if not self.suspended:
-            for a in args:
-                if isinstance(a, Tensor):
-                    self.value_escapes(a, "print() of a tensor")
-            node = Node("call", self._saved_print, list(args), params=dict(kwargs), site=user_location())
+            looks = [_TensorLook(a) if isinstance(a, Tensor) else None for a in args]
+            recorded = [Ref(self.value_of(a)) if isinstance(a, Tensor) else a for a in args]
+            node = Node("call", _replay_print(self._saved_print, looks), recorded, params=dict(kwargs),
+                        site=user_location())
             node.label = "print"
             self.graph.add(node)
-        self._saved_print(*args, **kwargs)
+        self.suspended += 1
+        try:
+            self._saved_print(*args, **kwargs)
+        finally:
+            self.suspended -= 1
+
+
+class _TensorLook:
+    """How a printed tensor showed its autograd state (``grad_fn=<MulBackward0>``), to print it alike."""
+
+    def __init__(self, tensor):
+        self.grad_fn_name = tensor.grad_fn.name() if tensor.grad_fn is not None else None
+        self.requires_grad = tensor._rg
+
+    def name(self):
+        return self.grad_fn_name
+
+    def dress(self, array):
+        shown = Tensor._make(array)
+        shown._rg = self.requires_grad
+        shown.grad_fn = self if self.grad_fn_name is not None else None
+        return shown
+
+
+def _replay_print(print_function, looks):
+    """``print`` of a replay: tensors' arrays shown as the traced call showed the tensors."""
+    def print_again(*args, **kwargs):
+        shown = [look.dress(a) if look is not None else a for a, look in zip(args, looks)]
+        print_function(*shown, **kwargs)
+    print_again.__qualname__ = "print"
+    return print_again
+
+
+_DEFAULT_ADVICE = "Return the tensor and read its value outside the compiled function."
+_ADVICE = [
+    ("using a tensor as a Python bool",
+     "Write the choice with tensor ops (chainrule.where(condition, a, b)), or make the decision "
+     "outside the compiled function and call one compiled function per branch."),
+    ("formatting a tensor",
+     "print(tensor) itself is replayed with the new values: pass the tensor to print as its own "
+     "argument, or return it and format it outside."),
+    ("using a tensor as a Python index",
+     "Index with the tensor itself (x[index_tensor], gather, index_select) instead of a Python int."),
+    ("assigning .data",
+     "Write into the tensor in place instead: with chainrule.no_grad(): tensor.copy_(value)."),
+]
 
 
 def is_random_op(fn):
