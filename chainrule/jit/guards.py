@@ -6,6 +6,7 @@ and strings in its closure and globals, the plain attributes of every module tha
 ``training`` among them), and whether each gradient it touched first was None.
 ``Guards.describe_change`` names the first of these that differs, for the recompile log.
 """
+import copy
 import types
 
 import numpy
@@ -18,10 +19,14 @@ _SCALARS = (bool, int, float, complex, str, bytes, type(None))
 
 
 def is_plain_value(value):
-    """Numbers, strings, None, and tuples of them: values a trace may depend on."""
+    """Numbers, strings, None, and tuples, lists and dicts of them: values a trace may depend on."""
     if isinstance(value, _SCALARS):
         return True
-    return isinstance(value, tuple) and all(is_plain_value(v) for v in value)
+    if isinstance(value, (tuple, list)):
+        return all(is_plain_value(v) for v in value)
+    if isinstance(value, dict):
+        return all(is_plain_value(k) and is_plain_value(v) for k, v in value.items())
+    return False
 
 
 def captured_names(fn):
@@ -58,7 +63,7 @@ class Guards:
         for name, getter in captured_names(fn):
             value = _safe(getter)
             if is_plain_value(value):
-                guard = value
+                guard = copy.deepcopy(value)    # a list or dict may change in place later
             elif isinstance(value, numpy.ndarray):
                 guard = _ArrayContents(value)
             else:
@@ -207,7 +212,7 @@ def input_signature(inputs):
 
 def plain_attributes(module):
     """A module's attributes that are plain values (``training``, ``p``, ``eps``, ...)."""
-    return {k: v for k, v in module.__dict__.items() if is_plain_value(v) and not k.startswith("__")}
+    return {k: copy.deepcopy(v) for k, v in module.__dict__.items() if is_plain_value(v) and not k.startswith("__")}
 
 
 def snapshot_captured_state(fn, modules):

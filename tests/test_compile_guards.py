@@ -1,0 +1,234 @@
+"""Guards: what a trace assumed, each one checked, each retrace logged in words; dynamic batch sizes."""
+import logging
+import warnings
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+
+
+def double(x):
+    return x * 2
+
+
+def recompiles_after(fn, first_call, second_call):
+    """The recompile reasons after calling ``first_call(fn)`` then ``second_call(fn)``."""
+    compiled = cr.compile(fn)
+    first_call(compiled)
+    first_call(compiled)      # replays
+    second_call(compiled)
+    return compiled.recompiles
+
+
+@pytest.mark.parametrize("first, second, reason", [
+    (lambda: (cr.randn(32, 784),), lambda: (cr.randn(16, 784),), "input 0 shape (32, 784) -> (16, 784)"),
+    (lambda: (cr.randn(3),), lambda: (cr.randn(3, dtype=cr.float64),), "input 0 dtype float32 -> float64"),
+    (lambda: (cr.randn(3),), lambda: (cr.randn(3, requires_grad=True),), "input 0 requires_grad False -> True"),
+    (lambda: (cr.randn(3), 2), lambda: (cr.randn(3), 3), "non-tensor arguments"),
+], ids=["shape", "dtype", "requires_grad", "literal"])
+def test_each_input_guard_retraces_with_its_reason(first, second, reason):
+    def fn(x, k=2):
+        return x * k
+
+    reasons = recompiles_after(fn, lambda c: c(*first()), lambda c: c(*second()))
+    assert len(reasons) == 1 and reasons[0].startswith(reason)
+
+
+def test_shared_inputs_guard():
+    def add(a, b):
+        return a + b
+
+    x = cr.ones(3)
+    reasons = recompiles_after(add, lambda c: c(cr.ones(3), cr.ones(3)), lambda c: c(x, x))
+    assert reasons == ["input 1 shares memory with input 1 -> 0"]
+
+
+def test_grad_mode_guard():
+    def fn(x):
+        return x * 2
+
+    def under_no_grad(compiled):
+        with cr.no_grad():
+            compiled(cr.ones(2))
+
+    assert recompiles_after(fn, lambda c: c(cr.ones(2)), under_no_grad) == ["grad mode on -> off"]
+
+
+def test_captured_number_guard_retraces_with_the_new_value():
+    scale = 2.0
+
+    def fn(x):
+        return x * scale
+
+    compiled = cr.compile(fn)
+    np.testing.assert_array_equal(compiled(cr.ones(2)).numpy(), 2)
+    scale = 5.0
+    np.testing.assert_array_equal(compiled(cr.ones(2)).numpy(), 5)
+    assert compiled.recompiles == ["captured `scale` 2.0 -> 5.0"]
+
+
+def test_captured_object_guard_is_by_identity():
+    model = cr.nn.Linear(2, 2)
+
+    def fn(x):
+        return model(x)
+
+    compiled = cr.compile(fn)
+    compiled(cr.ones(1, 2))
+    model = cr.nn.Linear(2, 2)
+    np.testing.assert_allclose(compiled(cr.ones(1, 2)).detach().numpy(), model(cr.ones(1, 2)).detach().numpy())
+    assert compiled.recompiles == ["captured `model` is now a different Linear object"]
+
+
+def test_train_eval_mode_guard_names_the_module():
+    model = cr.nn.Sequential(cr.nn.Linear(3, 3), cr.nn.Dropout(0.5))
+    compiled = cr.compile(lambda x: model(x))
+    with cr.no_grad():
+        compiled(cr.ones(2, 3))
+        model.eval()
+        out = compiled(cr.ones(2, 3))
+        np.testing.assert_allclose(out.numpy(), model(cr.ones(2, 3)).numpy())
+    assert len(compiled.recompiles) == 1
+    assert compiled.recompiles[0].startswith("module") and "training True -> False" in compiled.recompiles[0]
+
+
+class Scale(cr.nn.Module):
+    def __init__(self, factor, options):
+        super().__init__()
+        self.factor = factor
+        self.options = options
+
+    def forward(self, x):
+        return x * self.factor + self.options["shift"]
+
+
+def test_module_hyperparameter_guards_numbers_and_dicts_of_numbers():
+    layer = Scale(2.0, {"shift": 1.0})
+    compiled = cr.compile(lambda x: layer(x))
+    compiled(cr.ones(2))
+    layer.factor = 3.0
+    np.testing.assert_array_equal(compiled(cr.ones(2)).numpy(), 4.0)
+    layer.options["shift"] = 5.0                     # changed in place
+    np.testing.assert_array_equal(compiled(cr.ones(2)).numpy(), 8.0)
+    assert compiled.recompiles == ["module Scale factor 2.0 -> 3.0",
+                                   "module Scale options {'shift': 1.0} -> {'shift': 5.0}"]
+
+
+def test_captured_list_of_numbers_changed_in_place_retraces():
+    weights = [1.0, 2.0]
+
+    def fn(x):
+        return x * weights[0] + weights[1]
+
+    compiled = cr.compile(fn)
+    compiled(cr.ones(2))
+    weights[1] = 10.0
+    np.testing.assert_array_equal(compiled(cr.ones(2)).numpy(), 11.0)
+    assert compiled.recompiles == ["captured `weights` [1.0, 2.0] -> [1.0, 10.0]"]
+
+
+def test_gradient_none_state_guard():
+    w = cr.ones(2, requires_grad=True)
+
+    def accumulate():
+        (w * 3).sum().backward()
+
+    compiled = cr.compile(accumulate)
+    compiled()                           # w.grad was None: the trace stores a fresh gradient
+    compiled()                           # now it is set: accumulating is another graph
+    np.testing.assert_array_equal(w.grad.numpy(), [6, 6])
+    compiled()
+    np.testing.assert_array_equal(w.grad.numpy(), [9, 9])
+    assert compiled.recompiles == ["a gradient (shape (2,)) was None, now set"]
+
+
+def test_each_retrace_is_logged(caplog):
+    compiled = cr.compile(double)
+    with caplog.at_level(logging.INFO, logger="chainrule.compile"):
+        compiled(cr.ones(4))
+        compiled(cr.ones(5))
+    assert "tracing double again: input 0 shape (4,) -> (5,)" in caplog.text
+
+
+def test_repeated_recompiles_warn_naming_the_input_and_dynamic():
+    compiled = cr.compile(double)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for size in range(2, 8):
+            compiled(cr.ones(size))
+    messages = [str(w.message) for w in caught if "traced again" in str(w.message)]
+    assert len(messages) == 1
+    assert "double was traced again 4 times; input 0 shape changed 4 of them" in messages[0]
+    assert "dynamic=True" in messages[0]
+
+
+def test_the_cache_is_bounded_and_least_recently_used_goes_first():
+    compiled = cr.compile(double, cache_size=2)
+    compiled(cr.ones(2))
+    compiled(cr.ones(3))
+    compiled(cr.ones(2))                 # a hit: 2 is now the most recent
+    with pytest.warns(UserWarning, match="more than cache_size=2 traces"):
+        compiled(cr.ones(4))             # drops 3
+    assert [t.guards.inputs[0][0] for t in compiled.traces] == [(4,), (2,)]
+
+
+# ---------------------------------------------------------------- dynamic batch size
+
+def make_training_step(seed):
+    cr.manual_seed(seed)
+    model = cr.nn.Sequential(cr.nn.Linear(6, 16), cr.nn.ReLU(), cr.nn.Linear(16, 3))
+    optimizer = cr.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    loss_fn = cr.nn.CrossEntropyLoss()
+
+    def step(x, y):
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss
+    return step, model
+
+
+def test_dynamic_serves_every_batch_size_from_one_graph():
+    step, model = make_training_step(0)
+    eager, eager_model = make_training_step(0)
+    compiled = cr.compile(step, dynamic=True)
+    cr.manual_seed(1)
+    for size in (32, 16, 7, 32, 100, 7, 2):
+        x, y = cr.randn(size, 6), cr.randint(0, 3, (size,))
+        np.testing.assert_allclose(compiled(x, y).item(), eager(x, y).item(), rtol=1e-6)
+    for ours, theirs in zip(model.parameters(), eager_model.parameters()):
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-5, atol=1e-6)
+    assert len(compiled.traces) == 1 and len(compiled.recompiles) == 1
+    assert compiled.recompiles[0] == ("input 0 shape (32, 6) -> (16, 6); dim 0 of input 0, 1 is now the "
+                                      "symbol B, one graph serves every batch size")
+    listing = str(compiled.symbolic_graph)
+    assert "%0 = input(0)  (B, 6) float32" in listing and "(B, 16)" in listing
+
+
+def test_dynamic_still_guards_other_dimensions():
+    compiled = cr.compile(double, dynamic=True)
+    for size in (4, 8, 5):
+        compiled(cr.ones(size, 3))
+    compiled(cr.ones(5, 2))
+    assert compiled.recompiles[-1] == "input 0 shape (5, 3) -> (5, 2)"
+
+
+def test_dynamic_keeps_batch_size_one_apart():
+    compiled = cr.compile(lambda x: x.sum(0), dynamic=True)
+    for size in (4, 8, 1):
+        np.testing.assert_array_equal(compiled(cr.ones(size, 2)).numpy(), [size, size])
+    assert len(compiled.recompiles) == 2 and "(8, 2) -> (1, 2)" in compiled.recompiles[1]
+
+
+def test_dynamic_falls_back_to_one_trace_per_size_with_the_reason():
+    def depends_on_batch(x):
+        squares = np.arange(x.shape[0], dtype=np.float32) ** 2     # a constant array per batch size
+        return x * cr.tensor(squares).reshape(-1, 1)
+
+    compiled = cr.compile(depends_on_batch, dynamic=True)
+    for size in (4, 6, 5):
+        x = cr.ones(size, 2)
+        np.testing.assert_array_equal(compiled(x).numpy(), depends_on_batch(x).numpy())
+    assert "dynamic=True, but the graph depends on the batch size beyond shapes" in compiled.recompiles[0]
