@@ -109,41 +109,51 @@ def w5_forward(lib):
     return forward
 
 
-def training_rows():
-    """W2-W4, each library in its own process so that peak memory is its own."""
+def run_workload(workload, library, *flags):
     import json
     import subprocess
     script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "workloads.py")
-    titles = {"W2": "W2 MLP 784-512-512-10, Adam, batch 128", "W3": "W3 LeNet-5, SGD momentum, batch 64",
-              "W4": "W4 LSTM 32->128, 50 steps, Adam, batch 32"}
-    rows = []
-    for workload, title in titles.items():
-        results = {}
-        for library in ("chainrule", "torch"):
-            command = [sys.executable, script, workload, library, "--threads", str(ARGS.threads)]
-            if ARGS.quick:
-                command.append("--quick")
-            results[library] = json.loads(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
-        ours, theirs = results["chainrule"], results["torch"]
+    command = [sys.executable, script, workload, library, "--threads", str(ARGS.threads), *flags]
+    if ARGS.quick:
+        command.append("--quick")
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+TITLES = {"W2": "W2 MLP 784-512-512-10, Adam, batch 128", "W3": "W3 LeNet-5, SGD momentum, batch 64",
+          "W4": "W4 LSTM 32->128, 50 steps, Adam, batch 32"}
+
+
+def training_rows():
+    """W2-W4, eager and compiled, each run in its own process so that peak memory is its own."""
+    rows, compiled_rows = [], []
+    for workload, title in TITLES.items():
+        ours, theirs = run_workload(workload, "chainrule"), run_workload(workload, "torch")
+        compiled = run_workload(workload, "chainrule", "--compiled")
         rows.append(f"| {title} (training samples/s; peak MB) | {ours['samples_per_s']:,.0f}; "
                     f"{ours['peak_mb']:.0f} MB | {theirs['samples_per_s']:,.0f}; {theirs['peak_mb']:.0f} MB | "
                     f"{theirs['samples_per_s'] / ours['samples_per_s']:.2f} |")
-    return rows
+        compiled_rows.append(
+            f"| {workload} compiled | {compiled['samples_per_s']:,.0f} samples/s | "
+            f"{theirs['samples_per_s']:,.0f} samples/s | "
+            f"**{theirs['samples_per_s'] / compiled['samples_per_s']:.2f}** | {compiled['compile_s']:.2f} s | "
+            f"{compiled['peak_mb']:.0f} MB peak, {compiled['resident_mb']:.0f} MB resident | "
+            f"{ours['peak_mb']:.0f} MB peak, {ours['resident_mb']:.0f} MB resident |")
+    return rows, compiled_rows
+
+
+def compiled_header():
+    return ["", "| chainrule.compile | compiled | PyTorch eager | ratio (time) | compile time | memory, compiled "
+            "| memory, chainrule eager |", "|---|---|---|---|---|---|---|"]
 
 
 def anomaly_rows():
     """W2 under detect_anomaly() against W2 without it, in each library (the slowdown it costs)."""
-    import json
-    import subprocess
-    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "workloads.py")
     rates = {}
     for library in ("chainrule", "torch"):
         for anomaly in (False, True):
-            command = [sys.executable, script, "W2", library, "--threads", str(ARGS.threads)]
-            command += ["--quick"] if ARGS.quick else []
-            command += ["--anomaly"] if anomaly else []
-            output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-            rates[library, anomaly] = json.loads(output.strip().splitlines()[-1])["samples_per_s"]
+            flags = ["--anomaly"] if anomaly else []
+            rates[library, anomaly] = run_workload("W2", library, *flags)["samples_per_s"]
     slowdown = {lib: rates[lib, False] / rates[lib, True] for lib in ("chainrule", "torch")}
     return ["", "| W2 under detect_anomaly() (samples/s; slowdown vs. without) | chainrule | PyTorch |",
             "|---|---|---|",
@@ -171,7 +181,17 @@ def main():
     ours, theirs = median_seconds(w5_forward(cr), 3 if ARGS.quick else 10), median_seconds(w5_forward(torch), 3 if ARGS.quick else 10)
     lines.append(f"| W5 MLP 784-512-512-10 inference, batch 1024 (samples/s) | {1024 / ours:,.0f} | "
                  f"{1024 / theirs:,.0f} | {ours / theirs:.2f} |")
-    lines += training_rows()
+    rows, compiled_rows = training_rows()
+    lines += rows
+    lines += compiled_header()
+    compiled_step = cr.compile(w1_step(cr))
+    start = time.perf_counter()
+    compiled_step()
+    compile_seconds = time.perf_counter() - start
+    ours, theirs = median_seconds(compiled_step, n), median_seconds(w1_step(torch), n)
+    lines.append(f"| W1 compiled | {ours * 1e6:.1f} us/step | {theirs * 1e6:.1f} us/step | **{ours / theirs:.2f}** | "
+                 f"{compile_seconds:.3f} s | | |")
+    lines += compiled_rows
     lines += anomaly_rows()
     print("\n".join(lines))
 

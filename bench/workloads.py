@@ -1,6 +1,6 @@
 """Training workloads W2-W4 (and their peak memory), one library per process.
 
-    python bench/workloads.py W2 chainrule [--threads 1] [--quick] [--anomaly]
+    python bench/workloads.py W2 chainrule [--threads 1] [--quick] [--anomaly] [--compiled]
 
 prints one JSON line: samples per second and the peak resident memory that
 the timed training steps reach above the resident memory before them (MB,
@@ -17,6 +17,7 @@ WORKLOAD, LIBRARY = sys.argv[1], sys.argv[2]
 THREADS = sys.argv[sys.argv.index("--threads") + 1] if "--threads" in sys.argv else "1"
 QUICK = "--quick" in sys.argv
 ANOMALY = "--anomaly" in sys.argv     # the steps run under the library's detect_anomaly()
+COMPILED = "--compiled" in sys.argv   # chainrule only: the step runs as chainrule.compile(step)
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[var] = THREADS
 
@@ -83,6 +84,11 @@ def main():
         def step():
             with lib.autograd.detect_anomaly():
                 plain()
+    compile_seconds = None
+    if COMPILED:
+        step = lib.compile(step)
+        step()   # traces (one eager run of the step), optimizes and generates the replay
+        compile_seconds = step.compile_seconds
     steps = {"W2": 20, "W3": 10, "W4": 4}[WORKLOAD] // (2 if QUICK else 1)
     step()  # warm-up
     base = _status_kb("VmRSS:")
@@ -92,7 +98,8 @@ def main():
         step()
     elapsed = time.perf_counter() - start
     peak = _status_kb("VmHWM:")
-    print(json.dumps({"samples_per_s": batch * steps / elapsed, "peak_mb": (peak - base) / 1024}))
+    print(json.dumps({"samples_per_s": batch * steps / elapsed, "peak_mb": (peak - base) / 1024,
+                      "resident_mb": base / 1024, "compile_s": compile_seconds}))
 
 
 if __name__ == "__main__":

@@ -186,3 +186,48 @@ def test_dead_gradient_stores_are_dropped_and_gradients_still_match():
     got = generate(*P.optimize(graph))([x2._data])[0]
     np.testing.assert_allclose(got, (x2 * x2).numpy(), rtol=1e-6)
     np.testing.assert_allclose(w.grad.numpy(), (x2 * x2).numpy(), rtol=1e-6)
+
+
+def test_a_sum_of_transposed_products_becomes_one_product():
+    cr.manual_seed(0)
+    w = cr.randn(4, 6, requires_grad=True)
+
+    def recurrent_like(xs):
+        total = 0
+        for x in xs.unbind(0):                          # each step uses the same weight
+            total = total + (x @ w).tanh().sum()
+        total.backward()
+        return w.grad
+
+    xs = cr.randn(5, 3, 4)
+    graph = traced(recurrent_like, xs)
+    assert sum(n.name() == "MatMul" and bool(n.params.get("ta")) for n in graph.nodes) == 5
+    batched = P.optimize(graph, [P.batch_summed_products, P.eliminate_dead_code])[0]
+    products = [n for n in batched.nodes if n.kind == "op" and n.fn.__name__ == "MatMul" and n.params.get("ta")]
+    assert len(products) == 1 and products[0].name() == "matmul (sum of 5 products)"
+    for seed in (1, 2):
+        cr.manual_seed(seed)
+        new = cr.randn(5, 3, 4)
+        w.grad = None
+        expected = recurrent_like(new).numpy().copy()
+        w.grad = None
+        got = replay(P.optimize(graph, [P.batch_summed_products]), new)
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_gradients_of_two_slices_that_tile_a_value_are_joined_not_scattered():
+    x = cr.randn(3, 8, requires_grad=True)
+
+    def halves(x):
+        (x[..., :3].exp().sum() + x[..., 3:].sin().sum()).backward()
+        return x.grad
+
+    graph = traced(halves, x)
+    x.grad = None
+    names = [n.name() for n in P.optimize(graph, [P.simplify, P.eliminate_dead_code])[0].nodes]
+    assert "IndexBackward" in [n.name() for n in graph.nodes] and "IndexBackward" not in names
+    assert "Cat" in names
+    x.grad = None
+    got = replay(P.optimize(graph, [P.simplify]), x)
+    np.testing.assert_allclose(got[..., :3], np.exp(x.detach().numpy()[..., :3]), rtol=1e-6)
+    np.testing.assert_allclose(got[..., 3:], np.cos(x.detach().numpy()[..., 3:]), rtol=1e-6)

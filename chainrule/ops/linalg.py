@@ -41,6 +41,10 @@ class MatMul(Function):
         if need_a:
             grad_a = MatMul.apply(b, g, ta=tb, tb=True) if ta else MatMul.apply(g, b, tb=not tb)
         if need_b:
+            if b.ndim == 2 and a.ndim > 2 and not ta:
+                # a 2-D b (a weight) serves every batch entry: its gradient is one product over
+                # the flattened rows, not a batch of products summed afterwards
+                a, g = a.reshape(-1, a.shape[-1]), g.reshape(-1, g.shape[-1])    # (rows, k), (rows, p)
             grad_b = MatMul.apply(g, a, ta=True, tb=ta) if tb else MatMul.apply(a, g, ta=not ta)
         return grad_a, grad_b
 

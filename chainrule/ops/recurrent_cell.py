@@ -22,10 +22,6 @@ from .._errors import at_user_line, shape_str, ShapeError
 xp = B.xp
 
 
-def _sigmoid(a):
-    return 0.5 * (xp.tanh(0.5 * a) + 1.0)       # overflow-free, as the sigmoid op computes it
-
-
 def _split4(gates):
     hidden = gates.shape[-1] // 4
     return [gates[..., k * hidden:(k + 1) * hidden] for k in range(4)]
@@ -47,31 +43,65 @@ def _lstm_backward(gates, c, grad, sigmoid, tanh, join):
     return join([grad_i, grad_f, grad_g, grad_o]), grad_c_total * f
 
 
+def _gate_activations(gates):
+    """sigmoid(i), sigmoid(f), tanh(g), sigmoid(o) in one new array, with one exp for all four.
+
+    tanh(g) = 2 sigmoid(2g) - 1, so the g quarter is doubled before the shared
+    sigmoid 1 / (1 + exp(-x)) and mapped back after; exp is NumPy's fastest
+    transcendental. exp(-x) overflows to inf for x below about -88, where the
+    sigmoid is 0 (and tanh -1), as it should be.
+    """
+    hidden = gates.shape[-1] // 4
+    act = xp.negative(gates)                                   # (..., 4H)
+    act[..., 2 * hidden:3 * hidden] *= 2
+    with xp.errstate(over="ignore"):
+        xp.exp(act, out=act)
+    act += 1
+    xp.reciprocal(act, out=act)
+    g = act[..., 2 * hidden:3 * hidden]
+    g *= 2
+    g -= 1
+    return act
+
+
 def _lstm_backward_from(activations, c, grad):
-    """The array form of ``_lstm_backward``, from the activations the forward kept."""
+    """The array form of ``_lstm_backward``, from the activations the forward kept.
+
+    The four gates' gradients are computed at once on (..., 4H) arrays: the gradient
+    reaching each activation, times the activation's derivative (a (1 - a) for the
+    sigmoids, 1 - g^2 for tanh), with temporaries written in place.
+    """
     act, tanh_c = activations
     i, f, g, o = _split4(act)
     hidden = c.shape[-1]
     grad_h, grad_c_next = grad[..., :hidden], grad[..., hidden:]
-    grad_c_total = grad_c_next + grad_h * o * (1 - tanh_c * tanh_c)    # through h' = o tanh(c')
-    grad_gates = xp.empty_like(act)
-    grad_gates[..., :hidden] = grad_c_total * g * (i * (1 - i))
-    grad_gates[..., hidden:2 * hidden] = grad_c_total * c * (f * (1 - f))
-    grad_gates[..., 2 * hidden:3 * hidden] = grad_c_total * i * (1 - g * g)
-    grad_gates[..., 3 * hidden:] = grad_h * tanh_c * (o * (1 - o))
-    return grad_gates, grad_c_total * f
+    grad_c_total = tanh_c * tanh_c                             # (..., H)
+    xp.subtract(1, grad_c_total, out=grad_c_total)
+    grad_c_total *= o
+    grad_c_total *= grad_h
+    grad_c_total += grad_c_next                                # through h' = o tanh(c') and c' itself
+    grad_act = xp.empty_like(act)                              # (..., 4H): d loss / d activation
+    xp.multiply(grad_c_total, g, out=grad_act[..., :hidden])
+    xp.multiply(grad_c_total, c, out=grad_act[..., hidden:2 * hidden])
+    xp.multiply(grad_c_total, i, out=grad_act[..., 2 * hidden:3 * hidden])
+    xp.multiply(grad_h, tanh_c, out=grad_act[..., 3 * hidden:])
+    derivative = xp.subtract(1, act)                           # a (1 - a) for the sigmoids ...
+    derivative *= act
+    g_part = derivative[..., 2 * hidden:3 * hidden]            # ... and 1 - g^2 for tanh
+    xp.multiply(g, g, out=g_part)
+    xp.subtract(1, g_part, out=g_part)
+    grad_act *= derivative
+    return grad_act, grad_c_total * f
 
 
 class LSTMCellState(Function):
     def forward(ctx, gates, c):
-        hidden = c.shape[-1]
-        act = _sigmoid(gates)                                  # i, f, o (the g quarter replaced next)
-        act[..., 2 * hidden:3 * hidden] = xp.tanh(gates[..., 2 * hidden:3 * hidden])
+        act = _gate_activations(gates)
         i, f, g, o = _split4(act)
         c_next = f * c + i * g
         tanh_c = xp.tanh(c_next)
         ctx.save_for_backward(gates, c)
-        ctx.activations = act, tanh_c                          # kept for the fast backward
+        ctx.activations, ctx.c = (act, tanh_c), c              # kept for the fast backward
         return xp.concatenate([o * tanh_c, c_next], axis=-1)
 
     def backward(ctx, grad):
@@ -82,6 +112,10 @@ class LSTMCellState(Function):
                                   lambda parts: cat(parts, -1))
         grad_gates, grad_c = _lstm_backward_from(ctx.activations, c._data, grad._data)
         return Tensor._make(grad_gates), Tensor._make(grad_c)
+
+    def backward_arrays(ctx, grad):
+        """The backward on arrays alone, for a compiled replay (no Tensors, no saved-tensor checks)."""
+        return _lstm_backward_from(ctx.activations, ctx.c, grad)
 
 
 def lstm_cell_state(gates, c):

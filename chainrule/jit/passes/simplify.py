@@ -2,12 +2,14 @@
 
 ``x * 1``, ``1 * x``, ``x / 1``, ``x + 0``, ``0 + x``, ``x - 0``, ``x ** 1``, ``-(-x)``,
 a permutation undone by the next one, and a reshape to the shape the value already has
-become ``x`` itself; a reshape of a reshape reads the original value directly. Only
+become ``x`` itself; a reshape of a reshape reads the original value directly; the sum of
+two gradients of slices that tile a value (``x[..., :k]`` and ``x[..., k:]``, each written
+into zeros of x's shape) becomes their concatenation. Only
 where the result has x's shape and dtype, and neither is written in place or leaves the
 graph (a returned value must not share memory with an input or a parameter).
 """
 from ... import backend as B
-from ...ops import elementwise, movement
+from ...ops import elementwise, indexing, join, movement
 from .util import Ref, is_pure_op, replace_values, value_info, written_values
 
 _IDENTITY_OPERAND = {
@@ -53,11 +55,42 @@ def simplify(graph):
             if shape == node.shapes[0] and dtype == node.dtypes[0]:
                 replacement[out] = alias.id
                 continue
+        if node.fn is elementwise.Add and _join_tiled_slices(node, source):
+            continue
         if node.fn is movement.Reshape:
             inner = source(node.args[0])
             if inner is not None and is_pure_op(inner) and inner.fn is movement.Reshape:
                 node.args[0] = inner.args[0]      # reshape(reshape(x, a), b) -> reshape(x, b)
     return replace_values(graph, replacement)
+
+
+def _join_tiled_slices(node, source):
+    """Add(zeros with a at [..., :k], zeros with b at [..., k:]) -> cat([a, b], last dim), in place."""
+    producers = [source(a) for a in node.args]
+    if len(producers) != 2 or not all(p is not None and is_pure_op(p) and p.fn is indexing.IndexBackward
+                                      for p in producers):
+        return False
+    shape = node.shapes[0]
+    if any(tuple(p.params["shape"]) != shape for p in producers):
+        return False
+    bounds = [_last_dim_slice(p.params["index"], shape) for p in producers]
+    if None in bounds:
+        return False
+    (first, first_bounds), (second, second_bounds) = sorted(zip(producers, bounds), key=lambda pb: pb[1])
+    if first_bounds[0] != 0 or first_bounds[1] != second_bounds[0] or second_bounds[1] != shape[-1]:
+        return False
+    node.fn, node.args = join.Cat, [first.args[0], second.args[0]]
+    node.params = {"axis": len(shape) - 1, "skip": None}
+    return True
+
+
+def _last_dim_slice(index, shape):
+    """(start, stop) when ``index`` is ``[..., start:stop]`` (step 1), else None."""
+    if not (isinstance(index, tuple) and len(index) == 2 and index[0] is Ellipsis
+            and isinstance(index[1], slice) and index[1].step in (None, 1)):
+        return None
+    start, stop, _ = index[1].indices(shape[-1])
+    return (start, stop) if start < stop else None
 
 
 def _identity_input(node, info, source):
