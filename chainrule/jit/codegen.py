@@ -6,6 +6,8 @@ buffer). Nothing of autograd runs: no Tensors, no graph nodes, no hooks; only th
 arrays, plus the few Python objects the effects touch (``.grad``, optimizer steps).
 The source is kept as ``replay.source`` for reading.
 """
+import math
+
 from .. import backend as B
 from ..function import _resolve_saved
 from ..tensor import Tensor
@@ -90,13 +92,13 @@ def generate(graph, buffers=(), record=None):
     for b, (shape, dtype) in enumerate(buffers):
         namespace[f"b{b}"] = xp.empty(shape, dtype)
 
-    def name(arg, i, slot):
+    def name(arg, i, slot, dtype=None):
         if isinstance(arg, Ref):
             return f"v{arg.id}"
         if arg is CHAIN:
             return "chain"
         key = f"a{i}_{slot}"
-        namespace[key] = arg
+        namespace[key] = _as_scalar_of(arg, dtype) if dtype is not None else arg
         return key
 
     def call_args(node, i):
@@ -129,8 +131,12 @@ def generate(graph, buffers=(), record=None):
             lines.append(f"    {out} = {line}")
         elif kind == "kernel":
             namespace[f"k{i}"] = node.fn
-            if node.target is not None:
-                lines.append(f"    {out} = k{i}({call_args(node, i)}, out=b{node.target})")
+            if node.target is not None and hasattr(node.fn, "emit"):   # written inline, not called
+                arguments = [name(a, i, j, node.dtypes[0]) for j, a in enumerate(node.args)]
+                lines.extend("    " + line for line in node.fn.emit(out, arguments, f"b{node.target}", namespace, f"k{i}"))
+            elif node.target is not None:
+                arguments = ", ".join(name(a, i, j, node.dtypes[0]) for j, a in enumerate(node.args))
+                lines.append(f"    {out} = k{i}({arguments}, out=b{node.target})")
             else:   # a fresh array (NumPy gives a scalar for 0-d results)
                 lines.append(f"    {out} = _asarray(k{i}({call_args(node, i)}))")
         elif kind == "fused":
@@ -156,7 +162,8 @@ def generate(graph, buffers=(), record=None):
             namespace[f"u{i}"] = node.fn
             target, operand = name(node.args[0], i, 0), name(node.args[1], i, 1)
             casting = node.params.get("casting", "same_kind")
-            lines.append(f"    u{i}({target}, {operand}, out={target}, casting={casting!r})")
+            option = "" if casting == "same_kind" else f", casting={casting!r}"   # same_kind: NumPy's default
+            lines.append(f"    u{i}({target}, {operand}, out={target}{option})")
         elif kind == "assign":
             lines.append(f"    {name(node.args[0], i, 0)}[...] = {name(node.args[1], i, 1)}")
         elif kind == "call":
@@ -193,7 +200,7 @@ def _fused_lines(node, i, out, namespace, name):
     buffer = f"b{node.target}" if node.target is not None else None
     for s, (ufunc, args) in enumerate(node.fn):
         namespace[f"k{i}_{s}"] = ufunc
-        rendered = ", ".join(name(a, i, f"{s}_{j}") for j, a in enumerate(args))
+        rendered = ", ".join(name(a, i, f"{s}_{j}", node.dtypes[0]) for j, a in enumerate(args))
         target = buffer if buffer is not None else ("chain" if s else None)
         if target is None:
             lines.append(f"    chain = _asarray(k{i}_{s}({rendered}))")
@@ -201,6 +208,20 @@ def _fused_lines(node, i, out, namespace, name):
             lines.append(f"    chain = k{i}_{s}({rendered}, out={target})")
     lines.append(f"    {out} = chain")
     return lines
+
+
+def _as_scalar_of(value, dtype):
+    """A Python number as a NumPy scalar of the output's float dtype: NumPy would convert it to
+    that dtype anyway (a Python number is weakly typed), and a NumPy scalar skips that work on
+    every call. Anything else, or a number the dtype cannot hold, stays as it is."""
+    if dtype.kind != "f" or isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    try:
+        with xp.errstate(over="ignore"):
+            converted = dtype.type(value)
+    except OverflowError:
+        return value
+    return converted if xp.isfinite(converted) or not math.isfinite(value) else value
 
 
 def _written_values(graph):

@@ -215,8 +215,16 @@ class CompiledFunction:
                     trace.select(tensors)
                     return run_checked(self, trace, args, kwargs, tensors)
                 return trace.run(tensors)
-        reason = self.traces[0].guards.describe_change(tensors, literals) if self.traces else None
-        return self._trace(args, kwargs, tensors, literals, reason)
+        return self._trace(args, kwargs, tensors, literals, self._miss_reason(tensors, literals))
+
+    def _miss_reason(self, tensors, literals):
+        """Why no cached trace fits, in words: said against the trace whose inputs still match
+        (its guard that failed is the news), else against the most recent one."""
+        if not self.traces:
+            return None
+        reasons = [trace.guards.describe_change(tensors, literals) for trace in self.traces]
+        same_inputs = [r for r in reasons if not r.startswith(("input ", "number of tensor inputs"))]
+        return same_inputs[0] if same_inputs else reasons[0]
 
     def _trace(self, args, kwargs, tensors, literals, reason):
         start = time.perf_counter()

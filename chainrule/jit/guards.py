@@ -37,12 +37,40 @@ def captured_names(fn):
         return []
     found = []
     for name, cell in zip(code.co_freevars, fn.__closure__ or ()):
-        found.append((name, lambda cell=cell: cell.cell_contents))
+        found.append((name, _ClosureVariable(cell)))
     scope = fn.__globals__
     for name in code.co_names:
         if name in scope:
-            found.append((name, lambda name=name: scope.get(name)))
+            found.append((name, _GlobalVariable(scope, name)))
     return found
+
+
+class _ClosureVariable:
+    """Reads one closure cell; ``expression`` writes the read inline in the generated check."""
+
+    def __init__(self, cell):
+        self.cell = cell
+
+    def __call__(self):
+        return self.cell.cell_contents
+
+    def expression(self, key, namespace):
+        namespace[key] = self.cell
+        return f"{key}.cell_contents"
+
+
+class _GlobalVariable:
+    """Reads one global of the function's module (None once it is deleted)."""
+
+    def __init__(self, scope, name):
+        self.scope, self.name = scope, name
+
+    def __call__(self):
+        return self.scope.get(self.name)
+
+    def expression(self, key, namespace):
+        namespace[key] = self.scope
+        return f"{key}.get({self.name!r})"
 
 
 def _safe(getter):
@@ -113,15 +141,15 @@ class Guards:
             unique = len({alias for *_, alias in self.inputs})
             lines += [f"    if len({{id(t._data) for t in inputs}}) != {unique}:", "        return False"]
         for k, (name, getter, value) in enumerate(self.captured):
-            namespace[f"_get{k}"], namespace[f"_value{k}"] = getter, value
+            namespace[f"_value{k}"] = value
+            read = getter.expression(f"_scope{k}", namespace)
             if isinstance(value, _ArrayContents):
-                namespace[f"_value{k}"] = value
-                lines += [f"    if _value{k}.changed(_get{k}()):", "        return False"]
+                lines += [f"    if _value{k}.changed({read}):", "        return False"]
             elif isinstance(value, _Identity):
                 namespace[f"_value{k}"] = value.value
-                lines += [f"    if _get{k}() is not _value{k}:", "        return False"]
+                lines += [f"    if {read} is not _value{k}:", "        return False"]
             else:
-                lines += [f"    v = _get{k}()",
+                lines += [f"    v = {read}",
                           f"    if type(v) is not type(_value{k}) or v != _value{k}:", "        return False"]
         for m, (module, attributes) in enumerate(self.modules):
             namespace[f"_module{m}"] = module

@@ -41,17 +41,26 @@ def _matmul_tab(a, b, out=None):
     return xp.matmul(xp.swapaxes(a, -1, -2), xp.swapaxes(b, -1, -2), out=out)
 
 
-def _matmul_ta_2d(a, b, out=None):
-    return xp.matmul(a.T, b, out=out)
+class TransposedProduct2D:
+    """``a.T @ b`` (or ``a @ b.T``) of 2-D operands, written inline in the replay (no call frame)."""
 
+    def __init__(self, transpose_a):
+        self.transpose_a = transpose_a
+        self.__name__ = "_matmul_ta_2d" if transpose_a else "_matmul_tb_2d"
 
-def _matmul_tb_2d(a, b, out=None):
-    return xp.matmul(a, b.T, out=out)
+    def __call__(self, a, b, out=None):
+        return xp.matmul(a.T, b, out=out) if self.transpose_a else xp.matmul(a, b.T, out=out)
+
+    def emit(self, value, args, buffer, namespace, key):
+        namespace["_matmul"] = xp.matmul
+        a, b = args
+        operands = f"{a}.T, {b}" if self.transpose_a else f"{a}, {b}.T"
+        return [f"{value} = _matmul({operands}, out={buffer})"]
 
 
 _MATMULS = {(False, False): xp.matmul, (True, False): _matmul_ta, (False, True): _matmul_tb,
             (True, True): _matmul_tab}
-_MATMULS_2D = {(True, False): _matmul_ta_2d, (False, True): _matmul_tb_2d}
+_MATMULS_2D = {(True, False): TransposedProduct2D(True), (False, True): TransposedProduct2D(False)}
 
 
 class SumTo:
@@ -71,6 +80,13 @@ class SumTo:
         xp.add.reduce(a, axis=self.axes, keepdims=True, out=out.reshape(self.kept))
         return out
 
+    def emit(self, value, args, buffer, namespace, key):
+        """The reduction straight into a view of the buffer made once, at code generation."""
+        namespace["_add_reduce"] = xp.add.reduce
+        namespace[f"{key}_view"] = namespace[buffer].reshape(self.kept)
+        return [f"_add_reduce({args[0]}, axis={self.axes!r}, keepdims=True, out={key}_view)",
+                f"{value} = {buffer}"]
+
 
 class MeanOver:
     """``mean`` as the op computes it (a sum, then a division by the count) into ``out=``."""
@@ -87,11 +103,26 @@ class MeanOver:
         return xp.true_divide(total, self.count, out=out)
 
 
-def _positive_mask(a, out=None):
-    """ReLU's gradient selector: 1.0 where a > 0, else 0.0, in a's dtype."""
-    if out is None:
-        return (a > 0).astype(a.dtype)
-    return xp.greater(a, 0, out=out, casting="unsafe")
+class PositiveMaskKernel:
+    """ReLU's gradient selector: 1.0 where a > 0, else 0.0 (NaN included), in a's dtype.
+
+    Into a buffer it is ``fmax(sign(a), 0)``: the same values, bit for bit, without the
+    slow cast of a comparison's booleans into floats."""
+
+    __name__ = "_positive_mask"
+
+    def __call__(self, a, out=None):
+        if out is None:
+            return (a > 0).astype(a.dtype)
+        xp.sign(a, out=out)
+        return xp.fmax(out, 0.0, out=out)
+
+    def emit(self, value, args, buffer, namespace, key):
+        namespace["_sign"], namespace["_fmax"] = xp.sign, xp.fmax
+        return [f"_sign({args[0]}, out={buffer})", f"{value} = _fmax({buffer}, 0.0, out={buffer})"]
+
+
+_positive_mask = PositiveMaskKernel()
 
 
 def kernel_of(node, info):
