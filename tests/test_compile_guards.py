@@ -68,6 +68,35 @@ def test_captured_number_guard_retraces_with_the_new_value():
     assert compiled.recompiles == ["captured `scale` 2.0 -> 5.0"]
 
 
+GLOBAL_FACTOR = 2.0
+step = 0     # a global that shares its name with the optimizer's step method
+
+
+def test_globals_are_guarded_but_attribute_names_are_not():
+    global GLOBAL_FACTOR, step
+    w = cr.ones(2, requires_grad=True)
+    opt = cr.optim.SGD([w], lr=0.1)
+
+    def fn(x):
+        opt.zero_grad()
+        loss = (w * x).sum() * sum(GLOBAL_FACTOR for _ in range(1))   # read in a generator too
+        loss.backward()
+        opt.step()
+        return loss
+
+    compiled = cr.compile(fn)
+    for step in range(3):              # rebinding the global `step` is no reason to retrace
+        compiled(cr.ones(2))
+    assert compiled.recompiles == []
+    expected = 3.0 * w.detach().sum().item()     # the loss, before this step's update
+    GLOBAL_FACTOR = 3.0
+    try:
+        assert compiled(cr.ones(2)).item() == pytest.approx(expected)
+    finally:
+        GLOBAL_FACTOR = 2.0
+    assert compiled.recompiles == ["captured `GLOBAL_FACTOR` 2.0 -> 3.0"]
+
+
 def test_captured_object_guard_is_by_identity():
     model = cr.nn.Linear(2, 2)
 

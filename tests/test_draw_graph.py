@@ -27,11 +27,11 @@ def test_dot_lists_ops_parameters_and_modules():
     assert 'label="0 (Linear)"' in text and 'label="1 (Sigmoid)"' in text and 'label="2 (Linear)"' in text
     for name, shape in (("0.weight", "(4, 3)"), ("0.bias", "(4,)"), ("2.weight", "(2, 4)"), ("2.bias", "(2,)")):
         assert f"{name}\\n{shape} float32" in text
-    assert "in: (1, 3) (3, 4)\\nout: (1, 4) float32" in text
+    assert "in: (1, 3) (4, 3)\\nout: (1, 4) float32" in text      # x and W: linear multiplies by W^T itself
     assert "grad norm" not in text                                  # no backward yet
     nodes = re.findall(r"^\s*(n\d+) \[", text, re.M)
     edges = re.findall(r"^\s*(n\d+) -> (n\d+|out\d+);", text, re.M)
-    assert len(nodes) == len(set(nodes)) == 14                      # 10 ops + 4 parameters
+    assert len(nodes) == len(set(nodes)) == 12                      # 8 ops + 4 parameters
     assert len(edges) == len(nodes)                                 # a tree here: one edge out of each
 
 

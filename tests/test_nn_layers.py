@@ -91,6 +91,17 @@ def test_activation_options_match_torch(name, kwargs):
                   np.float64, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("name,option,value", [("LeakyReLU", "negative_slope", 0.3), ("ELU", "alpha", 2.0),
+                                                ("Softplus", "beta", 3.0), ("Softmax", "dim", 0)])
+def test_setting_a_layer_option_attribute_changes_the_layer_as_in_torch(name, option, value):
+    ours, theirs = getattr(nn, name)(), getattr(torch.nn, name)()
+    setattr(ours, option, value)
+    setattr(theirs, option, value)
+    x = np.random.default_rng(0).standard_normal((3, 4))
+    np.testing.assert_allclose(ours(cr.tensor(x)).numpy(), theirs(torch.tensor(x)).numpy(), rtol=1e-12)
+    assert repr(ours) == repr(theirs)
+
+
 def test_activation_repr_matches_torch():
     for ours, theirs in [(nn.LeakyReLU(0.2), torch.nn.LeakyReLU(0.2)), (nn.ReLU(), torch.nn.ReLU()),
                          (nn.PReLU(3), torch.nn.PReLU(3))]:

@@ -78,13 +78,23 @@ def _accumulate(var, array):
     return grad
 
 
+def _adopt(var, array):
+    """``_accumulate`` for a fresh array nothing else reads: it becomes the ``.grad`` itself
+    when it has the parameter's shape and layout (as the copy would)."""
+    like = var._data
+    if array.shape != like.shape or array.strides != like.strides or array.dtype != like.dtype:
+        return _accumulate(var, array)
+    var._grad = Tensor._make(array)
+    return array
+
+
 def generate(graph, buffers=(), record=None):
     """Compile ``graph`` to ``replay(inputs) -> tuple of output arrays``.
 
     With ``record`` (a function of value id and array), the replay also hands over a copy of
     every value it makes, as it makes it (``compile(check=True)`` compares them with eager).
     """
-    namespace = {"_asarray": xp.asarray, "_set_grad": _set_grad, "_accumulate": _accumulate,
+    namespace = {"_asarray": xp.asarray, "_set_grad": _set_grad, "_accumulate": _accumulate, "_adopt": _adopt,
                  "_record": record}
     written = _written_values(graph)
     contexts = {}    # node index -> the forward context a backward node reruns the rule of
@@ -154,7 +164,8 @@ def generate(graph, buffers=(), record=None):
             lines.append(f"    {outs}, = r{i}({grads})")
         elif kind == "accumulate":
             namespace[f"t{i}"] = node.target
-            lines.append(f"    {out} = _accumulate(t{i}, {name(node.args[0], i, 0)})")
+            store = "_adopt" if node.params.get("adopt") else "_accumulate"
+            lines.append(f"    {out} = {store}(t{i}, {name(node.args[0], i, 0)})")
         elif kind == "set_grad":
             namespace[f"t{i}"] = node.target
             lines.append(f"    _set_grad(t{i}, {name(node.args[0], i, 0)})")

@@ -7,6 +7,7 @@ and strings in its closure and globals, the plain attributes of every module tha
 ``Guards.describe_change`` names the first of these that differs, for the recompile log.
 """
 import copy
+import dis
 import types
 
 import numpy
@@ -39,10 +40,25 @@ def captured_names(fn):
     for name, cell in zip(code.co_freevars, fn.__closure__ or ()):
         found.append((name, _ClosureVariable(cell)))
     scope = fn.__globals__
-    for name in code.co_names:
+    for name in _global_reads(code):
         if name in scope:
             found.append((name, _GlobalVariable(scope, name)))
     return found
+
+
+def _global_reads(code):
+    """The global names a code object (and the comprehensions and lambdas inside it) reads.
+
+    Not ``co_names``: it lists attribute names too, and ``opt.step()`` must not tie the
+    trace to a global that happens to be called ``step``."""
+    names = []
+    for instruction in dis.get_instructions(code):
+        if instruction.opname in ("LOAD_GLOBAL", "LOAD_NAME") and instruction.argval not in names:
+            names.append(instruction.argval)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names += [name for name in _global_reads(const) if name not in names]
+    return names
 
 
 class _ClosureVariable:

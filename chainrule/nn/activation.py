@@ -14,13 +14,14 @@ class _Activation(Module):
 
     def __init__(self, inplace=False, **options):
         super().__init__()
-        self.options = options
+        self.__dict__.update(options)   # attributes, as in PyTorch: setting one changes the layer
+        self._option_names = tuple(options)
 
     def forward(self, input):
-        return type(self).fn(input, **self.options)
+        return type(self).fn(input, **{name: getattr(self, name) for name in self._option_names})
 
     def extra_repr(self):
-        return ", ".join(f"{k}={v}" for k, v in self.options.items())
+        return ", ".join(f"{name}={getattr(self, name)}" for name in self._option_names)
 
 
 class ReLU(_Activation):

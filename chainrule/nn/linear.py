@@ -3,7 +3,7 @@ import math
 
 from .. import creation
 from .._errors import at_user_line, ShapeError
-from ..ops.linalg import einsum
+from ..ops.linalg import MatMul, einsum
 from . import init
 from .module import Module
 from .parameter import Parameter
@@ -11,7 +11,13 @@ from .parameter import Parameter
 
 def linear(input, weight, bias=None):
     """x W^T + b: (*, in) with W (out, in) -> (*, out)."""
-    out = input @ weight.mT
+    x, w = input._data, weight._data
+    if x.ndim >= 2 and w.ndim == 2 and x.shape[-1] == w.shape[1] and x.dtype == w.dtype and x.dtype.kind != "b":
+        # the transpose as a flag of the product: W's gradient comes out as G^T X, already
+        # in W's (out, in) layout, so storing it is a plain copy rather than a transposing one
+        out = MatMul.apply(input, weight, tb=True)
+    else:
+        out = input @ weight.mT      # vectors, and the shape and dtype errors of matmul
     return out + bias if bias is not None else out
 
 

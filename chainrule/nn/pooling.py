@@ -149,10 +149,11 @@ class _Pool(Module):
     def __init__(self, kernel_size, stride=None, padding=0, **options):
         super().__init__()
         self.kernel_size, self.stride, self.padding = kernel_size, stride if stride is not None else kernel_size, padding
-        self.options = options
+        self.__dict__.update(options)   # attributes, as in PyTorch: setting one changes the layer
+        self._shown_options = tuple(options)
 
     def extra_repr(self):
-        extra = "".join(f", {k}={v}" for k, v in self.options.items())
+        extra = "".join(f", {k}={getattr(self, k)}" for k in self._shown_options)
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}{extra}"
 
 
@@ -162,14 +163,14 @@ class MaxPool2d(_Pool):
         self.return_indices = return_indices
 
     def forward(self, input):
-        return max_pool2d(input, self.kernel_size, self.stride, self.padding, self.options["dilation"],
-                          self.options["ceil_mode"], self.return_indices)
+        return max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                          self.ceil_mode, self.return_indices)
 
 
 class MaxPool1d(MaxPool2d):
     def forward(self, input):
-        return max_pool1d(input, self.kernel_size, self.stride, self.padding, self.options["dilation"],
-                          self.options["ceil_mode"], self.return_indices)
+        return max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                          self.ceil_mode, self.return_indices)
 
 
 class AvgPool2d(_Pool):

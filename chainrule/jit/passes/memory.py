@@ -6,7 +6,8 @@ alive as long as their output does (an alias group). A backward rule reads what 
 forward saved, so the forward's inputs and output live until the rule has run. When
 every member of a group is dead, its buffer returns to a pool keyed by shape and dtype,
 and the next kernel asking for that shape takes it. Values that leave the replay
-(returned, stored as ``.grad``) or are written in place get no planned buffer.
+(returned, stored as ``.grad``) or are written in place get no planned buffer; a gradient
+that only its ``.grad`` store reads is made in a fresh array, which becomes the ``.grad``.
 """
 from .kernels import is_elementwise
 from .util import Ref
@@ -22,6 +23,8 @@ def plan_memory(graph):
             escaping.add(node.args[0].id)
         if node.kind in ("inplace", "assign") and isinstance(node.args[0], Ref):
             escaping.add(node.args[0].id)
+    adopted = _fresh_gradients(graph)
+    escaping |= set(adopted)
     escaping = {v for v in group if group[v] & escaping} | escaping
 
     buffers, pool = [], {}
@@ -42,7 +45,33 @@ def plan_memory(graph):
             node.target = None
         for v in dying_at.get(i, ()):
             _release(v, held, pool, buffers, group, last_use, i)
+    for store in adopted.values():
+        store.params["adopt"] = True
     return graph, buffers
+
+
+def _fresh_gradients(graph):
+    """value -> its ``accumulate`` node, for gradients that a kernel makes and only the store reads.
+
+    Such a value gets a fresh array instead of a planned buffer, and the store takes that
+    array as the new ``.grad`` instead of copying it: nothing else can see or change it."""
+    readers, producer = {}, {}
+    for node in graph.nodes:
+        for v in _reads(node):
+            readers.setdefault(v, []).append(node)
+        for v in node.outputs:
+            if v is not None:
+                producer[v] = node
+    returned = set(graph.output_refs())
+    found = {}
+    for node in graph.nodes:
+        if node.kind != "accumulate" or not isinstance(node.args[0], Ref):
+            continue
+        v = node.args[0].id
+        if v not in returned and readers[v] == [node] and producer.get(v) is not None \
+                and producer[v].kind in ("kernel", "fused"):
+            found[v] = node
+    return found
 
 
 def _take(pool, key, node, held, i, last_use, group, buffers):
