@@ -110,6 +110,60 @@ def test_captured_object_guard_is_by_identity():
     assert compiled.recompiles == ["captured `model` is now a different Linear object"]
 
 
+class Settings:
+    def __init__(self):
+        self.scale = 2.0
+        self.name = "run"
+
+    def apply(self, x):
+        return x * self.scale
+
+
+def test_plain_attributes_of_a_captured_object_are_guarded():
+    settings = Settings()
+
+    def fn(x):
+        return x * settings.scale
+
+    compiled = cr.compile(fn)
+    compiled(cr.ones(2))
+    settings.scale = 3.0
+    np.testing.assert_array_equal(compiled(cr.ones(2)).numpy(), 3)
+    assert compiled.recompiles == ["captured `settings` attribute scale 2.0 -> 3.0"]
+
+
+def test_the_object_of_a_compiled_method_is_guarded():
+    settings = Settings()
+    compiled = cr.compile(settings.apply)
+    compiled(cr.ones(2))
+    settings.scale = 5.0
+    np.testing.assert_array_equal(compiled(cr.ones(2)).numpy(), 5)
+    assert compiled.recompiles == ["captured `self` attribute scale 2.0 -> 5.0"]
+
+
+def test_a_compiled_forward_method_guards_its_module():
+    model = Scale(2.0, {"shift": 0.0})
+    compiled = cr.compile(model.forward)
+    compiled(cr.ones(2))
+    model.factor = 4.0
+    np.testing.assert_array_equal(compiled(cr.ones(2)).numpy(), 4)
+    assert compiled.recompiles == ["module Scale factor 2.0 -> 4.0"]
+
+
+def test_a_captured_list_of_tensors_changed_in_place_retraces():
+    a, b = cr.ones(2), cr.full((2,), 3.0)
+    terms = [a]
+
+    def total(x):
+        return x * sum(terms)
+
+    compiled = cr.compile(total)
+    compiled(cr.ones(2))
+    terms.append(b)
+    np.testing.assert_array_equal(compiled(cr.ones(2)).numpy(), 4)
+    assert compiled.recompiles == ["captured list `terms` changed in place"]
+
+
 def test_train_eval_mode_guard_names_the_module():
     model = cr.nn.Sequential(cr.nn.Linear(3, 3), cr.nn.Dropout(0.5))
     compiled = cr.compile(lambda x: model(x))

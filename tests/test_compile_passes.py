@@ -166,6 +166,45 @@ def test_returned_values_never_share_a_buffer_with_the_next_call():
     assert not np.shares_memory(second.numpy(), third.numpy())
 
 
+def test_a_gradient_only_its_store_reads_is_adopted_and_never_reused():
+    cr.manual_seed(0)
+    layer = cr.nn.Linear(5, 3)
+    optimizer = cr.optim.SGD(layer.parameters(), lr=0.1)
+
+    def step(x):
+        optimizer.zero_grad()
+        layer(x).square().sum().backward()
+        optimizer.step()
+
+    compiled = cr.compile(step)
+    x = cr.randn(4, 5)
+    compiled(x)
+    stores = [n for n in compiled.graph.nodes if n.kind == "accumulate"]
+    assert len(stores) == 2 and all(n.params.get("adopt") for n in stores)
+    compiled(x)
+    held = layer.weight.grad
+    kept = held.numpy().copy()
+    compiled(cr.randn(4, 5))                       # a new gradient array, not the one held
+    assert layer.weight.grad is not held and not np.shares_memory(layer.weight.grad.numpy(), held.numpy())
+    np.testing.assert_array_equal(held.numpy(), kept)
+    assert layer.weight.grad.numpy().flags.c_contiguous
+
+
+def test_kernels_give_the_ops_values_bit_for_bit_on_special_values():
+    from chainrule.jit.passes.kernels import PositiveMaskKernel
+    from chainrule.jit.codegen import _as_scalar_of
+    a = np.array([-0.0, 0.0, -1.0, 2.0, np.nan, np.inf, -np.inf, 1e-45], np.float32)
+    out = np.empty_like(a)
+    mask = PositiveMaskKernel()(a, out=out)
+    expected = (a > 0).astype(np.float32)
+    assert mask.tobytes() == expected.tobytes()                    # the sign of zero too
+    assert PositiveMaskKernel()(a).tobytes() == expected.tobytes()
+    assert type(_as_scalar_of(0.01, np.dtype(np.float32))) is np.float32
+    assert _as_scalar_of(1e300, np.dtype(np.float32)) == 1e300      # would overflow: kept as it is
+    assert _as_scalar_of(True, np.dtype(np.float32)) is True
+    assert _as_scalar_of(2, np.dtype(np.int64)) == 2 and type(_as_scalar_of(2, np.dtype(np.int64))) is int
+
+
 def test_dead_gradient_stores_are_dropped_and_gradients_still_match():
     cr.manual_seed(0)
     w = cr.randn(4, requires_grad=True)

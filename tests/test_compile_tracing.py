@@ -131,6 +131,26 @@ def test_changing_a_module_attribute_stops_the_trace():
     assert "changes the attribute p of module" in message and "(0.5 -> 0.1)" in message
 
 
+class Counter:
+    def __init__(self):
+        self.calls = 0
+
+    def scaled(self, x):
+        self.calls += 1          # a side effect a replay would skip
+        return x * 2
+
+
+def test_changing_an_attribute_of_a_captured_object_stops_the_trace():
+    counter = Counter()
+    message = trace_error(counter.scaled, cr.randn(3))
+    assert "changes the attribute calls of the captured Counter `self` (0 -> 1)" in message
+
+    def fn(x):
+        return counter.scaled(x)
+
+    assert "changes the attribute calls of the captured Counter `counter` (1 -> 2)" in trace_error(fn, cr.randn(3))
+
+
 def test_global_random_generators_stop_the_trace():
     def numpy_draw(x):
         return x * cr.tensor(np.random.rand(3).astype(np.float32))

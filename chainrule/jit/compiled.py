@@ -247,7 +247,9 @@ class CompiledFunction:
                 f"{user_location()}\nA replay would reuse the numbers drawn now on every call. Draw "
                 f"them with chainrule (chainrule.rand, randn, randint, randperm, nn.Dropout), whose "
                 f"draws are ops that a replay repeats, or draw them outside and pass them in.")
-        mutation = mutation_in(snapshot, None, names)
+        stateful = {id(node.fn.__self__) for node in tracer.graph.nodes
+                    if node.kind == "call" and getattr(node.fn, "__self__", None) is not None}
+        mutation = mutation_in(snapshot, names, stateful)
         if mutation:
             raise TraceError(
                 f"chainrule.compile: the traced call of {self.__name__} {mutation}.\n  at "
@@ -259,8 +261,11 @@ class CompiledFunction:
         graph.escaping.update(graph.output_refs())
         graph.grads_none_at_entry = {id(var) for var, event, was_none in tracer.grad_events.values()
                                      if was_none and event != "set"}
-        guards = Guards(tensors, literals, self.fn, tracer.modules.values(), tracer.grad_events.values(),
-                        names)
+        modules = dict(tracer.modules)
+        bound = getattr(self.fn, "__self__", None)
+        if _is_module(bound):          # compile(model.forward): the model's own attributes too
+            modules.setdefault(id(bound), bound)
+        guards = Guards(tensors, literals, self.fn, modules.values(), tracer.grad_events.values(), names, stateful)
         trace = Trace(guards, graph, self._build(graph), 0.0)
         trace.compile_seconds = time.perf_counter() - start
         trace.trace_seconds = traced_seconds

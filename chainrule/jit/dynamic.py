@@ -207,8 +207,8 @@ def _same_captured(old, new):
     if [name for name, *_ in old] != [name for name, *_ in new]:
         return False
     for (_, _, a), (_, _, b) in zip(old, new):
-        if hasattr(a, "value") and hasattr(b, "value"):    # guarded by identity (and contents)
-            same = a.value is b.value and numpy.array_equal(getattr(a, "contents", 0), getattr(b, "contents", 0))
+        if hasattr(a, "same_as"):    # guarded by identity (and contents, items or attributes)
+            same = a.same_as(b)
         else:
             same = type(a) is type(b) and a == b
         if not same:

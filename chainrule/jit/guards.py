@@ -31,12 +31,15 @@ def is_plain_value(value):
 
 
 def captured_names(fn):
-    """(name, getter) for the closure variables and globals a function's code reads."""
+    """(name, getter) for the closure variables and globals a function's code reads, and the
+    object a bound method belongs to (as ``self``)."""
+    found = []
+    if getattr(fn, "__self__", None) is not None and not isinstance(fn.__self__, types.ModuleType):
+        found.append(("self", _BoundObject(fn.__self__)))
     fn = getattr(fn, "__func__", fn)
     code = getattr(fn, "__code__", None)
     if code is None:
-        return []
-    found = []
+        return found
     for name, cell in zip(code.co_freevars, fn.__closure__ or ()):
         found.append((name, _ClosureVariable(cell)))
     scope = fn.__globals__
@@ -89,6 +92,20 @@ class _GlobalVariable:
         return f"{key}.get({self.name!r})"
 
 
+class _BoundObject:
+    """The object of a bound method: it cannot change, but its attributes can."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __call__(self):
+        return self.value
+
+    def expression(self, key, namespace):
+        namespace[key] = self.value
+        return key
+
+
 def _safe(getter):
     try:
         return getter()
@@ -99,20 +116,11 @@ def _safe(getter):
 class Guards:
     """The assumptions of one trace."""
 
-    def __init__(self, inputs, literals, fn, modules, grad_events, module_names):
+    def __init__(self, inputs, literals, fn, modules, grad_events, module_names, stateful=()):
         self.inputs = input_signature(inputs)
         self.literals = literals
         self.grad_mode = is_grad_enabled()
-        self.captured = []
-        for name, getter in captured_names(fn):
-            value = _safe(getter)
-            if is_plain_value(value):
-                guard = copy.deepcopy(value)    # a list or dict may change in place later
-            elif isinstance(value, numpy.ndarray):
-                guard = _ArrayContents(value)
-            else:
-                guard = _Identity(value)
-            self.captured.append((name, getter, guard))
+        self.captured = [(name, getter, guard_of(_safe(getter), stateful)) for name, getter in captured_names(fn)]
         self.modules = [(m, sorted(plain_attributes(m).items())) for m in modules]
         self.module_names = module_names
         self.grads = [(var, was_none) for var, event, was_none in grad_events if event != "set"]
@@ -159,7 +167,14 @@ class Guards:
         for k, (name, getter, value) in enumerate(self.captured):
             namespace[f"_value{k}"] = value
             read = getter.expression(f"_scope{k}", namespace)
-            if isinstance(value, _ArrayContents):
+            if isinstance(value, _Items) and isinstance(value.value, list) and len(value.items) <= 64:   # inline
+                namespace[f"_list{k}"] = value.value
+                same = [f"{read} is _list{k}", f"len(_list{k}) == {len(value.items)}"]
+                for j, item in enumerate(value.items):
+                    namespace[f"_item{k}_{j}"] = item
+                    same.append(f"_list{k}[{j}] is _item{k}_{j}")
+                lines += [f"    if not ({' and '.join(same)}):", "        return False"]
+            elif isinstance(value, (_ArrayContents, _Items, _Attributes)):
                 lines += [f"    if _value{k}.changed({read}):", "        return False"]
             elif isinstance(value, _Identity):
                 namespace[f"_value{k}"] = value.value
@@ -203,6 +218,11 @@ class Guards:
             if _differs(value, current):
                 if isinstance(value, _ArrayContents) and current is value.value:
                     return f"captured NumPy array `{name}` changed in place"
+                if isinstance(value, _Items) and current is value.value:
+                    return f"captured {type(current).__name__} `{name}` changed in place"
+                if isinstance(value, _Attributes) and current is value.value:
+                    key, before, after = value.first_change(current)
+                    return f"captured `{name}` attribute {key} {before!r} -> {after!r}"
                 if isinstance(value, _Identity):
                     return f"captured `{name}` is now a different {type(current).__name__} object"
                 return f"captured `{name}` {value!r} -> {current!r}"
@@ -224,6 +244,10 @@ class _Identity:
     def __init__(self, value):
         self.value = value
 
+    def same_as(self, other):
+        """The same guard (for comparing two traces)."""
+        return type(other) is type(self) and other.value is self.value
+
 
 class _ArrayContents(_Identity):
     """A captured NumPy array: the graph may hold its values as a constant, so they are guarded too."""
@@ -235,9 +259,79 @@ class _ArrayContents(_Identity):
     def changed(self, current):
         return current is not self.value or not numpy.array_equal(current, self.contents)
 
+    def same_as(self, other):
+        return super().same_as(other) and numpy.array_equal(self.contents, other.contents)
+
+
+class _Items(_Identity):
+    """A captured list or dict of objects (tensors, modules): guarded by the identity of its items."""
+
+    def __init__(self, value):
+        super().__init__(value)
+        self.items = _copy(value)
+
+    def changed(self, current):
+        return current is not self.value or not _same_items(current, self.items)
+
+    def same_as(self, other):
+        return super().same_as(other) and _same_items(self.items, other.items)
+
+
+class _Attributes(_Identity):
+    """A captured object (a config, the ``self`` of a method): guarded by identity and by the
+    plain values among its attributes, which the trace may have read."""
+
+    def __init__(self, value):
+        super().__init__(value)
+        self.attributes = plain_attributes(value)
+
+    def changed(self, current):
+        if current is not self.value:
+            return True
+        d = current.__dict__
+        return any(d.get(k, _MISSING) != v for k, v in self.attributes.items())
+
+    def first_change(self, current):
+        d = current.__dict__
+        return next((k, v, d.get(k)) for k, v in self.attributes.items() if d.get(k, _MISSING) != v)
+
+    def same_as(self, other):
+        return super().same_as(other) and self.attributes == other.attributes
+
+
+# Objects guarded by identity alone: what their attributes hold is guarded elsewhere (modules,
+# tensors) or is not state a trace reads (functions, classes, Python modules).
+_IDENTITY_ONLY = (types.ModuleType, type, types.FunctionType, types.BuiltinFunctionType, types.MethodType)
+
+
+def _is_module_or_tensor(value):
+    from ..nn.module import Module
+    from ..tensor import Tensor
+    return isinstance(value, (Module, Tensor))
+
+
+def guard_of(value, stateful=()):
+    """How a captured value is guarded. ``stateful``: ids of objects whose methods the replay
+    calls whole (optimizers, schedulers); their attributes change on every call, by design."""
+    if is_plain_value(value):
+        return copy.deepcopy(value)    # a list or dict may change in place later
+    if isinstance(value, numpy.ndarray):
+        return _ArrayContents(value)
+    if isinstance(value, (list, dict)):
+        return _Items(value)
+    if (isinstance(value, _IDENTITY_ONLY) or _is_module_or_tensor(value) or id(value) in stateful
+            or not plain_attributes_of(value)):
+        return _Identity(value)
+    return _Attributes(value)
+
+
+def plain_attributes_of(value):
+    return isinstance(getattr(value, "__dict__", None), dict) and any(
+        is_plain_value(v) and not k.startswith("__") for k, v in value.__dict__.items())
+
 
 def _differs(old, current):
-    if isinstance(old, _ArrayContents):
+    if isinstance(old, (_ArrayContents, _Items, _Attributes)):
         return old.changed(current)
     if isinstance(old, _Identity):
         return current is not old.value
@@ -267,7 +361,9 @@ def snapshot_captured_state(fn, modules):
         if isinstance(value, (list, dict, set)):
             state.append((name, getter, value, _copy(value)))
         elif not isinstance(value, (types.ModuleType, types.FunctionType, type)):
-            state.append((name, getter, value, None))
+            watched = plain_attributes_of(value) and not _is_module_or_tensor(value)   # modules: below
+            attributes = plain_attributes(value) if watched else None
+            state.append((name, getter, value, attributes))
     return state, [(m, plain_attributes(m)) for m in modules]
 
 
@@ -284,15 +380,23 @@ def _copy(container):
     return dict(container) if isinstance(container, dict) else type(container)(container)
 
 
-def mutation_in(snapshot, modules_after, module_names):
-    """A description of the first captured Python state the traced call changed, or None."""
+def mutation_in(snapshot, module_names, stateful=()):
+    """A description of the first captured Python state the traced call changed, or None.
+    ``stateful``: ids of objects whose methods the replay calls whole (their changes replay)."""
     state, module_state = snapshot
-    for name, getter, value, copy in state:
+    for name, getter, value, before in state:
         current = _safe(getter)
         if current is not value:
             return f"rebinds the captured variable `{name}`"
-        if copy is not None and not _same_items(_copy(current), copy):
-            return f"changes the captured {type(value).__name__} `{name}` ({len(copy)} -> {len(current)} items)"
+        if isinstance(value, (list, dict, set)):
+            if not _same_items(_copy(current), before):
+                return f"changes the captured {type(value).__name__} `{name}` ({len(before)} -> {len(current)} items)"
+        elif before is not None and id(value) not in stateful:
+            after = plain_attributes(value)
+            for key in before.keys() | after.keys():
+                if before.get(key, _MISSING) != after.get(key, _MISSING):
+                    return (f"changes the attribute {key} of the captured {type(value).__name__} `{name}` "
+                            f"({before.get(key)!r} -> {after.get(key)!r})")
     for module, before in module_state:
         after = plain_attributes(module)
         for key in set(before) | set(after):
