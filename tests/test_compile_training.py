@@ -155,3 +155,19 @@ def test_compiled_module_runs_eagerly_when_its_output_needs_a_graph(caplog):
     assert model[0].weight.grad is not None
     assert "ran eagerly because its output needs an autograd graph" in caplog.text
     assert "compile the whole training step" in caplog.text
+
+
+def test_a_function_whose_output_needs_a_graph_runs_eagerly_on_every_call(caplog):
+    w = cr.randn(3, requires_grad=True)
+    compiled = cr.compile(lambda x: (w * x).sum())
+    with caplog.at_level(logging.INFO, logger="chainrule.compile"):
+        for _ in range(3):
+            compiled(cr.full((3,), 2.0)).backward()    # the gradient flows on replays too
+    np.testing.assert_allclose(w.grad.numpy(), 6.0)
+    assert caplog.text.count("runs eagerly: its output needs an autograd graph") == 1
+    assert "call backward() inside the compiled function" in caplog.text
+    with cr.no_grad():                                  # no graph needed: compiled and replayed
+        compiled(cr.ones(3))
+        out = compiled(cr.full((3,), 3.0))
+    assert compiled.recompiles == ["grad mode on -> off"] and not compiled.traces[0].needs_graph
+    np.testing.assert_allclose(out.item(), 3 * w.detach().sum().item(), rtol=1e-6)

@@ -97,6 +97,8 @@ def _rebuild(structure, arrays, position):
 class Trace:
     """One cached trace: its guards, graphs (as traced and optimized) and replay."""
 
+    needs_graph = False    # True: the call's output needs an autograd graph, so it runs eagerly
+
     def __init__(self, guards, traced, built, seconds):
         self.guards = guards
         self.traced = traced        # the graph as recorded
@@ -167,6 +169,7 @@ class CompiledFunction:
         self.traces = []
         self.recompiles = []          # the reason of every trace after the first
         self._warned = False
+        self._told_eager = False
         self._not_dynamic = None      # why dynamic=True could not make the batch size symbolic
         self.__name__ = getattr(fn, "__name__", type(fn).__name__)
         self.__doc__ = getattr(fn, "__doc__", None)
@@ -210,6 +213,8 @@ class CompiledFunction:
             if trace.guards.check(tensors, literals):
                 if position:
                     self.traces.insert(0, self.traces.pop(position))
+                if trace.needs_graph:
+                    return self.fn(*args, **kwargs)
                 if self.check:
                     from .check import run_checked
                     trace.select(tensors)
@@ -266,11 +271,15 @@ class CompiledFunction:
         if _is_module(bound):          # compile(model.forward): the model's own attributes too
             modules.setdefault(id(bound), bound)
         guards = Guards(tensors, literals, self.fn, modules.values(), tracer.grad_events.values(), names, stateful)
-        trace = Trace(guards, graph, self._build(graph), 0.0)
+        needs_graph = not tracer.ran_backward and _carries_graph(result)
+        if needs_graph:
+            self._tell_eager()
+        trace = Trace(guards, graph, (graph, (), None) if needs_graph else self._build(graph), 0.0)
+        trace.needs_graph = needs_graph
         trace.compile_seconds = time.perf_counter() - start
         trace.trace_seconds = traced_seconds
         self.traces.insert(0, trace)
-        if self.dynamic and reason is not None:
+        if self.dynamic and reason is not None and not needs_graph:
             reason += self._make_dynamic(trace)
         if len(self.traces) > self.cache_size:
             dropped = self.traces.pop()
@@ -280,6 +289,14 @@ class CompiledFunction:
         if reason is not None:
             self._log_recompile(reason)
         return result
+
+    def _tell_eager(self):
+        if not self._told_eager:
+            self._told_eager = True
+            log.info("chainrule.compile: %s runs eagerly: its output needs an autograd graph (it requires "
+                     "grad and no backward pass ran inside), which a replay does not build; call backward() "
+                     "inside the compiled function (compile the whole training step), or call it under "
+                     "no_grad() for inference", self.__name__)
 
     def _build(self, graph):
         """(optimized graph, buffers, replay) for a traced graph."""
@@ -334,6 +351,17 @@ class CompiledFunction:
                 names.setdefault(id(module), f"`{path}` ({type(module).__name__})" if path
                                  else type(module).__name__)
         return names
+
+
+def _carries_graph(result):
+    """Whether the returned object holds a tensor that requires grad (one with an autograd graph)."""
+    if isinstance(result, Tensor):
+        return result._rg
+    if isinstance(result, (list, tuple)):
+        return any(_carries_graph(x) for x in result)
+    if isinstance(result, dict):
+        return any(_carries_graph(x) for x in result.values())
+    return False
 
 
 def _global_random_states():

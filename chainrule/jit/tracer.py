@@ -51,6 +51,7 @@ class Tracer:
         self.forward_nodes = {}   # id(graph node of autograd) -> the op Node that made it
         self.grad_events = {}     # id(var) -> (var, first event, grad was None then)
         self.modules = {}         # id(module) -> module, every module that ran
+        self.ran_backward = False # a backward pass (backward() or autograd.grad) ran in the call
 
     @property
     def recording(self):
@@ -172,6 +173,7 @@ class Tracer:
         """Run one backward rule, recording its ops, or one ``backward`` node if it computes raw."""
         if self.suspended:
             return call_backward(node, slots)
+        self.ran_backward = True
         frame = _BackwardFrame(len(self.graph.nodes), self.graph.value_count, len(self.born))
         self.frames.append(frame)
         received = []
