@@ -150,6 +150,38 @@ def test_a_compiled_forward_method_guards_its_module():
     assert compiled.recompiles == ["module Scale factor 2.0 -> 4.0"]
 
 
+def test_a_captured_tensor_given_a_new_shape_retraces():
+    w = cr.randn(3)
+
+    def fn(x):
+        return (w * x).mean()          # the graph holds 1/3 as a constant
+
+    compiled = cr.compile(fn)
+    compiled(cr.ones(3))
+    w.data = cr.ones(2, 3)
+    assert compiled(cr.ones(3)).item() == pytest.approx(1.0)
+    assert compiled.recompiles == ["captured tensor `w` shape (3,) -> (2, 3)"]
+
+
+def test_freezing_a_parameter_retraces_and_leaves_it_alone():
+    layer = cr.nn.Linear(3, 2)
+    optimizer = cr.optim.SGD(layer.parameters(), lr=0.1)
+
+    def step(x):
+        optimizer.zero_grad()
+        layer(x).sum().backward()
+        optimizer.step()
+
+    compiled = cr.compile(step)
+    compiled(cr.ones(1, 3))
+    layer.bias.requires_grad_(False)
+    frozen = layer.bias.detach().numpy().copy()
+    compiled(cr.ones(1, 3))
+    np.testing.assert_array_equal(layer.bias.detach().numpy(), frozen)
+    assert layer.bias.grad is None
+    assert compiled.recompiles == ["bias of module Linear requires_grad True -> False"]
+
+
 def test_a_captured_list_of_tensors_changed_in_place_retraces():
     a, b = cr.ones(2), cr.full((2,), 3.0)
     terms = [a]

@@ -270,7 +270,9 @@ class CompiledFunction:
         bound = getattr(self.fn, "__self__", None)
         if _is_module(bound):          # compile(model.forward): the model's own attributes too
             modules.setdefault(id(bound), bound)
-        guards = Guards(tensors, literals, self.fn, modules.values(), tracer.grad_events.values(), names, stateful)
+        externals = [node.target for node in graph.nodes if node.kind == "external"]
+        guards = Guards(tensors, literals, self.fn, modules.values(), tracer.grad_events.values(), names, stateful,
+                        externals)
         needs_graph = not tracer.ran_backward and _carries_graph(result)
         if needs_graph:
             self._tell_eager()

@@ -116,7 +116,7 @@ def _safe(getter):
 class Guards:
     """The assumptions of one trace."""
 
-    def __init__(self, inputs, literals, fn, modules, grad_events, module_names, stateful=()):
+    def __init__(self, inputs, literals, fn, modules, grad_events, module_names, stateful=(), externals=()):
         self.inputs = input_signature(inputs)
         self.literals = literals
         self.grad_mode = is_grad_enabled()
@@ -124,6 +124,9 @@ class Guards:
         self.modules = [(m, sorted(plain_attributes(m).items())) for m in modules]
         self.module_names = module_names
         self.grads = [(var, was_none) for var, event, was_none in grad_events if event != "set"]
+        # tensors that existed before the call (parameters, captured tensors): their shape, dtype
+        # and requires_grad are constants of the graph, though their values are read afresh
+        self.externals = [(t, t._data.shape, t._data.dtype, t._rg) for t in externals]
         self.symbolic = ()   # inputs whose dim 0 is the batch size B (set for dynamic=True)
         self._check = None
 
@@ -188,12 +191,20 @@ class Guards:
             for key, value in attributes:
                 namespace[f"_attr{m}_{key}"] = value
                 lines += [f"    if d.get({key!r}, _missing) != _attr{m}_{key}:", "        return False"]
+        for e, (tensor, shape, dtype, requires_grad) in enumerate(self.externals):
+            namespace[f"_ext{e}"], namespace[f"_extdtype{e}"] = tensor, dtype
+            lines += [f"    a = _ext{e}._data",
+                      f"    if a.shape != {shape!r} or a.dtype != _extdtype{e} or _ext{e}._rg is not {requires_grad}:",
+                      "        return False"]
         for g, (var, was_none) in enumerate(self.grads):
             namespace[f"_var{g}"] = var
             lines += [f"    if (_var{g}._grad is None) is not {was_none}:", "        return False"]
         lines.append("    return True")
         exec(compile("\n".join(lines) + "\n", "<chainrule.compile guards>", "exec"), namespace)
         return namespace["check"]
+
+    def _name_of_external(self, tensor):
+        return _external_name(tensor, self.captured, self.modules, self.module_names)
 
     def describe_change(self, inputs, literals):
         """The first assumption that no longer holds, in plain words."""
@@ -231,11 +242,31 @@ class Guards:
                 if module.__dict__.get(key) != value:
                     return (f"module {self.module_names.get(id(module), type(module).__name__)} "
                             f"{key} {value!r} -> {module.__dict__.get(key)!r}")
+        for tensor, *before in self.externals:
+            now = (tensor._data.shape, tensor._data.dtype, tensor._rg)
+            for label, a, b in zip(("shape", "dtype", "requires_grad"), before, now):
+                if a != b:
+                    if label == "shape":
+                        a, b = shape_str(a), shape_str(b)
+                    return f"{self._name_of_external(tensor)} {label} {a} -> {b}"
         for var, was_none in self.grads:
             if (var._grad is None) != was_none:
                 state = lambda none: "None" if none else "set"
                 return f"a gradient (shape {shape_str(var.shape)}) was {state(was_none)}, now {state(not was_none)}"
         return "no guard changed"
+
+
+def _external_name(tensor, captured, modules, module_names):
+    """How the recompile log names a tensor the function read: a captured name, or a module's
+    parameter or buffer."""
+    for name, _, guard in captured:
+        if getattr(guard, "value", None) is tensor:
+            return f"captured tensor `{name}`"
+    for module, _ in modules:
+        for key, value in module.__dict__.items():
+            if value is tensor:
+                return f"{key} of module {module_names.get(id(module), type(module).__name__)}"
+    return f"a tensor the function reads (shape {shape_str(tensor.shape)})"
 
 
 class _Identity:
