@@ -26,13 +26,22 @@ def recompiles_after(fn, first_call, second_call):
     (lambda: (cr.randn(3),), lambda: (cr.randn(3, dtype=cr.float64),), "input 0 dtype float32 -> float64"),
     (lambda: (cr.randn(3),), lambda: (cr.randn(3, requires_grad=True),), "input 0 requires_grad False -> True"),
     (lambda: (cr.randn(3), 2), lambda: (cr.randn(3), 3), "non-tensor arguments"),
-], ids=["shape", "dtype", "requires_grad", "literal"])
+    (lambda: (cr.randn(4, 3),), lambda: (cr.randn(4, 6)[:, :3],), "input 0 memory layout row-major -> strides (24, 4)"),
+], ids=["shape", "dtype", "requires_grad", "literal", "layout"])
 def test_each_input_guard_retraces_with_its_reason(first, second, reason):
     def fn(x, k=2):
         return x * k
 
     reasons = recompiles_after(fn, lambda c: c(*first()), lambda c: c(*second()))
     assert len(reasons) == 1 and reasons[0].startswith(reason)
+
+
+def test_a_view_of_an_input_in_another_layout_fails_as_eager_does():
+    compiled = cr.compile(lambda x: x.view(-1))
+    compiled(cr.randn(4, 3))
+    compiled(cr.randn(4, 3))                   # replays
+    with pytest.raises(RuntimeError, match="view size is not compatible"):
+        compiled(cr.randn(4, 6)[:, :3])        # not viewable: traced again, and eager code refuses it
 
 
 def test_shared_inputs_guard():

@@ -143,7 +143,8 @@ class Guards:
 
     def _generate_check(self):
         """One Python function testing every guard in turn, its constants bound by name."""
-        namespace = {"_grad_state": _grad_state, "_literals": self.literals, "_missing": _MISSING}
+        namespace = {"_grad_state": _grad_state, "_literals": self.literals, "_missing": _MISSING,
+                     "_layout": memory_layout}
         lines = ["def check(inputs, literals):",
                  "    if literals != _literals or len(inputs) != %d:" % len(self.inputs),
                  "        return False",
@@ -153,14 +154,18 @@ class Guards:
             lines += [f"    B = inputs[{self.symbolic[0]}]._data.shape[0]",
                       "    if B < 2:",
                       "        return False"]
-        for i, (shape, dtype, requires_grad, alias) in enumerate(self.inputs):
+        for i, (shape, dtype, requires_grad, layout, alias) in enumerate(self.inputs):
             namespace[f"_dtype{i}"] = dtype
             if i in self.symbolic:   # the same rank, the same trailing dims, B in dim 0
                 same_shape = f"len(a.shape) != {len(shape)} or a.shape[1:] != {shape[1:]!r} or a.shape[0] != B"
             else:
                 same_shape = f"a.shape != {shape!r}"
+            same_layout = ("not a.flags.c_contiguous" if layout == ROW_MAJOR
+                           else f"_layout(a) != {layout!r}")    # a view of the input may need its layout
             lines += [f"    a = inputs[{i}]._data",
                       f"    if {same_shape} or a.dtype != _dtype{i} or inputs[{i}]._rg is not {requires_grad}:",
+                      "        return False",
+                      f"    if {same_layout}:",
                       "        return False"]
             if alias != i:
                 lines += [f"    if a is not inputs[{alias}]._data:", "        return False"]
@@ -215,7 +220,8 @@ class Guards:
         for i, (old, new) in enumerate(zip(self.inputs, now)):
             if i in self.symbolic and len(old[0]) == len(new[0]) and batch and batch[0] >= 2:
                 old = (batch + old[0][1:],) + old[1:]    # any batch size B >= 2 fits
-            for label, a, b in zip(("shape", "dtype", "requires_grad", "shares memory with input"), old, new):
+            for label, a, b in zip(("shape", "dtype", "requires_grad", "memory layout", "shares memory with input"),
+                                   old, new):
                 if a != b:
                     if label == "shape":
                         a, b = shape_str(a), shape_str(b)
@@ -369,13 +375,22 @@ def _differs(old, current):
     return type(old) is not type(current) or old != current
 
 
+ROW_MAJOR = "row-major"
+
+
+def memory_layout(array):
+    """'row-major' (C-contiguous), or the strides of any other layout: ``view`` and in-place
+    writes through views behave differently on them, so a trace holds for one layout."""
+    return ROW_MAJOR if array.flags.c_contiguous else f"strides {array.strides}"
+
+
 def input_signature(inputs):
-    """Per tensor input: shape, dtype, requires_grad, and the first input sharing its array."""
+    """Per tensor input: shape, dtype, requires_grad, memory layout, and the first input sharing its array."""
     first = {}
     signature = []
     for i, t in enumerate(inputs):
         alias = first.setdefault(id(t._data), i)
-        signature.append((t._data.shape, t._data.dtype, t._rg, alias))
+        signature.append((t._data.shape, t._data.dtype, t._rg, memory_layout(t._data), alias))
     return signature
 
 
