@@ -19,7 +19,9 @@ from .codegen import generate
 from .dynamic import NotDynamic, batch_change, instantiate, symbolic_template
 from .errors import TraceError
 from .graph import Node, Ref
-from .guards import Guards, snapshot_captured_state, mutation_in, captured_names, _safe
+from .captured import captured_names, _safe
+from .guards import Guards
+from .side_effects import snapshot_captured_state, mutation_in
 from .passes import optimize
 from .tracer import Tracer
 
@@ -284,10 +286,9 @@ class CompiledFunction:
         if self.dynamic and reason is not None and not needs_graph:
             reason += self._make_dynamic(trace)
         if len(self.traces) > self.cache_size:
-            dropped = self.traces.pop()
+            self.traces.pop()
             warnings.warn(f"chainrule.compile: {self.__name__} holds more than cache_size="
                           f"{self.cache_size} traces; dropped the least recently used one")
-            del dropped
         if reason is not None:
             self._log_recompile(reason)
         return result

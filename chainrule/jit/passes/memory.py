@@ -103,7 +103,6 @@ def _lifetimes(graph):
     """last_use: value -> index of its last reader; group: value -> its alias group."""
     last_use = {}
     group = {}
-    position = {id(n): i for i, n in enumerate(graph.nodes)}
     for i, node in enumerate(graph.nodes):
         for v in node.outputs:
             if v is not None:

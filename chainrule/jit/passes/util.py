@@ -1,7 +1,7 @@
 """What the passes share: copying a graph, value facts, rewriting references."""
 import copy
 
-from ..graph import Graph, Node, Ref, EFFECT_KINDS
+from ..graph import Graph, Node, Ref
 
 
 def copy_graph(graph):

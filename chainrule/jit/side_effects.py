@@ -1,0 +1,49 @@
+"""Python side effects of a traced call: state it changed that a replay would not change again.
+
+A snapshot of the captured containers, bindings and attributes is taken before the trace and
+compared after it; a difference stops the trace (see ``CompiledFunction._trace``).
+"""
+import types
+
+from .captured import (_MISSING, _copy, _is_module_or_tensor, _safe, _same_items, captured_names,
+                       has_plain_attributes, plain_attributes)
+
+
+def snapshot_captured_state(fn, modules):
+    """What a trace must not change: captured containers and bindings, module attributes."""
+    state = []
+    for name, getter in captured_names(fn):
+        value = _safe(getter)
+        if isinstance(value, (list, dict, set)):
+            state.append((name, getter, value, _copy(value)))
+        elif not isinstance(value, (types.ModuleType, types.FunctionType, type)):
+            watched = has_plain_attributes(value) and not _is_module_or_tensor(value)   # modules: below
+            attributes = plain_attributes(value) if watched else None
+            state.append((name, getter, value, attributes))
+    return state, [(m, plain_attributes(m)) for m in modules]
+
+
+def mutation_in(snapshot, module_names, stateful=()):
+    """A description of the first captured Python state the traced call changed, or None.
+    ``stateful``: ids of objects whose methods the replay calls whole (their changes replay)."""
+    state, module_state = snapshot
+    for name, getter, value, before in state:
+        current = _safe(getter)
+        if current is not value:
+            return f"rebinds the captured variable `{name}`"
+        if isinstance(value, (list, dict, set)):
+            if not _same_items(_copy(current), before):
+                return f"changes the captured {type(value).__name__} `{name}` ({len(before)} -> {len(current)} items)"
+        elif before is not None and id(value) not in stateful:
+            after = plain_attributes(value)
+            for key in before.keys() | after.keys():
+                if before.get(key, _MISSING) != after.get(key, _MISSING):
+                    return (f"changes the attribute {key} of the captured {type(value).__name__} `{name}` "
+                            f"({before.get(key)!r} -> {after.get(key)!r})")
+    for module, before in module_state:
+        after = plain_attributes(module)
+        for key in set(before) | set(after):
+            if key != "training" and before.get(key) != after.get(key):
+                name = module_names.get(id(module), type(module).__name__)
+                return f"changes the attribute {key} of module {name} ({before.get(key)!r} -> {after.get(key)!r})"
+    return None
