@@ -169,6 +169,9 @@ class Generator:
         self.manual_seed(seed if seed is not None else np.random.SeedSequence().entropy % (2**63))
 
     def manual_seed(self, seed):
+        from .tensor import tracer
+        if tracer[0] is not None and tracer[0].recording:   # compiled: seeded again on each replay
+            return tracer[0].call_opaque(self.manual_seed, seed)
         self._seed = int(seed)
         self.rng = np.random.Generator(np.random.PCG64(self._seed))
         return self
@@ -180,6 +183,9 @@ class Generator:
         return self.rng.bit_generator.state
 
     def set_state(self, state):
+        from .tensor import tracer
+        if tracer[0] is not None and tracer[0].recording:   # compiled: restored on each replay
+            return tracer[0].call_opaque(self.set_state, state)
         self.rng.bit_generator.state = state
 
 

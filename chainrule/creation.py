@@ -52,16 +52,19 @@ def _flat(data):
 
 def _tensors_to_lists(data):
     if isinstance(data, Tensor):
-        return data._data.tolist()
+        return data.tolist()   # a compiled function stops here: it cannot follow values into Python
     if isinstance(data, (list, tuple)):
         return [_tensors_to_lists(x) for x in data]
     return data
 
 
 def _finish(array, requires_grad, device):
+    return _finish_tensor(Tensor._make(array), requires_grad, device)
+
+
+def _finish_tensor(t, requires_grad, device):
     if device is not None:
         B.check_device(device)
-    t = Tensor._make(array)
     if requires_grad:
         t.requires_grad_(True)
     return t
@@ -69,6 +72,8 @@ def _finish(array, requires_grad, device):
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False):
     """A new tensor holding a copy of ``data`` (numbers, nested lists, arrays, tensors)."""
+    if isinstance(data, Tensor):   # ops, so that a compiled graph copies the new values
+        return _finish_tensor(_copied(data, dtype), requires_grad, device)
     array = as_array(data, dtype)
     if isinstance(data, (Tensor, xp.ndarray)) or array is data:
         array = array.copy()
@@ -79,7 +84,18 @@ def as_tensor(data, dtype=None, device=None):
     """Like ``tensor`` but shares memory with a NumPy array or tensor when it can."""
     if isinstance(data, Tensor) and (dtype is None or data.dtype == B.to_dtype(dtype)):
         return data
+    if isinstance(data, Tensor):
+        return _finish_tensor(data.detach().to(dtype), False, device)
     return _finish(as_array(data, dtype), False, device)
+
+
+def _copied(data, dtype):
+    """A C-contiguous copy of tensor ``data`` (in ``dtype``), outside the autograd graph."""
+    from .ops.movement import Clone
+    source = data.detach()
+    if dtype is not None and B.to_dtype(dtype) != data.dtype:
+        return source.to(dtype).contiguous()
+    return Clone.apply(source.contiguous())
 
 
 def from_numpy(ndarray):
@@ -187,9 +203,11 @@ def normal(mean, std, size=None, *, generator=None):
         shape = xp.broadcast_shapes(xp.shape(_array(mean)), xp.shape(_array(std)))
     else:
         shape = _size((size,))
-    if isinstance(mean, Tensor) or isinstance(std, Tensor):   # tensor arguments: their values now
-        values = B.rng(generator).normal(_array(mean), _array(std), shape)
-        return Tensor._make(values.astype(B.get_default_dtype().np))
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):   # tensor arguments: an op on their values
+        from .ops.array_op import array_op
+        standard = Tensor._make(_random(generator, _standard_normal, shape, xp.float64))
+        return array_op(_shift_and_scale, standard, _detached(mean), _detached(std),
+                        np_dtype=B.get_default_dtype().np)
     return Tensor._make(_random(generator, _normal, mean, std, shape, B.get_default_dtype().np))
 
 
@@ -218,6 +236,15 @@ def _permutation(rng, n, np_dtype):
 
 def _normal(rng, mean, std, shape, np_dtype):
     return rng.normal(mean, std, shape).astype(np_dtype)
+
+
+def _shift_and_scale(standard, mean, std, np_dtype):
+    """``mean + std * standard``, what ``rng.normal(mean, std)`` gives for the same draws."""
+    return (mean + std * standard).astype(np_dtype)
+
+
+def _detached(x):
+    return x.detach() if isinstance(x, Tensor) else x
 
 
 def _array(x):

@@ -17,6 +17,7 @@ from ..tensor import Tensor, gradient_edge
 from ..function import Node, profiler as _profiler, tracer as _tracer
 from .._errors import at_user_line, shape_str
 from ..ops.reduce import sum_to_shape
+from ..ops.movement import Clone
 from .anomaly import _state as _anomaly, check_backward
 
 
@@ -176,7 +177,7 @@ def _run_tensor_hooks(node, slots):
             t = ref()
             if t is not None and nr in slots:
                 g = slots[nr]
-                t._grad = g if g._rg else Tensor._make(B.xp.array(g._data, copy=True))
+                t._grad = g if g._rg else Clone.apply(g)   # an op: a compiled graph recomputes it
 
 
 def _checked_backward(node, slots):

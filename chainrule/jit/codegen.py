@@ -13,7 +13,7 @@ from ..function import _resolve_saved
 from ..tensor import Tensor
 from ..grad_mode import _state as _grad_state
 from ..autograd.engine import _copy_like
-from .graph import Ref
+from .graph import Ref, walk_refs
 
 xp = B.xp
 
@@ -107,6 +107,11 @@ def generate(graph, buffers=(), record=None):
             return f"v{arg.id}"
         if arg is CHAIN:
             return "chain"
+        if type(arg) in (tuple, list) and any(True for _ in walk_refs(arg)):   # an index tuple with a traced array
+            items = [name(item, i, f"{slot}_{k}") for k, item in enumerate(arg)]
+            if type(arg) is list:
+                return "[" + ", ".join(items) + "]"
+            return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
         key = f"a{i}_{slot}"
         namespace[key] = _as_scalar_of(arg, dtype) if dtype is not None else arg
         return key

@@ -18,7 +18,7 @@ from .._errors import user_location
 from .codegen import generate
 from .dynamic import NotDynamic, batch_change, instantiate, symbolic_template
 from .errors import TraceError
-from .graph import Node, Ref
+from .graph import Node, Ref, same_kind
 from .captured import captured_names, _safe
 from .guards import Guards
 from .side_effects import snapshot_captured_state, mutation_in
@@ -55,8 +55,8 @@ def flatten(obj, tensors):
     if isinstance(obj, Tensor):
         tensors.append(obj)
         return _Slot(len(tensors) - 1)
-    if isinstance(obj, (list, tuple)) and not hasattr(obj, "_fields"):
-        return type(obj)(flatten(x, tensors) for x in obj)
+    if isinstance(obj, (list, tuple)):
+        return same_kind(obj, [flatten(x, tensors) for x in obj])
     if isinstance(obj, dict):
         return {k: flatten(v, tensors) for k, v in obj.items()}
     return obj
@@ -70,17 +70,37 @@ def _literal_key(structure):
         return ("dict",) + tuple((k, _literal_key(v)) for k, v in structure.items())
     try:
         hash(structure)
-        return structure
     except TypeError:
         return ("id", id(structure))
+    return _Literal(structure)
+
+
+class _Literal:
+    """A hashable argument compared by type and value: ``2``, ``2.0`` and ``True`` trace apart."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def __eq__(self, other):
+        if not isinstance(other, _Literal) or type(other.value) is not type(self.value):
+            return False
+        return other.value == self.value or (other.value != other.value and self.value != self.value)   # nan
+
+    def __hash__(self):
+        return hash(self.value)
+
+    def __repr__(self):
+        return repr(self.value)
 
 
 def _replace_tensors(obj, tracer):
     """The returned object with each tensor replaced by a Ref to its value."""
     if isinstance(obj, Tensor):
         return Ref(tracer.value_of(obj))
-    if isinstance(obj, (list, tuple)) and not hasattr(obj, "_fields"):
-        return type(obj)(_replace_tensors(x, tracer) for x in obj)
+    if isinstance(obj, (list, tuple)):
+        return same_kind(obj, [_replace_tensors(x, tracer) for x in obj])
     if isinstance(obj, dict):
         return {k: _replace_tensors(v, tracer) for k, v in obj.items()}
     return obj
@@ -90,7 +110,7 @@ def _rebuild(structure, arrays, position):
     if isinstance(structure, Ref):
         return Tensor._make(arrays[position[structure.id]])
     if isinstance(structure, (list, tuple)):
-        return type(structure)(_rebuild(x, arrays, position) for x in structure)
+        return same_kind(structure, [_rebuild(x, arrays, position) for x in structure])
     if isinstance(structure, dict):
         return {k: _rebuild(v, arrays, position) for k, v in structure.items()}
     return structure

@@ -73,8 +73,11 @@ class Node:
         self.label = None               # a readable name for the listing (fused chains, calls)
 
     def refs(self):
-        """Value ids this node reads."""
-        return [a.id for a in self.args if isinstance(a, Ref)]
+        """Value ids this node reads: Refs in its arguments and parameters (in index tuples too)."""
+        found = [r.id for r in walk_refs(self.args)]
+        if self.params:
+            found += [r.id for r in walk_refs(self.params)]
+        return found
 
     def name(self):
         if self.label:
@@ -102,6 +105,8 @@ def _short(value):
     """A compact rendering of an argument for the listing."""
     if isinstance(value, Ref):
         return repr(value)
+    if type(value) is tuple and any(True for _ in walk_refs(value)):
+        return "(" + ", ".join(_short(v) for v in value) + ("," if len(value) == 1 else "") + ")"
     if callable(value) and hasattr(value, "__name__"):
         return value.__name__
     text = repr(value)
@@ -127,7 +132,7 @@ class Graph:
         return node
 
     def output_refs(self):
-        return [r.id for r in _walk_refs(self.output_structure)]
+        return [r.id for r in walk_refs(self.output_structure)]
 
     def __str__(self):
         lines = [node.describe() for node in self.nodes]
@@ -165,13 +170,20 @@ class Graph:
         return write_dot(self.to_dot(), path, "graph.draw")
 
 
-def _walk_refs(structure):
+def same_kind(sequence, items):
+    """``items`` as a list, tuple or named tuple like ``sequence`` (``max(dim)`` returns a named tuple)."""
+    if hasattr(sequence, "_fields"):
+        return type(sequence)(*items)
+    return type(sequence)(items)
+
+
+def walk_refs(structure):
     """Every Ref in a nested structure of lists, tuples and dicts."""
     if isinstance(structure, Ref):
         yield structure
     elif isinstance(structure, (list, tuple)):
         for item in structure:
-            yield from _walk_refs(item)
+            yield from walk_refs(item)
     elif isinstance(structure, dict):
         for item in structure.values():
-            yield from _walk_refs(item)
+            yield from walk_refs(item)

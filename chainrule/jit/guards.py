@@ -1,12 +1,13 @@
 """What a trace assumed, checked again before each replay, and said in words when it changed.
 
 A trace is valid for the inputs' shapes, dtypes, ``requires_grad`` and memory layout, the
-grad mode, the Python values it read (the function's arguments that are not tensors, what it
-captured: see ``captured.py``, the plain attributes of every module that ran, ``training``
-among them), the shape, dtype and ``requires_grad`` of the tensors it read from outside, and
+grad mode, the default dtype, the Python values it read (the function's arguments that are
+not tensors, what it captured: see ``captured.py``, the plain attributes of every module that
+ran, ``training`` among them), the shape, dtype and ``requires_grad`` of the tensors it read from outside, and
 whether each gradient it touched first was None. ``Guards.describe_change`` names the first
 of these that differs, for the recompile log.
 """
+from .. import backend as B
 from ..grad_mode import is_grad_enabled, _state as _grad_state
 from .._errors import shape_str
 from .captured import (_MISSING, _ArrayContents, _Attributes, _Identity, _Items, _differs, _safe, captured_names,
@@ -20,6 +21,7 @@ class Guards:
         self.inputs = input_signature(inputs)
         self.literals = literals
         self.grad_mode = is_grad_enabled()
+        self.default_dtype = B.get_default_dtype()   # cr.zeros(3), the result of int / int
         self.captured = [(name, getter, guard_of(_safe(getter), stateful)) for name, getter in captured_names(fn)]
         self.modules = [(m, sorted(plain_attributes(m).items())) for m in modules]
         self.module_names = module_names
@@ -44,11 +46,14 @@ class Guards:
     def _generate_check(self):
         """One Python function testing every guard in turn, its constants bound by name."""
         namespace = {"_grad_state": _grad_state, "_literals": self.literals, "_missing": _MISSING,
-                     "_layout": memory_layout}
+                     "_layout": memory_layout, "_default_dtype": B.get_default_dtype,
+                     "_traced_default_dtype": self.default_dtype}
         lines = ["def check(inputs, literals):",
                  "    if literals != _literals or len(inputs) != %d:" % len(self.inputs),
                  "        return False",
                  f"    if _grad_state['enabled'] is not {self.grad_mode}:",
+                 "        return False",
+                 "    if _default_dtype() is not _traced_default_dtype:",
                  "        return False"]
         if self.symbolic:
             lines += [f"    B = inputs[{self.symbolic[0]}]._data.shape[0]",
@@ -130,6 +135,8 @@ class Guards:
             return f"non-tensor arguments {self.literals!r} -> {literals!r}"
         if self.grad_mode != is_grad_enabled():
             return f"grad mode {'on' if self.grad_mode else 'off'} -> {'on' if is_grad_enabled() else 'off'}"
+        if self.default_dtype is not B.get_default_dtype():
+            return f"default dtype {self.default_dtype} -> {B.get_default_dtype()}"
         for name, getter, value in self.captured:
             current = _safe(getter)
             if _differs(value, current):

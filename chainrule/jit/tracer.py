@@ -9,7 +9,9 @@ and every read of tensor values into Python (which stops the trace).
 Values are found by the identity of their backend array, so a new Tensor around a
 known array (``.detach()``, ``.data``, a saved output) is the same value. A tensor
 that existed before the trace is an ``external`` value, read again on every
-replay. A tensor made during the trace outside ops is a ``constant``.
+replay. An array made during the trace outside ops that looks into a known value's
+memory (a reshaped index, a broadcast mask) is re-made as that view of it on each
+replay (``traced_view``); any other is a ``constant``.
 
 Backward rules run as ops too, so the backward pass is recorded op by op. A rule
 that computes part of its gradient in raw NumPy (a mask, a fused formula) makes
@@ -25,6 +27,7 @@ from .._errors import user_location
 from ..ops.movement import Clone
 from .errors import TraceError
 from .graph import Graph, Node, Ref
+from .traced_view import ViewOf, find_window
 
 
 class _BackwardFrame:
@@ -44,6 +47,7 @@ class Tracer:
         self.graph = Graph()
         self.recorded = {} if record_values else None   # value id -> a copy, made when it was made
         self.values = {}          # id(array) -> value id
+        self.arrays = []          # the arrays of the values, in order
         self.keep = []            # arrays and tensors the ids refer to, kept alive for the trace
         self.born = {}            # id(tensor) -> birth number, for tensors created during the trace
         self.frames = []          # open backward rules
@@ -108,6 +112,7 @@ class Tracer:
         vid = self.graph.new_value()
         self.values[id(array)] = vid
         self.keep.append(array)
+        self.arrays.append(array)
         if self.recorded is not None:
             self.recorded[vid] = array.copy()
         return vid
@@ -120,6 +125,9 @@ class Tracer:
             return vid
         birth = self.born.get(id(tensor))
         if birth is not None:
+            vid = self._view_value(array)
+            if vid is not None:
+                return vid
             if self.frames and birth >= self.frames[-1].first_birth:
                 self.frames[-1].raw = True   # made by the running backward rule outside ops
             node = Node("constant", args=[array], site=user_location())
@@ -141,12 +149,33 @@ class Tracer:
         node.outputs, node.shapes, node.dtypes = [vid], [array.shape], [array.dtype]
         self.graph.add(node)
 
+    def _view_value(self, array):
+        """The value of ``array`` as a ``ViewOf`` node if it looks into a known value, else None."""
+        window = find_window(array, reversed(self.arrays))
+        if window is None:
+            return None
+        source, params = window
+        remade = ViewOf().forward(source, **params)
+        if (remade.__array_interface__["data"][0], remade.shape, remade.strides) != \
+                (array.__array_interface__["data"][0], array.shape, array.strides):
+            return None
+        vid = self._new_value(array)
+        self.graph.add(Node("op", ViewOf, [Ref(self.values[id(source)])], params, [vid], [array.shape],
+                            [array.dtype], site=user_location()))
+        return vid
+
     def _arg(self, x):
-        """A Ref for a tensor, or for an array some node made (an index passed as a parameter)."""
+        """A Ref for a tensor, or for an array some node made or looks into (an index passed as a
+        parameter, also inside an index tuple); other arguments as they are."""
         if isinstance(x, Tensor):
             return Ref(self.value_of(x))
-        if isinstance(x, B.xp.ndarray) and id(x) in self.values:
-            return Ref(self.values[id(x)])
+        if isinstance(x, B.xp.ndarray):
+            vid = self.values.get(id(x))
+            if vid is None:
+                vid = self._view_value(x)
+            return x if vid is None else Ref(vid)
+        if type(x) in (tuple, list):
+            return type(x)(self._arg(item) for item in x)
         return x
 
     # ------------------------------------------------------------ ops

@@ -6,6 +6,7 @@ from .. import creation
 from .. import backend as B
 from ..tensor import Tensor
 from .._errors import at_user_line, shape_str, ShapeError
+from ..ops.array_op import array_op
 from ..ops.fused import softmax
 from . import functional as F
 from . import init
@@ -23,8 +24,12 @@ def _additive_mask(mask, dtype, allowed_when_true):
     """A float mask to add to scores: 0 where attention is allowed, -inf where it is not."""
     if mask.dtype.is_floating_point:
         return mask.to(dtype)
+    return array_op(_blocked_to_additive, mask, allowed_when_true=allowed_when_true, np_dtype=dtype.np)
+
+
+def _blocked_to_additive(mask, allowed_when_true, np_dtype):
     blocked = ~mask if allowed_when_true else mask
-    return Tensor._make(xp.where(blocked._data, -xp.inf, 0.0).astype(dtype.np))
+    return xp.where(blocked, -xp.inf, 0.0).astype(np_dtype)
 
 
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None):

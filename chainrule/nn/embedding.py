@@ -3,6 +3,7 @@ from .. import creation
 from .. import backend as B
 from ..tensor import Tensor
 from ..grad_mode import no_grad
+from ..ops.array_op import array_op
 from .._errors import at_user_line
 from . import init
 from .module import Module
@@ -28,17 +29,23 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0):
             f"embedding: index {int(index.max() if index.max() >= num else index.min())} is out of "
             f"range for a table of {num} rows (valid: 0 to {num - 1})"))
     if max_norm is not None:
-        with no_grad():
-            rows = xp.unique(index)
-            norms = xp.linalg.norm(weight._data[rows], ord=norm_type, axis=1)
-            scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
-            weight._data[rows] *= scale[:, None].astype(weight._data.dtype)
+        with no_grad():   # ops, in place: a compiled graph renormalizes on every replay too
+            weight.mul_(array_op(_renorm_scale, weight, input, max_norm=max_norm, norm_type=norm_type))
     if padding_idx is not None and weight.requires_grad:
         keep = xp.ones((num, 1), dtype=weight._data.dtype)
         keep[padding_idx] = 0
         # the padding row stays in the output but its gradient is cut
         weight = weight * Tensor._make(keep) + (weight * Tensor._make(1 - keep)).detach()
     return weight[input]
+
+
+def _renorm_scale(weight, index, max_norm, norm_type):
+    """(num, 1): max_norm / norm for the looked-up rows whose norm exceeds max_norm, else 1."""
+    scale = xp.ones((weight.shape[0], 1), dtype=weight.dtype)
+    rows = xp.unique(index)
+    norms = xp.linalg.norm(weight[rows], ord=norm_type, axis=1)
+    scale[rows, 0] = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+    return scale
 
 
 class Embedding(Module):

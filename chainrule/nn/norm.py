@@ -136,8 +136,8 @@ class _BatchNorm(Module):
         if self.training and self.track_running_stats:
             with no_grad():
                 self.num_batches_tracked.add_(1)
-            if momentum is None:  # cumulative moving average
-                momentum = 1.0 / int(self.num_batches_tracked.item())
+            if momentum is None:  # cumulative moving average; a () float64 tensor, so compile can follow it
+                momentum = 1.0 / self.num_batches_tracked.double()
         return batch_norm(input, self.running_mean, self.running_var, self.weight, self.bias,
                           use_batch_stats, momentum, self.eps)
 

@@ -2,6 +2,7 @@
 from .. import backend as B
 from ..tensor import Tensor
 from .._errors import at_user_line, shape_str, ShapeError
+from ..ops.array_op import array_op
 from ..ops.conv import Unfold, out_size, _pair
 from .module import Module
 
@@ -61,13 +62,19 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     out = values.reshape(n, c, oh, ow)
     if not return_indices:
         return out
-    # window offset -> input coordinates
-    ki, kj = arg._data // kernel[1], arg._data % kernel[1]
+    places = dict(kernel=kernel, stride=stride, padding=padding, dilation=dilation, shape=(n, c, oh, ow), width=w)
+    return out, array_op(_input_positions, arg, **places)
+
+
+def _input_positions(arg, kernel, stride, padding, dilation, shape, width):
+    """Flat input positions (row * width + column) of the window offsets ``arg`` (NC, L)."""
+    n, c, oh, ow = shape
+    ki, kj = arg // kernel[1], arg % kernel[1]
     rows = (xp.arange(oh)[:, None] * stride[0]).reshape(1, -1, 1).repeat(ow, 2).reshape(1, -1)
     cols_pos = (xp.arange(ow)[None, :] * stride[1]).repeat(oh, 0).reshape(1, -1)
     y = rows + ki * dilation[0] - padding[0]
     x = cols_pos + kj * dilation[1] - padding[1]
-    return out, Tensor._make((y * w + x).reshape(n, c, oh, ow).astype(xp.int64))
+    return (y * width + x).reshape(n, c, oh, ow).astype(xp.int64)
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,

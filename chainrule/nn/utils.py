@@ -4,6 +4,7 @@ import math
 from .. import backend as B
 from ..tensor import Tensor
 from ..grad_mode import no_grad
+from ..ops.join import stack
 from .._errors import at_user_line
 
 xp = B.xp
@@ -20,28 +21,34 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     params = _with_grads(parameters)
     if not params:
         return Tensor._make(xp.asarray(0.0, dtype=B.get_default_dtype().np))
-    grads = [p.grad._data for p in params]
+    grads = [p.grad for p in params]
+    with no_grad():   # tensor ops throughout, so that a compiled training step clips on every replay
+        total = _total_norm([g for g in grads if g.numel()], float(norm_type))
+        if error_if_nonfinite and not math.isfinite(float(total)):
+            raise RuntimeError(at_user_line(
+                f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so "
+                f"it cannot be clipped. To disable this error and scale the gradients by the non-finite "
+                f"norm anyway, set `error_if_nonfinite=False`"))
+        scale = (max_norm / (total + 1e-6)).clamp(max=1.0)   # () float64; 1 leaves the gradients as they are
+        for g in grads:
+            g.mul_(scale.to(g.dtype))
+    return total.to(grads[0].dtype)
+
+
+def _total_norm(grads, norm_type):
+    """The ``norm_type``-norm of all ``grads`` together, a () float64 tensor."""
+    if not grads:
+        return Tensor._make(xp.zeros((), xp.float64))
     if norm_type == math.inf:
-        total = max(float(xp.abs(g).max()) if g.size else 0.0 for g in grads)
-    else:
-        total = sum(float((xp.abs(g.astype(xp.float64)) ** norm_type).sum()) for g in grads) ** (1.0 / norm_type)
-    if error_if_nonfinite and not math.isfinite(total):
-        raise RuntimeError(at_user_line(
-            f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so "
-            f"it cannot be clipped. To disable this error and scale the gradients by the non-finite "
-            f"norm anyway, set `error_if_nonfinite=False`"))
-    scale = max_norm / (total + 1e-6)
-    if scale < 1:
-        with no_grad():
-            for g in grads:
-                g *= scale
-    return Tensor._make(xp.asarray(total, dtype=params[0].grad._data.dtype))
+        return stack([g.abs().max() for g in grads]).max().double()
+    return stack([(g.double().abs() ** norm_type).sum() for g in grads]).sum() ** (1.0 / norm_type)
 
 
 def clip_grad_value_(parameters, clip_value):
     """Clamp every gradient element into [-clip_value, clip_value], in place."""
-    for p in _with_grads(parameters):
-        xp.clip(p.grad._data, -clip_value, clip_value, out=p.grad._data)
+    with no_grad():
+        for p in _with_grads(parameters):
+            p.grad.clamp_(-clip_value, clip_value)
 
 
 def parameters_to_vector(parameters):

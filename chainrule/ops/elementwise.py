@@ -31,9 +31,7 @@ def cast(x, dtype):
     dtype = B.to_dtype(dtype)
     if x._data.dtype == dtype.np:
         return x
-    if not x._rg:  # nothing to differentiate: skip the graph machinery
-        return Tensor._make(x._data.astype(dtype.np))
-    return Cast.apply(x, np_dtype=dtype.np)
+    return Cast.apply(x, np_dtype=dtype.np)   # an op even without grad: a compiled graph recomputes it
 
 
 # ---------------------------------------------------------------- primitives
@@ -397,7 +395,8 @@ def where(condition, input=None, other=None):
     ``where(condition)`` alone is ``nonzero(condition, as_tuple=True)``.
     """
     if input is None and other is None:
-        return tuple(Tensor._make(i) for i in xp.nonzero(xp.atleast_1d(condition._data)))
+        from .compare import nonzero
+        return nonzero(condition.reshape(1) if condition.ndim == 0 else condition, as_tuple=True)
     if condition._data.dtype != xp.bool_:
         raise RuntimeError(at_user_line(
             f"where expected condition to be a boolean tensor, but got a tensor with dtype "

@@ -18,6 +18,7 @@ from ..function import Function
 from ..tensor import Tensor
 from .._errors import at_user_line, shape_str
 from .._dims import wrap_dim
+from .array_op import array_op
 
 xp = B.xp
 
@@ -593,12 +594,19 @@ def index_copy(input, dim, index, source):
 def index_fill(input, dim, index, value):
     """``input`` with the entries at ``index`` along ``dim`` set to ``value``."""
     dim, idx = _index_along_args(input, dim, index, None, "index_fill")
-    mask = xp.zeros(input._data.shape[dim] if input._data.ndim else 1, dtype=bool)
-    mask[idx] = True
-    view = [1] * input._data.ndim
+    size = input._data.shape[dim] if input._data.ndim else 1
+    mask = array_op(_mask_along, index, size=size, dim=dim, ndim=input._data.ndim)
+    return masked_fill(input, mask, value)
+
+
+def _mask_along(index, size, dim, ndim):
+    """A bool mask, True at positions ``index`` along ``dim`` (size 1 in the other ``ndim`` dims)."""
+    mask = xp.zeros(size, dtype=bool)
+    mask[index.reshape(-1)] = True
+    view = [1] * ndim
     if view:
-        view[dim] = mask.size
-    return masked_fill(input, Tensor._make(mask.reshape(view)), value)
+        view[dim] = size
+    return mask.reshape(view)
 
 
 def masked_fill(input, mask, value):

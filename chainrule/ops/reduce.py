@@ -434,16 +434,24 @@ def _arg_extreme(input, dim, keepdim, largest, op):
     data = input._data
     if data.dtype == xp.bool_:
         raise RuntimeError(at_user_line(f"{op}(): does not support bool input; convert first: x.int().{op}()"))
-    fn = xp.argmax if largest else xp.argmin
     if dim is None:
         _check_nonempty(input, None, op, numel_error=IndexError)
-        index = xp.asarray(fn(data.reshape(-1)), dtype=xp.int64)
-        return Tensor._make(index.reshape((1,) * data.ndim if keepdim else ()))
+        return array_op(_flat_arg_extreme, input, largest=largest, keepdim=keepdim)
     axis = wrap_dim(dim, data.ndim, op)
     if data.ndim == 0:
         return Tensor._make(xp.zeros((), xp.int64))
     _check_nonempty(input, (axis,), op)
-    return Tensor._make(fn(data, axis=axis, keepdims=keepdim).astype(xp.int64))
+    return array_op(_arg_extreme_along, input, largest=largest, axis=axis, keepdim=keepdim)
+
+
+def _flat_arg_extreme(data, largest, keepdim):
+    """The int64 position of the first largest (smallest) element of the flattened ``data``."""
+    index = xp.asarray((xp.argmax if largest else xp.argmin)(data.reshape(-1)), dtype=xp.int64)
+    return index.reshape((1,) * data.ndim if keepdim else ())
+
+
+def _arg_extreme_along(data, largest, axis, keepdim):
+    return (xp.argmax if largest else xp.argmin)(data, axis=axis, keepdims=keepdim).astype(xp.int64)
 
 
 def argmax(input, dim=None, keepdim=False):
@@ -514,6 +522,12 @@ def aminmax(input, *, dim=None, keepdim=False):
     return AminmaxResult(amin(input, dim, keepdim), amax(input, dim, keepdim))
 
 
+def _median_value(data):
+    """The lower median of all of ``data``, shaped (1,) * ndim."""
+    flat = data.reshape(-1)
+    return flat[_median_index(flat, 0)].reshape((1,) * data.ndim)
+
+
 def _median_index(data, axis):
     """Positions (keepdim-shaped) of the lower median along ``axis``, or of a NaN if there is one."""
     order = xp.argsort(data, axis=axis, kind="stable")  # NaNs sort last
@@ -538,8 +552,7 @@ def median(input, dim=None, keepdim=False):
         if data.size == 0:
             _require_float(input, "median", "x.float().median() (the median of nothing is nan)")
             return Tensor._make(xp.full((), xp.nan, dtype=data.dtype))
-        flat = data.reshape(-1)
-        value = flat[_median_index(flat, 0)].reshape((1,) * data.ndim)
+        value = array_op(_median_value, input)._data     # an op: a compiled graph recomputes it
         return Extreme.apply(input, value=value, axes=None, keepdim=False, nan_ties=True)
     if not isinstance(dim, int):
         raise TypeError(at_user_line(f"median(): dim must be an int, got {dim!r}"))

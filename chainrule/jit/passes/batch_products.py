@@ -40,7 +40,7 @@ def batch_summed_products(graph):
 def _use_counts(graph):
     uses = {}
     for node in graph.nodes:
-        reads = node.refs() + [p.id for p in node.params.values() if isinstance(p, Ref)]
+        reads = node.refs()
         for v in reads:
             uses[v] = uses.get(v, 0) + 1
     for v in list(graph.output_refs()) + list(graph.escaping):

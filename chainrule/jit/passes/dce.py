@@ -17,7 +17,6 @@ def eliminate_dead_code(graph):
             continue
         kept.append(node)
         live.update(node.refs())
-        live.update(p.id for p in node.params.values() if isinstance(p, Ref))
         if node.kind == "fused":
             for _, args in node.fn:
                 live.update(a.id for a in args if isinstance(a, Ref))

@@ -12,13 +12,21 @@ def fold_constants(graph):
             continue
         if not is_pure_op(node) or node.outputs[0] in written:
             continue
-        refs = [a for a in list(node.args) + list(node.params.values()) if isinstance(a, Ref)]
-        if not all(r.id in constants for r in refs):
+        if not all(v in constants for v in node.refs()):
             continue
-        args = [constants[a.id] if isinstance(a, Ref) else a for a in node.args]
-        params = {k: constants[v.id] if isinstance(v, Ref) else v for k, v in node.params.items()}
+        args = [_filled_in(a, constants) for a in node.args]
+        params = {k: _filled_in(v, constants) for k, v in node.params.items()}
         value = B.xp.asarray(node.fn().forward(*args, **params))
         node.kind, node.fn, node.args, node.params = "constant", None, [value], {}
         node.label = "constant (folded)"
         constants[node.outputs[0]] = value
     return graph
+
+
+def _filled_in(value, constants):
+    """``value`` with each Ref (also inside tuples and lists) replaced by its constant array."""
+    if isinstance(value, Ref):
+        return constants[value.id]
+    if type(value) in (tuple, list):
+        return type(value)(_filled_in(v, constants) for v in value)
+    return value

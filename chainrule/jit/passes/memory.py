@@ -132,7 +132,7 @@ def _lifetimes(graph):
 
 
 def _reads(node):
-    refs = node.refs() + [p.id for p in node.params.values() if isinstance(p, Ref)]
+    refs = node.refs()
     if node.kind == "fused":
         refs += [a.id for _, args in node.fn for a in args if isinstance(a, Ref)]
     return refs

@@ -1,7 +1,7 @@
 """What the passes share: copying a graph, value facts, rewriting references."""
 import copy
 
-from ..graph import Graph, Node, Ref
+from ..graph import Graph, Node, Ref, same_kind
 
 
 def copy_graph(graph):
@@ -41,7 +41,7 @@ def written_values(graph):
 def use_counts(graph):
     counts = {}
     for node in graph.nodes:
-        for v in node.refs() + [p.id for p in node.params.values() if isinstance(p, Ref)]:
+        for v in node.refs():
             counts[v] = counts.get(v, 0) + 1
     for v in graph.output_refs():
         counts[v] = counts.get(v, 0) + 1
@@ -62,8 +62,8 @@ def replace_values(graph, replacement):
         return Ref(resolve(arg.id)) if isinstance(arg, Ref) else arg
 
     for node in graph.nodes:
-        node.args = [swap(a) for a in node.args]
-        node.params = {k: swap(v) for k, v in node.params.items()}
+        node.args = [_swap_structure(a, swap) for a in node.args]
+        node.params = {k: _swap_structure(v, swap) for k, v in node.params.items()}
         if node.kind == "fused":
             node.fn = [(ufunc, [swap(a) for a in args]) for ufunc, args in node.fn]
     graph.output_structure = _swap_structure(graph.output_structure, swap)
@@ -75,7 +75,7 @@ def _swap_structure(structure, swap):
     if isinstance(structure, Ref):
         return swap(structure)
     if isinstance(structure, (list, tuple)):
-        return type(structure)(_swap_structure(x, swap) for x in structure)
+        return same_kind(structure, [_swap_structure(x, swap) for x in structure])
     if isinstance(structure, dict):
         return {k: _swap_structure(v, swap) for k, v in structure.items()}
     return structure
