@@ -149,25 +149,43 @@ class _Items(_Identity):
 
 
 class _Attributes(_Identity):
-    """A captured object (a config, the ``self`` of a method): guarded by identity and by the
-    plain values among its attributes, which the trace may have read."""
+    """A captured object (a config, the ``self`` of a method): guarded by identity, by the
+    plain values among its attributes, which the trace may have read, and by which tensor
+    each tensor attribute holds."""
 
     def __init__(self, value):
         super().__init__(value)
         self.attributes = plain_attributes(value)
+        self.tensors = tensor_attributes(value)
 
     def changed(self, current):
         if current is not self.value:
             return True
         d = current.__dict__
-        return any(d.get(k, _MISSING) != v for k, v in self.attributes.items())
+        return (any(d.get(k, _MISSING) != v for k, v in self.attributes.items())
+                or any(d.get(k) is not t for k, t in self.tensors.items()))
 
     def first_change(self, current):
         d = current.__dict__
-        return next((k, v, d.get(k)) for k, v in self.attributes.items() if d.get(k, _MISSING) != v)
+        rebound = [(k, _Described("a tensor"), _Described("another object"))
+                   for k, t in self.tensors.items() if d.get(k) is not t]
+        changed = [(k, v, d.get(k)) for k, v in self.attributes.items() if d.get(k, _MISSING) != v]
+        return (changed + rebound)[0]
 
     def same_as(self, other):
-        return super().same_as(other) and self.attributes == other.attributes
+        return (super().same_as(other) and self.attributes == other.attributes
+                and self.tensors.keys() == other.tensors.keys()
+                and all(t is other.tensors[k] for k, t in self.tensors.items()))
+
+
+class _Described:
+    """Shown in a message as its text, without quotes."""
+
+    def __init__(self, text):
+        self.text = text
+
+    def __repr__(self):
+        return self.text
 
 
 # Objects guarded by identity alone: what their attributes hold is guarded elsewhere (modules,
@@ -191,7 +209,7 @@ def guard_of(value, stateful=()):
     if isinstance(value, (list, dict)):
         return _Items(value)
     if (isinstance(value, _IDENTITY_ONLY) or _is_module_or_tensor(value) or id(value) in stateful
-            or not has_plain_attributes(value)):
+            or not (has_plain_attributes(value) or tensor_attributes(value))):
         return _Identity(value)
     return _Attributes(value)
 
@@ -207,6 +225,15 @@ def _differs(old, current):
     if isinstance(old, _Identity):
         return current is not old.value
     return type(old) is not type(current) or old != current
+
+
+def tensor_attributes(obj):
+    """The attributes of ``obj`` that hold tensors (parameters, buffers, cached tensors)."""
+    from ..tensor import Tensor
+    attributes = getattr(obj, "__dict__", None)
+    if not isinstance(attributes, dict):
+        return {}
+    return {k: v for k, v in attributes.items() if isinstance(v, Tensor)}
 
 
 def plain_attributes(module):

@@ -21,7 +21,7 @@ from .errors import TraceError
 from .graph import Node, Ref, same_kind
 from .captured import captured_names, _safe
 from .guards import Guards
-from .side_effects import snapshot_captured_state, mutation_in
+from .side_effects import mutation_in, rebound_tensors, snapshot_captured_state, snapshot_tensor_attributes
 from .passes import optimize
 from .tracer import Tracer
 
@@ -114,6 +114,11 @@ def _rebuild(structure, arrays, position):
     if isinstance(structure, dict):
         return {k: _rebuild(v, arrays, position) for k, v in structure.items()}
     return structure
+
+
+def _bind_attribute(obj, key, array):
+    """``obj.key = tensor``, as the traced call bound it (``weight_norm``'s recomputed weight)."""
+    setattr(obj, key, Tensor._make(array))
 
 
 class Trace:
@@ -257,6 +262,7 @@ class CompiledFunction:
         start = time.perf_counter()
         names = self._module_names()
         snapshot = snapshot_captured_state(self.fn, [m for r in self.roots for m in r.modules()])
+        tensors_before = snapshot_tensor_attributes(snapshot)
         random_before = _global_random_states()
         tracer = Tracer()
         with tracer:
@@ -277,6 +283,8 @@ class CompiledFunction:
         stateful = {id(node.fn.__self__) for node in tracer.graph.nodes
                     if node.kind == "call" and getattr(node.fn, "__self__", None) is not None}
         mutation = mutation_in(snapshot, names, stateful)
+        rebound, rebinding = rebound_tensors(tensors_before, tracer.values, names)
+        mutation = mutation or rebinding
         if mutation:
             raise TraceError(
                 f"chainrule.compile: the traced call of {self.__name__} {mutation}.\n  at "
@@ -286,6 +294,11 @@ class CompiledFunction:
         graph = tracer.graph
         graph.output_structure = output_structure
         graph.escaping.update(graph.output_refs())
+        for obj, key, tensor in rebound:   # bound again to the new value on each replay
+            value = tracer.value_of(tensor)
+            node = graph.add(Node("call", _bind_attribute, [obj, key, Ref(value)], site=user_location()))
+            node.label = "setattr"
+            graph.escaping.add(value)
         graph.grads_none_at_entry = {id(var) for var, event, was_none in tracer.grad_events.values()
                                      if was_none and event != "set"}
         modules = dict(tracer.modules)
@@ -293,8 +306,10 @@ class CompiledFunction:
         if _is_module(bound):          # compile(model.forward): the model's own attributes too
             modules.setdefault(id(bound), bound)
         externals = [node.target for node in graph.nodes if node.kind == "external"]
-        guards = Guards(tensors, literals, self.fn, modules.values(), tracer.grad_events.values(), names, stateful,
-                        externals)
+        # a gradient of a tensor made during the call (x.detach().requires_grad_()) starts fresh each call
+        grad_events = [event for event in tracer.grad_events.values() if id(event[0]) not in tracer.born]
+        guards = Guards(tensors, literals, self.fn, modules.values(), grad_events, names, stateful, externals,
+                        rebound={(id(obj), key) for obj, key, _ in rebound})
         needs_graph = not tracer.ran_backward and _carries_graph(result)
         if needs_graph:
             self._tell_eager()

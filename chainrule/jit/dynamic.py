@@ -15,6 +15,7 @@ import numbers
 
 import numpy
 
+from ..tensor import Tensor
 from .graph import Graph, Node, Ref
 
 
@@ -185,6 +186,7 @@ def batch_change(old, new):
     """
     if (len(old.inputs) != len(new.inputs) or old.literals != new.literals or old.grad_mode != new.grad_mode or old.default_dtype is not new.default_dtype
             or not _same_captured(old.captured, new.captured) or not _same_modules(old.modules, new.modules)
+            or not _same_modules(old.module_tensors, new.module_tensors)
             or [(id(v), none) for v, none in old.grads] != [(id(v), none) for v, none in new.grads]):
         return None
     indices, sizes = [], set()
@@ -217,5 +219,9 @@ def _same_captured(old, new):
 
 
 def _same_modules(old, new):
-    return len(old) == len(new) and all(ma is mb and attrs_a == attrs_b
-                                        for (ma, attrs_a), (mb, attrs_b) in zip(old, new))
+    """The same modules with equal attributes (tensors: the same objects)."""
+    return len(old) == len(new) and all(
+        ma is mb and len(attrs_a) == len(attrs_b)
+        and all(ka == kb and (va is vb or (not isinstance(va, Tensor) and va == vb))
+                for (ka, va), (kb, vb) in zip(attrs_a, attrs_b))
+        for (ma, attrs_a), (mb, attrs_b) in zip(old, new))

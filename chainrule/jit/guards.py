@@ -11,19 +11,25 @@ from .. import backend as B
 from ..grad_mode import is_grad_enabled, _state as _grad_state
 from .._errors import shape_str
 from .captured import (_MISSING, _ArrayContents, _Attributes, _Identity, _Items, _differs, _safe, captured_names,
-                       guard_of, plain_attributes)
+                       guard_of, plain_attributes, tensor_attributes)
 
 
 class Guards:
     """The assumptions of one trace."""
 
-    def __init__(self, inputs, literals, fn, modules, grad_events, module_names, stateful=(), externals=()):
+    def __init__(self, inputs, literals, fn, modules, grad_events, module_names, stateful=(), externals=(),
+                 rebound=()):
         self.inputs = input_signature(inputs)
         self.literals = literals
         self.grad_mode = is_grad_enabled()
         self.default_dtype = B.get_default_dtype()   # cr.zeros(3), the result of int / int
         self.captured = [(name, getter, guard_of(_safe(getter), stateful)) for name, getter in captured_names(fn)]
         self.modules = [(m, sorted(plain_attributes(m).items())) for m in modules]
+        # which tensor each module attribute holds (a parameter rebound between calls is a new
+        # tensor); ``rebound``: (id(module), name) the traced call binds anew, and so each replay
+        self.module_tensors = [(m, sorted(((k, t) for k, t in tensor_attributes(m).items() if (id(m), k) not in rebound),
+                                           key=lambda item: item[0]))
+                               for m in modules]
         self.module_names = module_names
         self.grads = [(var, was_none) for var, event, was_none in grad_events if event != "set"]
         # tensors that existed before the call (parameters, captured tensors): their shape, dtype
@@ -101,6 +107,9 @@ class Guards:
             for key, value in attributes:
                 namespace[f"_attr{m}_{key}"] = value
                 lines += [f"    if d.get({key!r}, _missing) != _attr{m}_{key}:", "        return False"]
+            for j, (key, tensor) in enumerate(self.module_tensors[m][1]):
+                namespace[f"_tensor{m}_{j}"] = tensor
+                lines += [f"    if d.get({key!r}) is not _tensor{m}_{j}:", "        return False"]
         for e, (tensor, shape, dtype, requires_grad) in enumerate(self.externals):
             namespace[f"_ext{e}"], namespace[f"_extdtype{e}"] = tensor, dtype
             lines += [f"    a = _ext{e}._data",
@@ -155,6 +164,11 @@ class Guards:
                 if module.__dict__.get(key) != value:
                     return (f"module {self.module_names.get(id(module), type(module).__name__)} "
                             f"{key} {value!r} -> {module.__dict__.get(key)!r}")
+        for module, tensors in self.module_tensors:
+            for key, tensor in tensors:
+                if module.__dict__.get(key) is not tensor:
+                    return (f"module {self.module_names.get(id(module), type(module).__name__)} "
+                            f"{key} is bound to a different tensor")
         for tensor, *before in self.externals:
             now = (tensor._data.shape, tensor._data.dtype, tensor._rg)
             for label, a, b in zip(("shape", "dtype", "requires_grad"), before, now):

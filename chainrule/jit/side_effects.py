@@ -1,12 +1,16 @@
 """Python side effects of a traced call: state it changed that a replay would not change again.
 
 A snapshot of the captured containers, bindings and attributes is taken before the trace and
-compared after it; a difference stops the trace (see ``CompiledFunction._trace``).
+compared after it; a difference stops the trace (see ``CompiledFunction._trace``). Tensor
+attributes (``module.weight``, ``self.cache``) are compared by identity: an attribute bound
+to a tensor the call made is bound again on each replay (``weight_norm`` recomputes its
+weight), unless the call read the tensor it replaced (``self.avg = 0.9 * self.avg + x``),
+which a replay could not follow.
 """
 import types
 
 from .captured import (_MISSING, _copy, _is_module_or_tensor, _safe, _same_items, captured_names,
-                       has_plain_attributes, plain_attributes)
+                       has_plain_attributes, plain_attributes, tensor_attributes)
 
 
 def snapshot_captured_state(fn, modules):
@@ -47,3 +51,33 @@ def mutation_in(snapshot, module_names, stateful=()):
                 name = module_names.get(id(module), type(module).__name__)
                 return f"changes the attribute {key} of module {name} ({before.get(key)!r} -> {after.get(key)!r})"
     return None
+
+
+def snapshot_tensor_attributes(snapshot):
+    """(object, its name, its tensor attributes) for the modules and captured objects of a snapshot."""
+    state, module_state = snapshot
+    objects = [(value, f"captured {type(value).__name__} `{name}`") for name, _, value, _ in state
+               if not _is_module_or_tensor(value) and isinstance(getattr(value, "__dict__", None), dict)]
+    objects += [(module, None) for module, _ in module_state]
+    return [(obj, name, tensor_attributes(obj)) for obj, name in objects]
+
+
+def rebound_tensors(before, read_arrays, module_names):
+    """([(object, attribute, new tensor)] the traced call rebound, or a description of a rebinding
+    a replay cannot repeat). ``read_arrays``: ids of the arrays the trace read."""
+    from ..tensor import Tensor
+    rebound = []
+    for obj, name, attributes in before:
+        owner = name or f"module {module_names.get(id(obj), type(obj).__name__)}"
+        for key in attributes.keys() | tensor_attributes(obj).keys():
+            old, new = attributes.get(key), obj.__dict__.get(key)
+            if old is new:
+                continue
+            if not isinstance(new, Tensor):
+                return None, f"replaces the tensor attribute {key} of {owner} with {type(new).__name__}"
+            if old is not None and id(old._data) in read_arrays:
+                return None, (f"rebinds the tensor attribute {key} of {owner} to a new tensor computed from "
+                              f"it; a replay would read the old one again. Update it in place instead: "
+                              f"with chainrule.no_grad(): {key}.copy_(new_value)")
+            rebound.append((obj, key, new))
+    return rebound, None

@@ -430,6 +430,9 @@ _ADVICE = [
     ("formatting a tensor",
      "print(tensor) itself is replayed with the new values: pass the tensor to print as its own "
      "argument, or return it and format it outside."),
+    ("indexing with a 0-d integer tensor",
+     "A 0-d index acts as a Python int. Index with a 1-element tensor and drop the dimension "
+     "(x[i.reshape(1)].squeeze(0)), or use index_select or gather."),
     ("using a tensor as a Python index",
      "Index with the tensor itself (x[index_tensor], gather, index_select) instead of a Python int."),
     ("assigning .data",

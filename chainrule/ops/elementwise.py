@@ -13,6 +13,7 @@ from ..function import Function
 from ..tensor import Tensor
 from .._errors import at_user_line
 from .promotion import promote, cast_to, result_type
+from .array_op import array_op
 
 xp = B.xp
 
@@ -377,14 +378,17 @@ def pow(input, exponent):
 
 
 def _integer_power(a, b):
-    base = a._data if isinstance(a, Tensor) else a
-    exponent = b._data if isinstance(b, Tensor) else b
+    return array_op(_integer_power_arrays, a, b)   # an op: a compiled graph recomputes it
+
+
+def _integer_power_arrays(base, exponent):
+    """``base ** exponent`` for integers; a negative exponent gives 0 unless the base is 1 or -1."""
     if isinstance(exponent, int) or not (exponent < 0).any():
-        return Tensor._make(xp.asarray(base ** exponent))
+        return xp.asarray(base ** exponent)
     unit = (xp.asarray(base) == 1) | (xp.asarray(base) == -1)
     result = xp.where(exponent < 0, xp.where(unit, base ** xp.abs(exponent), 0),
                       base ** xp.maximum(exponent, 0))
-    return Tensor._make(result.astype(xp.result_type(base, exponent)))
+    return result.astype(xp.result_type(base, exponent))
 
 
 # ---------------------------------------------------------------- selection

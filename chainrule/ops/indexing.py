@@ -15,7 +15,7 @@ import numbers
 
 from .. import backend as B
 from ..function import Function
-from ..tensor import Tensor
+from ..tensor import Tensor, tracer
 from .._errors import at_user_line, shape_str
 from .._dims import wrap_dim
 from .array_op import array_op
@@ -41,6 +41,10 @@ def _item(item):
     if kind is int or item is None or item is Ellipsis or kind is slice and item.step is None:
         return item
     if isinstance(item, Tensor):
+        if item._data.dtype == xp.uint8:   # PyTorch's deprecated byte mask, converted by an op
+            item = item.to(B.bool_)
+        elif item._data.ndim == 0 and item._data.dtype.kind in "iu" and tracer[0] is not None:
+            tracer[0].value_escapes(item, "indexing with a 0-d integer tensor")   # it acts as a Python int
         item = item._data
     elif isinstance(item, (bool, xp.bool_)):
         return xp.asarray(bool(item))  # x[True] adds a dimension, as a 0-d mask

@@ -14,6 +14,8 @@ from ..tensor import Tensor
 from .._errors import at_user_line
 from .promotion import to_floating, result_type, cast_to, _as_python_scalar
 from .special import erf_array
+from .array_op import array_op
+from .movement import Clone
 
 xp = B.xp
 
@@ -494,15 +496,15 @@ absolute = abs
 def _integer_copy(input, name):
     """Rounding an integer tensor changes nothing: a copy, as PyTorch returns."""
     _no_bool(input, name)
-    return Tensor._make(input._data.copy())
+    return Clone.apply(input)
 
 
 def sign(input):
     """-1, 0 or 1 (0 for NaN; bool stays bool); zero gradient."""
     if input._data.dtype.kind != "f":
         if input._data.dtype == xp.bool_:
-            return Tensor._make(input._data.copy())
-        return Tensor._make(xp.sign(input._data))
+            return Clone.apply(input)
+        return array_op(xp.sign, input)
     return ZeroGradient.apply(input, fn=_sign_array)
 
 
