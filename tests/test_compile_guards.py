@@ -356,3 +356,73 @@ def test_dynamic_falls_back_to_one_trace_per_size_with_the_reason():
         x = cr.ones(size, 2)
         np.testing.assert_array_equal(compiled(x).numpy(), depends_on_batch(x).numpy())
     assert "dynamic=True, but the graph depends on the batch size beyond shapes" in compiled.recompiles[0]
+
+
+def test_literal_arguments_are_guarded_by_type_too():
+    def scale(x, k):
+        return x * k
+
+    compiled = cr.compile(scale)
+    ints = cr.tensor([1, 2])
+    assert compiled(ints, 2).dtype == cr.int64
+    assert compiled(ints, 2.0).dtype == cr.float32          # 2 == 2.0, but the result type differs
+    assert compiled.recompiles == ["non-tensor arguments ('tuple', ('tuple', <tensor 0>, 2), ('dict',)) -> "
+                                   "('tuple', ('tuple', <tensor 0>, 2.0), ('dict',))"]
+
+
+def test_default_dtype_guard():
+    compiled = cr.compile(lambda x: x + cr.ones(2))
+    compiled(cr.ones(2, dtype=cr.float64))
+    cr.set_default_dtype(cr.float64)
+    try:
+        assert compiled(cr.ones(2, dtype=cr.float64)).dtype == cr.float64
+    finally:
+        cr.set_default_dtype(cr.float32)
+    assert compiled.recompiles == ["default dtype float32 -> float64"]
+
+
+def test_a_parameter_rebound_between_calls_retraces():
+    model = cr.nn.Linear(3, 2)
+    compiled = cr.compile(lambda x: model(x))
+    x = cr.ones(1, 3)
+    with cr.no_grad():
+        compiled(x)
+        model.weight = cr.nn.Parameter(cr.zeros(2, 3))
+        np.testing.assert_allclose(compiled(x).numpy(), model.bias.detach().numpy()[None])
+    assert compiled.recompiles == ["module Linear weight is bound to a different tensor"]
+
+
+def test_a_tensor_attribute_of_a_captured_object_rebound_between_calls_retraces():
+    class Holder:
+        pass
+
+    holder = Holder()
+    holder.w = cr.ones(3)
+    compiled = cr.compile(lambda x: x * holder.w)
+    compiled(cr.ones(3))
+    holder.w = cr.full((3,), 5.0)
+    np.testing.assert_array_equal(compiled(cr.ones(3)).numpy(), [5.0, 5.0, 5.0])
+    assert compiled.recompiles == ["captured `holder` attribute w a tensor -> another object"]
+
+
+def test_forward_hooks_added_or_removed_after_tracing_retrace():
+    model = cr.nn.Linear(2, 2)
+    compiled = cr.compile(lambda x: model(x))
+    x = cr.ones(1, 2)
+    with cr.no_grad():
+        plain = compiled(x).numpy()
+        handle = model.register_forward_hook(lambda module, inputs, output: output * 10)
+        np.testing.assert_allclose(compiled(x).numpy(), plain * 10, rtol=1e-6)
+        handle.remove()
+        np.testing.assert_allclose(compiled(x).numpy(), plain, rtol=1e-6)
+    assert compiled.recompiles == ["module Linear forward hooks added or removed"]   # then the first trace again
+
+
+def test_attributes_of_a_captured_module_that_is_not_called_are_guarded():
+    model = cr.nn.Linear(2, 2)
+    model.scale = numpy_scale = np.float32(2.0)      # a NumPy scalar is a plain value too
+    compiled = cr.compile(lambda x: x * model.scale)
+    assert compiled(cr.ones(2)).numpy().tolist() == [2.0, 2.0]
+    model.scale = np.float32(3.0)
+    assert compiled(cr.ones(2)).numpy().tolist() == [3.0, 3.0]
+    assert compiled.recompiles == [f"module Linear scale {numpy_scale!r} -> {np.float32(3.0)!r}"]

@@ -151,6 +151,40 @@ def test_changing_an_attribute_of_a_captured_object_stops_the_trace():
     assert "changes the attribute calls of the captured Counter `counter` (1 -> 2)" in trace_error(fn, cr.randn(3))
 
 
+def test_rebinding_a_buffer_to_a_value_computed_from_it_stops_the_trace():
+    class RunningMean(cr.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("avg", cr.zeros(3))
+
+        def forward(self, x):
+            self.avg = self.avg * 0.5 + x.mean(0)
+            return x - self.avg
+
+    model = RunningMean()
+    with pytest.raises(TraceError) as info:
+        cr.compile(model)(cr.ones(2, 3))
+    message = str(info.value)
+    assert ("rebinds the tensor attribute avg of module RunningMean to a new tensor computed from it; a "
+            "replay would read the old one again") in message
+    assert "with chainrule.no_grad(): avg.copy_(new_value)" in message
+
+
+def test_a_tensor_attribute_bound_to_a_new_value_is_bound_again_on_each_replay():
+    class Remember(cr.nn.Module):
+        def forward(self, x):
+            self.last = x * 2
+            return x + 1
+
+    model = Remember()
+    compiled = cr.compile(model)
+    for k in range(3):
+        compiled(cr.full((2,), float(k)))
+        np.testing.assert_array_equal(model.last.numpy(), [2.0 * k, 2.0 * k])
+    assert compiled.recompiles == []
+    assert "setattr(" in str(compiled.graph)
+
+
 def test_global_random_generators_stop_the_trace():
     def numpy_draw(x):
         return x * cr.tensor(np.random.rand(3).astype(np.float32))
@@ -271,6 +305,28 @@ def test_check_reports_the_first_node_a_broken_kernel_changes(monkeypatch):
     message = str(info.value)
     assert "differ first at\n  %" in message and "= Exp(" in message and line_of(fn, ".exp()") in message
     assert "largest difference" in message
+
+
+def test_check_accepts_in_place_updates_of_state_it_reads():
+    cr.manual_seed(0)
+    model = cr.nn.Sequential(cr.nn.Linear(4, 8), cr.nn.BatchNorm1d(8), cr.nn.Linear(8, 2))   # running stats
+    optimizer = cr.optim.SGD(model.parameters(), lr=0.1)
+    total = cr.zeros(3)
+
+    def step(x):
+        optimizer.zero_grad()
+        loss = model(x).pow(2).mean()
+        loss.backward()
+        optimizer.step()
+        with cr.no_grad():
+            total.add_(x[:3, 0])           # a captured tensor written in place, then read
+        return loss.detach(), total * 2
+
+    compiled = cr.compile(step, check=True)
+    batches = [cr.randn(6, 4) for _ in range(3)]
+    for x in batches:
+        compiled(x)
+    np.testing.assert_allclose(total.numpy(), sum(x[:3, 0].numpy() for x in batches), rtol=1e-6)
 
 
 def test_check_reports_state_the_guards_cannot_see():

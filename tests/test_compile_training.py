@@ -107,6 +107,73 @@ def test_compiled_step_with_dropout_and_batch_norm_matches_eager_with_the_same_s
         np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-6)
 
 
+def _clip_norm(model):
+    nn.utils.clip_grad_norm_(model.parameters(), 0.5)
+
+
+def _clip_value(model):
+    nn.utils.clip_grad_value_(model.parameters(), 0.01)
+
+
+def _mlp():
+    return nn.Sequential(nn.Linear(5, 8), nn.Tanh(), nn.Linear(8, 3))
+
+
+def _gradient_penalty(model, x):
+    """The loss plus the squared gradient of the outputs with respect to the inputs."""
+    inputs = x.detach().requires_grad_(True)
+    out = model(inputs)
+    grad, = cr.autograd.grad(out.sum(), inputs, create_graph=True)
+    return out, (grad ** 2).mean()
+
+
+LIBRARY_STEPS = {   # model, what runs between backward() and step(), batch maker, extra loss
+    "clip_grad_norm_": (_mlp, _clip_norm, lambda: (cr.randn(6, 5) * 3, cr.randint(0, 3, (6,))), None),
+    "clip_grad_value_": (_mlp, _clip_value, lambda: (cr.randn(6, 5) * 3, cr.randint(0, 3, (6,))), None),
+    "Embedding max_norm": (lambda: nn.Sequential(nn.Embedding(10, 4, max_norm=1.0), nn.Flatten(), nn.Linear(12, 3)),
+                           None, lambda: (cr.randint(0, 10, (6, 3)), cr.randint(0, 3, (6,))), None),
+    "BatchNorm momentum=None": (lambda: nn.Sequential(nn.Linear(5, 8), nn.BatchNorm1d(8, momentum=None),
+                                                      nn.Linear(8, 3)),
+                                None, lambda: (cr.randn(6, 5), cr.randint(0, 3, (6,))), None),
+    "weight_norm": (lambda: nn.Sequential(nn.utils.weight_norm(nn.Linear(5, 8)), nn.Tanh(), nn.Linear(8, 3)),
+                    None, lambda: (cr.randn(6, 5), cr.randint(0, 3, (6,))), None),
+    "gradient penalty": (_mlp, None, lambda: (cr.randn(6, 5), cr.randint(0, 3, (6,))), _gradient_penalty),
+}
+
+
+def _library_step(model, optimizer, between, penalty):
+    def step(x, y):
+        optimizer.zero_grad()
+        out, extra = penalty(model, x) if penalty else (model(x), 0.0)
+        loss = nn.functional.cross_entropy(out, y) + extra
+        loss.backward()
+        if between:
+            between(model)
+        optimizer.step()
+        return loss.detach()
+    return step
+
+
+@pytest.mark.parametrize("name", list(LIBRARY_STEPS))
+def test_library_code_in_a_compiled_step_follows_each_batch(name):
+    make_model, between, make_batch, penalty = LIBRARY_STEPS[name]
+    models = []
+    for _ in range(2):
+        cr.manual_seed(0)
+        models.append(make_model())
+    eager_model, model = models
+    eager = _library_step(eager_model, cr.optim.SGD(eager_model.parameters(), lr=0.1, momentum=0.9), between, penalty)
+    compiled = cr.compile(_library_step(model, cr.optim.SGD(model.parameters(), lr=0.1, momentum=0.9), between,
+                                        penalty))
+    for _ in range(5):
+        batch = make_batch()
+        np.testing.assert_allclose(compiled(*batch).numpy(), eager(*batch).numpy(), rtol=1e-5, atol=1e-6)
+    assert len(compiled.traces) == 1
+    for (key, ours), theirs in zip(model.state_dict().items(), eager_model.state_dict().values()):
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-5, atol=1e-6,
+                                   err_msg=key)
+
+
 # ---------------------------------------------------------------- compile(model)
 
 def small_net():

@@ -12,7 +12,7 @@ import types
 import numpy
 
 _MISSING = object()
-_SCALARS = (bool, int, float, complex, str, bytes, type(None))
+_SCALARS = (bool, int, float, complex, str, bytes, type(None), numpy.generic)   # numpy.float32(0.5) too
 
 
 def is_plain_value(value):
@@ -225,6 +225,11 @@ def _differs(old, current):
     if isinstance(old, _Identity):
         return current is not old.value
     return type(old) is not type(current) or old != current
+
+
+def forward_hooks(module):
+    """The module's forward pre-hooks and hooks, in order (a trace ran exactly these)."""
+    return (tuple((module._forward_pre_hooks or {}).values()), tuple((module._forward_hooks or {}).values()))
 
 
 def tensor_attributes(obj):

@@ -41,6 +41,8 @@ def run_checked(compiled, trace, args, kwargs, tensors):
 def _compare(graph, compiled_values, eager_values, name):
     xp = B.xp
     for node in graph.nodes:
+        if node.kind in ("external", "grad_of"):
+            continue   # state both runs start from; eager meets it first maybe after an in-place write
         for v in node.outputs:
             if v is None or v not in compiled_values or v not in eager_values:
                 continue

@@ -187,6 +187,7 @@ def batch_change(old, new):
     if (len(old.inputs) != len(new.inputs) or old.literals != new.literals or old.grad_mode != new.grad_mode or old.default_dtype is not new.default_dtype
             or not _same_captured(old.captured, new.captured) or not _same_modules(old.modules, new.modules)
             or not _same_modules(old.module_tensors, new.module_tensors)
+            or [hooks for _, hooks in old.module_hooks] != [hooks for _, hooks in new.module_hooks]
             or [(id(v), none) for v, none in old.grads] != [(id(v), none) for v, none in new.grads]):
         return None
     indices, sizes = [], set()

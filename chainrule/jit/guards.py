@@ -11,7 +11,7 @@ from .. import backend as B
 from ..grad_mode import is_grad_enabled, _state as _grad_state
 from .._errors import shape_str
 from .captured import (_MISSING, _ArrayContents, _Attributes, _Identity, _Items, _differs, _safe, captured_names,
-                       guard_of, plain_attributes, tensor_attributes)
+                       forward_hooks, guard_of, plain_attributes, tensor_attributes)
 
 
 class Guards:
@@ -27,6 +27,7 @@ class Guards:
         self.modules = [(m, sorted(plain_attributes(m).items())) for m in modules]
         # which tensor each module attribute holds (a parameter rebound between calls is a new
         # tensor); ``rebound``: (id(module), name) the traced call binds anew, and so each replay
+        self.module_hooks = [(m, forward_hooks(m)) for m in modules]
         self.module_tensors = [(m, sorted(((k, t) for k, t in tensor_attributes(m).items() if (id(m), k) not in rebound),
                                            key=lambda item: item[0]))
                                for m in modules]
@@ -52,7 +53,7 @@ class Guards:
     def _generate_check(self):
         """One Python function testing every guard in turn, its constants bound by name."""
         namespace = {"_grad_state": _grad_state, "_literals": self.literals, "_missing": _MISSING,
-                     "_layout": memory_layout, "_default_dtype": B.get_default_dtype,
+                     "_layout": memory_layout, "_default_dtype": B.get_default_dtype, "_forward_hooks": forward_hooks,
                      "_traced_default_dtype": self.default_dtype}
         lines = ["def check(inputs, literals):",
                  "    if literals != _literals or len(inputs) != %d:" % len(self.inputs),
@@ -107,6 +108,8 @@ class Guards:
             for key, value in attributes:
                 namespace[f"_attr{m}_{key}"] = value
                 lines += [f"    if d.get({key!r}, _missing) != _attr{m}_{key}:", "        return False"]
+            namespace[f"_hooks{m}"] = self.module_hooks[m][1]
+            lines += [f"    if _forward_hooks(_module{m}) != _hooks{m}:", "        return False"]
             for j, (key, tensor) in enumerate(self.module_tensors[m][1]):
                 namespace[f"_tensor{m}_{j}"] = tensor
                 lines += [f"    if d.get({key!r}) is not _tensor{m}_{j}:", "        return False"]
@@ -145,7 +148,7 @@ class Guards:
         if self.grad_mode != is_grad_enabled():
             return f"grad mode {'on' if self.grad_mode else 'off'} -> {'on' if is_grad_enabled() else 'off'}"
         if self.default_dtype is not B.get_default_dtype():
-            return f"default dtype {self.default_dtype} -> {B.get_default_dtype()}"
+            return f"default dtype {self.default_dtype.np} -> {B.get_default_dtype().np}"
         for name, getter, value in self.captured:
             current = _safe(getter)
             if _differs(value, current):
@@ -164,6 +167,10 @@ class Guards:
                 if module.__dict__.get(key) != value:
                     return (f"module {self.module_names.get(id(module), type(module).__name__)} "
                             f"{key} {value!r} -> {module.__dict__.get(key)!r}")
+        for module, hooks in self.module_hooks:
+            if forward_hooks(module) != hooks:
+                return (f"module {self.module_names.get(id(module), type(module).__name__)} "
+                        f"forward hooks added or removed")
         for module, tensors in self.module_tensors:
             for key, tensor in tensors:
                 if module.__dict__.get(key) is not tensor:

@@ -1,0 +1,134 @@
+"""chainrule.compile follows every value computed from the inputs, also outside ops.
+
+Each function below is called eagerly and compiled on several different inputs; a value
+frozen at the traced call (a cast, an index array, an argmax, a mask) would make the
+second call differ.
+"""
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule.jit import TraceError
+
+nn, F = cr.nn, cr.nn.functional
+rng = np.random.default_rng(0)
+
+
+def floats(*shape):
+    return cr.tensor(rng.standard_normal(shape).astype(np.float32))
+
+
+def integers(high, *shape):
+    return cr.tensor(rng.integers(0, high, shape))
+
+
+def as_arrays(result):
+    items = result if isinstance(result, tuple) else (result,)
+    return [item.detach().numpy() for item in items]
+
+
+def assert_follows_inputs(fn, make_inputs, calls=4):
+    compiled = cr.compile(fn)
+    for _ in range(calls):
+        inputs = make_inputs()
+        expected, got = as_arrays(fn(*inputs)), as_arrays(compiled(*inputs))
+        assert len(expected) == len(got)
+        for e, g in zip(expected, got):
+            assert e.shape == g.shape and e.dtype == g.dtype
+            np.testing.assert_allclose(g, e, rtol=1e-6, atol=1e-6)
+    assert len(compiled.traces) == 1
+
+
+mha = nn.MultiheadAttention(4, 2, batch_first=True).eval()
+
+
+def attention_with_padding(x, padding):
+    with cr.no_grad():
+        return mha(x, x, x, key_padding_mask=padding)[0]
+
+
+CASES = {
+    "float()": (lambda x: x.float() * 2, lambda: (integers(9, 3),)),
+    "long()": (lambda x: x.long() + 1, lambda: (floats(4, 5) * 5,)),
+    "to(float64)": (lambda x: x.to(cr.float64) + 1, lambda: (floats(4, 5),)),
+    "int + float promotion": (lambda a, b: a + b, lambda: (integers(9, 4, 5), floats(4, 5))),
+    "type_as": (lambda a, b: a.type_as(b), lambda: (integers(9, 3), floats(3))),
+    "comparison to long": (lambda x: (x > 0).long(), lambda: (floats(4, 5),)),
+    "x[index]": (lambda x, i: x[i], lambda: (floats(4, 5), integers(4, 4))),
+    "x[index, 1:]": (lambda x, i: x[i, 1:], lambda: (floats(4, 5), integers(4, 4))),
+    "x[1, index]": (lambda x, i: x[1, i], lambda: (floats(4, 5), integers(5, 3))),
+    "x[mask]": (lambda x: x[x > 0], lambda: (floats(4, 5),)),
+    "x[byte mask]": (lambda x: x[(x > 0).to(cr.uint8)], lambda: (floats(4, 5),)),
+    "x[int32 index]": (lambda x, i: x[i.int()], lambda: (floats(4, 5), integers(4, 4))),
+    "index_select": (lambda x, i: cr.index_select(x, 0, i), lambda: (floats(4, 5), integers(4, 4))),
+    "index_add": (lambda x, i: cr.zeros(4, 5).index_add(0, i, x), lambda: (floats(4, 5), integers(4, 4))),
+    "index_fill": (lambda x, i: x.index_fill(0, i, 1.0), lambda: (floats(4, 5), integers(4, 4))),
+    "take": (lambda x, i: cr.take(x, i), lambda: (floats(4, 5), integers(20, 6))),
+    "masked_select": (lambda x: cr.masked_select(x, x > 0), lambda: (floats(4, 5),)),
+    "where(condition)": (lambda x: cr.where(x > 0)[1], lambda: (floats(4, 5),)),
+    "argmax": (lambda x: x.argmax(1), lambda: (floats(4, 5),)),
+    "argmin of all": (lambda x: cr.argmin(x), lambda: (floats(4, 5),)),
+    "accuracy": (lambda x, y: (x.argmax(1) == y).float().mean(), lambda: (floats(8, 3), integers(3, 8))),
+    "median": (lambda x: x.median(), lambda: (floats(4, 5),)),
+    "max(dim) named tuple": (lambda x: tuple(x.max(1)), lambda: (floats(4, 5),)),
+    "sort": (lambda x: tuple(x.sort(1)), lambda: (floats(4, 5),)),
+    "topk": (lambda x: tuple(x.topk(2)), lambda: (floats(4, 5),)),
+    "cross_entropy weight": (lambda x, y, w: F.cross_entropy(x, y, weight=w),
+                             lambda: (floats(4, 5), integers(5, 4), cr.rand(5))),
+    "max_pool2d indices": (lambda x: F.max_pool2d(x, 2, return_indices=True)[1], lambda: (floats(1, 2, 4, 4),)),
+    "key_padding_mask": (attention_with_padding, lambda: (floats(2, 3, 4), cr.tensor(rng.random((2, 3)) < 0.3))),
+    "tensor(x)": (lambda x: cr.tensor(x) * 2, lambda: (floats(4, 5),)),
+    "as_tensor(x, dtype)": (lambda x: cr.as_tensor(x, dtype=cr.float64) * 2, lambda: (floats(4, 5),)),
+    "new_tensor": (lambda x, y: x.new_tensor(y) + 1, lambda: (floats(3), floats(3))),
+    "normal(tensor mean)": (lambda m: cr.normal(m, 0.0), lambda: (floats(4, 5),)),
+    "integer sign and abs": (lambda x: x.abs() + x.sign(), lambda: (integers(7, 4, 5) - 3,)),
+    "integer power": (lambda x: x ** 2, lambda: (integers(7, 4, 5) - 3,)),
+    "integer rounding": (lambda x: x.round() + x.floor(), lambda: (integers(7, 4, 5),)),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_values_computed_outside_ops_follow_the_inputs(name):
+    fn, make_inputs = CASES[name]
+    assert_follows_inputs(fn, make_inputs)
+
+
+def test_an_index_array_is_a_graph_value_and_shows_in_the_listing():
+    fn = cr.compile(lambda x, i: cr.index_select(x, 0, i))
+    fn(floats(4, 5), integers(4, 3))
+    listing = str(fn.graph)
+    assert "%2 = ViewOf(%1, " in listing          # index.reshape(-1): the same window of the new index
+    assert "%3 = Index(%0, index=(%2,))" in listing
+
+
+def test_a_0d_integer_index_stops_the_trace_with_advice():
+    with pytest.raises(TraceError) as info:
+        cr.compile(lambda x, i: x[i])(floats(4, 5), cr.tensor(2))
+    message = str(info.value)
+    assert "indexing with a 0-d integer tensor needs a tensor's values in Python" in message
+    assert "x[i.reshape(1)].squeeze(0)" in message
+
+
+def test_manual_seed_inside_is_replayed():
+    def noisy(x):
+        cr.manual_seed(3)
+        return x + cr.randn(3)
+
+    compiled = cr.compile(noisy)
+    x = cr.zeros(3)
+    expected = noisy(x).numpy()
+    for _ in range(3):
+        np.testing.assert_array_equal(compiled(x).numpy(), expected)
+
+
+def test_retain_grad_gives_each_calls_gradient():
+    def step(x):
+        h = x * 3
+        h.retain_grad()
+        (h * h).sum().backward()
+        return h.grad
+
+    compiled = cr.compile(step)
+    for k in range(3):
+        x = cr.full((3,), float(k + 1), requires_grad=True)
+        np.testing.assert_allclose(compiled(x).numpy(), step(x.detach().requires_grad_(True)).numpy())
