@@ -287,6 +287,24 @@ def test_repeated_recompiles_warn_naming_the_input_and_dynamic():
     assert "dynamic=True" in messages[0]
 
 
+def test_the_repeated_recompile_warning_counts_what_changed_not_its_values():
+    scale = 1.0
+
+    def scaled(x):
+        return x * scale
+
+    compiled = cr.compile(scaled, cache_size=16)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for k in range(6):
+            scale = float(k + 2)
+            compiled(cr.ones(2))
+    message = next(str(w.message) for w in caught if "traced again" in str(w.message))
+    assert "scaled was traced again 4 times; captured `scale` changed 4 of them (last: captured `scale` 5.0 -> 6.0)" \
+        in message
+    assert "dynamic=True" not in message
+
+
 def test_the_cache_is_bounded_and_least_recently_used_goes_first():
     compiled = cr.compile(double, cache_size=2)
     compiled(cr.ones(2))

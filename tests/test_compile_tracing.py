@@ -109,6 +109,18 @@ def test_appending_to_a_captured_list_stops_the_trace():
     assert "Return the value from the function and update the Python state outside it" in message
 
 
+def test_replacing_an_item_of_a_captured_dict_stops_the_trace():
+    latest = {"loss": None}
+
+    def fn(x):
+        y = x * 2
+        latest["loss"] = y
+        return y
+
+    message = trace_error(fn, cr.randn(3))
+    assert "changes an item of the captured dict `latest` in place" in message
+
+
 def test_rebinding_a_nonlocal_variable_stops_the_trace():
     count = 0
 
@@ -165,9 +177,26 @@ def test_rebinding_a_buffer_to_a_value_computed_from_it_stops_the_trace():
     with pytest.raises(TraceError) as info:
         cr.compile(model)(cr.ones(2, 3))
     message = str(info.value)
-    assert ("rebinds the tensor attribute avg of module RunningMean to a new tensor computed from it; a "
-            "replay would read the old one again") in message
-    assert "with chainrule.no_grad(): avg.copy_(new_value)" in message
+    assert ("rebinds the tensor attribute avg of module RunningMean to a new tensor computed from it, so a "
+            "replay would read the old one again.\n  called at ") in message
+    assert message.endswith("Update it in place instead: with chainrule.no_grad(): avg.copy_(new_value)")
+
+
+def test_replacing_a_tensor_attribute_with_another_kind_of_value_stops_the_trace():
+    class Forgetful(cr.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.cache = cr.zeros(2)
+
+        def forward(self, x):
+            self.cache = None
+            return x + 1
+
+    with pytest.raises(TraceError) as info:
+        cr.compile(Forgetful())(cr.ones(2))
+    message = str(info.value)
+    assert "replaces the tensor attribute cache of module Forgetful with NoneType" in message
+    assert message.endswith("Keep a tensor there, or change the attribute outside the compiled function.")
 
 
 def test_a_tensor_attribute_bound_to_a_new_value_is_bound_again_on_each_replay():

@@ -20,7 +20,7 @@ from .dynamic import NotDynamic, batch_change, instantiate, symbolic_template
 from .errors import TraceError
 from .graph import Node, Ref, same_kind
 from .captured import captured_names, _safe
-from .guards import Guards
+from .guards import Guards, Reason
 from .side_effects import mutation_in, rebound_tensors, snapshot_captured_state, snapshot_tensor_attributes
 from .passes import optimize
 from .tracer import Tracer
@@ -114,6 +114,13 @@ def _rebuild(structure, arrays, position):
     if isinstance(structure, dict):
         return {k: _rebuild(v, arrays, position) for k, v in structure.items()}
     return structure
+
+
+def _with_note(reason, note):
+    """``reason`` (a guards.Reason) with ``note`` appended, keeping its subject."""
+    noted = Reason(reason + note)
+    noted.subject = getattr(reason, "subject", "")
+    return noted
 
 
 def _bind_attribute(obj, key, array):
@@ -284,13 +291,14 @@ class CompiledFunction:
                     if node.kind == "call" and getattr(node.fn, "__self__", None) is not None}
         mutation = mutation_in(snapshot, names, stateful)
         rebound, rebinding = rebound_tensors(tensors_before, tracer.values, names)
-        mutation = mutation or rebinding
+        advice = "Return the value from the function and update the Python state outside it."
+        if rebinding and not mutation:
+            mutation, advice = rebinding
         if mutation:
             raise TraceError(
-                f"chainrule.compile: the traced call of {self.__name__} {mutation}.\n  at "
+                f"chainrule.compile: the traced call of {self.__name__} {mutation}.\n  called at "
                 f"{user_location()}\nPython side effects run only while tracing, not on replays, so "
-                f"later calls would silently skip them. Return the value from the function and "
-                f"update the Python state outside it.")
+                f"later calls would silently skip them. {advice}")
         graph = tracer.graph
         graph.output_structure = output_structure
         graph.escaping.update(graph.output_refs())
@@ -321,7 +329,7 @@ class CompiledFunction:
         trace.trace_seconds = traced_seconds
         self.traces.insert(0, trace)
         if self.dynamic and reason is not None and not needs_graph:
-            reason += self._make_dynamic(trace)
+            reason = _with_note(reason, self._make_dynamic(trace))
         if len(self.traces) > self.cache_size:
             self.traces.pop()
             warnings.warn(f"chainrule.compile: {self.__name__} holds more than cache_size="
@@ -376,7 +384,7 @@ class CompiledFunction:
         log.info("chainrule.compile: tracing %s again: %s", self.__name__, reason)
         if len(self.recompiles) >= REPEATED_RECOMPILES and not self._warned:
             self._warned = True
-            kinds = Counter(" ".join(r.split()[:3]) for r in self.recompiles)
+            kinds = Counter(getattr(r, "subject", "") or r for r in self.recompiles)
             what, count = kinds.most_common(1)[0]
             hint = (" Pass dynamic=True to chainrule.compile so one graph serves every batch size."
                     if "shape" in what and not self.dynamic else "")

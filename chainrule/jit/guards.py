@@ -128,11 +128,14 @@ class Guards:
     def _name_of_external(self, tensor):
         return _external_name(tensor, self.captured, self.modules, self.module_names)
 
+    def _module_name(self, module):
+        return self.module_names.get(id(module), type(module).__name__)
+
     def describe_change(self, inputs, literals):
         """The first assumption that no longer holds, in plain words."""
         now = input_signature(inputs)
         if len(now) != len(self.inputs):
-            return f"number of tensor inputs {len(self.inputs)} -> {len(now)}"
+            return _reason("number of tensor inputs", f"{len(self.inputs)} -> {len(now)}")
         batch = now[self.symbolic[0]][0][:1] if self.symbolic else ()
         for i, (old, new) in enumerate(zip(self.inputs, now)):
             if i in self.symbolic and len(old[0]) == len(new[0]) and batch and batch[0] >= 2:
@@ -142,52 +145,62 @@ class Guards:
                 if a != b:
                     if label == "shape":
                         a, b = shape_str(a), shape_str(b)
-                    return f"input {i} {label} {a} -> {b}"
+                    return _reason(f"input {i} {label}", f"{a} -> {b}")
         if self.literals != literals:
-            return f"non-tensor arguments {self.literals!r} -> {literals!r}"
+            return _reason("non-tensor arguments", f"{self.literals!r} -> {literals!r}")
         if self.grad_mode != is_grad_enabled():
-            return f"grad mode {'on' if self.grad_mode else 'off'} -> {'on' if is_grad_enabled() else 'off'}"
+            return _reason("grad mode", f"{'on' if self.grad_mode else 'off'} -> {'on' if is_grad_enabled() else 'off'}")
         if self.default_dtype is not B.get_default_dtype():
-            return f"default dtype {self.default_dtype.np} -> {B.get_default_dtype().np}"
+            return _reason("default dtype", f"{self.default_dtype.np} -> {B.get_default_dtype().np}")
         for name, getter, value in self.captured:
             current = _safe(getter)
             if _differs(value, current):
                 if isinstance(value, _ArrayContents) and current is value.value:
-                    return f"captured NumPy array `{name}` changed in place"
+                    return _reason(f"captured NumPy array `{name}`", "changed in place")
                 if isinstance(value, _Items) and current is value.value:
-                    return f"captured {type(current).__name__} `{name}` changed in place"
+                    return _reason(f"captured {type(current).__name__} `{name}`", "changed in place")
                 if isinstance(value, _Attributes) and current is value.value:
                     key, before, after = value.first_change(current)
-                    return f"captured `{name}` attribute {key} {before!r} -> {after!r}"
+                    return _reason(f"captured `{name}` attribute {key}", f"{before!r} -> {after!r}")
                 if isinstance(value, _Identity):
-                    return f"captured `{name}` is now a different {type(current).__name__} object"
-                return f"captured `{name}` {value!r} -> {current!r}"
+                    return _reason(f"captured `{name}`", f"is now a different {type(current).__name__} object")
+                return _reason(f"captured `{name}`", f"{value!r} -> {current!r}")
         for module, attributes in self.modules:
             for key, value in attributes:
                 if module.__dict__.get(key) != value:
-                    return (f"module {self.module_names.get(id(module), type(module).__name__)} "
-                            f"{key} {value!r} -> {module.__dict__.get(key)!r}")
+                    return _reason(f"module {self._module_name(module)} {key}",
+                                   f"{value!r} -> {module.__dict__.get(key)!r}")
         for module, hooks in self.module_hooks:
             if forward_hooks(module) != hooks:
-                return (f"module {self.module_names.get(id(module), type(module).__name__)} "
-                        f"forward hooks added or removed")
+                return _reason(f"module {self._module_name(module)} forward hooks", "added or removed")
         for module, tensors in self.module_tensors:
             for key, tensor in tensors:
                 if module.__dict__.get(key) is not tensor:
-                    return (f"module {self.module_names.get(id(module), type(module).__name__)} "
-                            f"{key} is bound to a different tensor")
+                    return _reason(f"module {self._module_name(module)} {key}", "is bound to a different tensor")
         for tensor, *before in self.externals:
             now = (tensor._data.shape, tensor._data.dtype, tensor._rg)
             for label, a, b in zip(("shape", "dtype", "requires_grad"), before, now):
                 if a != b:
                     if label == "shape":
                         a, b = shape_str(a), shape_str(b)
-                    return f"{self._name_of_external(tensor)} {label} {a} -> {b}"
+                    return _reason(f"{self._name_of_external(tensor)} {label}", f"{a} -> {b}")
         for var, was_none in self.grads:
             if (var._grad is None) != was_none:
                 state = lambda none: "None" if none else "set"
-                return f"a gradient (shape {shape_str(var.shape)}) was {state(was_none)}, now {state(not was_none)}"
-        return "no guard changed"
+                return _reason(f"a gradient (shape {shape_str(var.shape)})", f"was {state(was_none)}, now {state(not was_none)}")
+        return _reason("no guard", "changed")
+
+
+class Reason(str):
+    """Why a guard failed, in words; ``subject`` is what changed (``input 0 shape``), without values."""
+
+    subject = ""
+
+
+def _reason(subject, change):
+    reason = Reason(f"{subject} {change}")
+    reason.subject = subject
+    return reason
 
 
 def _external_name(tensor, captured, modules, module_names):

@@ -37,7 +37,10 @@ def mutation_in(snapshot, module_names, stateful=()):
             return f"rebinds the captured variable `{name}`"
         if isinstance(value, (list, dict, set)):
             if not _same_items(_copy(current), before):
-                return f"changes the captured {type(value).__name__} `{name}` ({len(before)} -> {len(current)} items)"
+                kind = type(value).__name__
+                if len(before) == len(current):
+                    return f"changes an item of the captured {kind} `{name}` in place"
+                return f"changes the captured {kind} `{name}` ({len(before)} -> {len(current)} items)"
         elif before is not None and id(value) not in stateful:
             after = plain_attributes(value)
             for key in before.keys() | after.keys():
@@ -63,8 +66,8 @@ def snapshot_tensor_attributes(snapshot):
 
 
 def rebound_tensors(before, read_arrays, module_names):
-    """([(object, attribute, new tensor)] the traced call rebound, or a description of a rebinding
-    a replay cannot repeat). ``read_arrays``: ids of the arrays the trace read."""
+    """([(object, attribute, new tensor)] the traced call rebound, None), or (None, (what, advice))
+    for a rebinding a replay cannot repeat. ``read_arrays``: ids of the arrays the trace read."""
     from ..tensor import Tensor
     rebound = []
     for obj, name, attributes in before:
@@ -74,10 +77,11 @@ def rebound_tensors(before, read_arrays, module_names):
             if old is new:
                 continue
             if not isinstance(new, Tensor):
-                return None, f"replaces the tensor attribute {key} of {owner} with {type(new).__name__}"
+                return None, (f"replaces the tensor attribute {key} of {owner} with {type(new).__name__}",
+                              "Keep a tensor there, or change the attribute outside the compiled function.")
             if old is not None and id(old._data) in read_arrays:
                 return None, (f"rebinds the tensor attribute {key} of {owner} to a new tensor computed from "
-                              f"it; a replay would read the old one again. Update it in place instead: "
-                              f"with chainrule.no_grad(): {key}.copy_(new_value)")
+                              f"it, so a replay would read the old one again",
+                              f"Update it in place instead: with chainrule.no_grad(): {key}.copy_(new_value)")
             rebound.append((obj, key, new))
     return rebound, None
