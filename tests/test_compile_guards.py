@@ -444,3 +444,23 @@ def test_attributes_of_a_captured_module_that_is_not_called_are_guarded():
     model.scale = np.float32(3.0)
     assert compiled(cr.ones(2)).numpy().tolist() == [3.0, 3.0]
     assert compiled.recompiles == [f"module Linear scale {numpy_scale!r} -> {np.float32(3.0)!r}"]
+
+
+def test_object_and_array_arguments_are_guarded_by_their_contents():
+    class Config:
+        def __init__(self, scale):
+            self.scale = scale
+
+    config = Config(2.0)
+    table = np.array([1.0, 2.0], np.float32)
+    compiled = cr.compile(lambda x, cfg, t: x * cfg.scale + cr.tensor(t))
+    x = cr.ones(2)
+    assert compiled(x, config, table).numpy().tolist() == [3.0, 4.0]
+    config.scale = 3.0
+    assert compiled(x, config, table).numpy().tolist() == [4.0, 5.0]
+    table[0] = 10.0
+    assert compiled(x, config, table).numpy().tolist() == [13.0, 5.0]
+    assert len(compiled.recompiles) == 2
+    assert all(reason.startswith("non-tensor arguments") for reason in compiled.recompiles)
+    compiled(x, config, table)
+    assert len(compiled.recompiles) == 2            # unchanged arguments replay

@@ -19,7 +19,7 @@ from .codegen import generate
 from .dynamic import NotDynamic, batch_change, instantiate, symbolic_template
 from .errors import TraceError
 from .graph import Node, Ref, same_kind
-from .captured import captured_names, _safe
+from .captured import _IDENTITY_ONLY, _safe, captured_names, plain_attributes
 from .guards import Guards, Reason
 from .side_effects import mutation_in, rebound_tensors, snapshot_captured_state, snapshot_tensor_attributes
 from .passes import optimize
@@ -63,16 +63,42 @@ def flatten(obj, tensors):
 
 
 def _literal_key(structure):
-    """A hashable key of the non-tensor arguments (unhashable ones by identity)."""
+    """A hashable key of the non-tensor arguments: plain values by type and value, NumPy
+    arrays by contents, other objects by identity and the plain values of their attributes
+    (a config object whose ``lr`` changed is a new key)."""
     if isinstance(structure, (list, tuple)):
         return (type(structure).__name__,) + tuple(_literal_key(x) for x in structure)
     if isinstance(structure, dict):
         return ("dict",) + tuple((k, _literal_key(v)) for k, v in structure.items())
+    if isinstance(structure, _Slot):
+        return structure
+    if isinstance(structure, numpy.ndarray):
+        return ("array", _Same(structure), structure.shape, structure.dtype.str, structure.tobytes())
+    if isinstance(getattr(structure, "__dict__", None), dict) and not isinstance(structure, _IDENTITY_ONLY):
+        return ("object", _Same(structure), tuple(sorted(plain_attributes(structure).items())))
     try:
         hash(structure)
     except TypeError:
-        return ("id", id(structure))
+        return ("object", _Same(structure))
     return _Literal(structure)
+
+
+class _Same:
+    """An argument compared by identity (held, so that its id is not reused)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def __eq__(self, other):
+        return isinstance(other, _Same) and other.value is self.value
+
+    def __hash__(self):
+        return id(self.value)
+
+    def __repr__(self):
+        return f"<{type(self.value).__name__} object>"
 
 
 class _Literal:
