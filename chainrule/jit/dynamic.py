@@ -184,7 +184,8 @@ def batch_change(old, new):
     size to the same size (both at least 2: sizes 0 and 1 keep traces of their own, as
     a graph may treat them specially). Everything else the guards check must be equal.
     """
-    if (len(old.inputs) != len(new.inputs) or old.literals != new.literals or old.grad_mode != new.grad_mode or old.default_dtype is not new.default_dtype
+    if (len(old.inputs) != len(new.inputs) or old.literals != new.literals or old.grad_mode != new.grad_mode
+            or old.default_dtype is not new.default_dtype
             or not _same_captured(old.captured, new.captured) or not _same_modules(old.modules, new.modules)
             or not _same_modules(old.module_tensors, new.module_tensors)
             or [hooks for _, hooks in old.module_hooks] != [hooks for _, hooks in new.module_hooks]

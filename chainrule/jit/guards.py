@@ -28,8 +28,8 @@ class Guards:
         # which tensor each module attribute holds (a parameter rebound between calls is a new
         # tensor); ``rebound``: (id(module), name) the traced call binds anew, and so each replay
         self.module_hooks = [(m, forward_hooks(m)) for m in modules]
-        self.module_tensors = [(m, sorted(((k, t) for k, t in tensor_attributes(m).items() if (id(m), k) not in rebound),
-                                           key=lambda item: item[0]))
+        self.module_tensors = [(m, [(k, t) for k, t in sorted(tensor_attributes(m).items(), key=lambda kv: kv[0])
+                                    if (id(m), k) not in rebound])
                                for m in modules]
         self.module_names = module_names
         self.grads = [(var, was_none) for var, event, was_none in grad_events if event != "set"]
@@ -149,7 +149,8 @@ class Guards:
         if self.literals != literals:
             return _reason("non-tensor arguments", f"{self.literals!r} -> {literals!r}")
         if self.grad_mode != is_grad_enabled():
-            return _reason("grad mode", f"{'on' if self.grad_mode else 'off'} -> {'on' if is_grad_enabled() else 'off'}")
+            state = lambda on: "on" if on else "off"
+            return _reason("grad mode", f"{state(self.grad_mode)} -> {state(is_grad_enabled())}")
         if self.default_dtype is not B.get_default_dtype():
             return _reason("default dtype", f"{self.default_dtype.np} -> {B.get_default_dtype().np}")
         for name, getter, value in self.captured:
@@ -187,7 +188,8 @@ class Guards:
         for var, was_none in self.grads:
             if (var._grad is None) != was_none:
                 state = lambda none: "None" if none else "set"
-                return _reason(f"a gradient (shape {shape_str(var.shape)})", f"was {state(was_none)}, now {state(not was_none)}")
+                return _reason(f"a gradient (shape {shape_str(var.shape)})",
+                               f"was {state(was_none)}, now {state(not was_none)}")
         return _reason("no guard", "changed")
 
 
