@@ -84,6 +84,8 @@ CASES = {
     "integer sign and abs": (lambda x: x.abs() + x.sign(), lambda: (integers(7, 4, 5) - 3,)),
     "integer power": (lambda x: x ** 2, lambda: (integers(7, 4, 5) - 3,)),
     "integer rounding": (lambda x: x.round() + x.floor(), lambda: (integers(7, 4, 5),)),
+    "scatter_ into a new tensor": (lambda i: cr.zeros(4, 5).scatter_(1, i.reshape(4, 1), 1.0), lambda: (integers(5, 4),)),
+    "nonzero rows": (lambda x: cr.nonzero(x > 0, as_tuple=True)[1], lambda: (floats(4, 5),)),
 }
 
 
@@ -132,3 +134,14 @@ def test_retain_grad_gives_each_calls_gradient():
     for k in range(3):
         x = cr.full((3,), float(k + 1), requires_grad=True)
         np.testing.assert_allclose(compiled(x).numpy(), step(x.detach().requires_grad_(True)).numpy())
+
+
+def test_computing_on_a_tensor_whose_size_depends_on_values_stops_the_trace():
+    def fn(x):
+        return x[x.abs() < 1].mean()
+
+    with pytest.raises(TraceError) as info:
+        cr.compile(fn)(floats(20))
+    message = str(info.value)
+    assert "Mean computes on a tensor whose size depends on values (made by Index" in message
+    assert "chainrule.where(mask, x, 0).sum() / mask.sum()" in message

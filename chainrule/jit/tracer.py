@@ -24,6 +24,8 @@ from .. import backend as B
 from ..function import apply_hooks, Function
 from ..tensor import Tensor, tracer as _slot
 from .._errors import user_location
+from ..ops.array_op import ArrayOp
+from ..ops.indexing import BasicIndex, Index
 from ..ops.movement import Clone
 from .errors import TraceError
 from .graph import Graph, Node, Ref
@@ -56,6 +58,7 @@ class Tracer:
         self.grad_events = {}     # id(var) -> (var, first event, grad was None then)
         self.modules = {}         # id(module) -> module, every module that ran
         self.ran_backward = False # a backward pass (backward() or autograd.grad) ran in the call
+        self.sized_by_values = {} # value id -> the op that made it, whose output size depends on values
 
     @property
     def recording(self):
@@ -130,7 +133,8 @@ class Tracer:
                 return vid
             if self.frames and birth >= self.frames[-1].first_birth:
                 self.frames[-1].raw = True   # made by the running backward rule outside ops
-            node = Node("constant", args=[array], site=user_location())
+            # a copy: the call may write into the tensor after this read (zeros(...).scatter_(...))
+            node = Node("constant", args=[array.copy()], site=user_location())
         else:
             node = Node("external", target=tensor)
         vid = self._new_value(array)
@@ -183,15 +187,30 @@ class Tracer:
     def _on_op(self, cls, inputs, params, result):
         if self.suspended:
             return
+        raw_params = params
         args = [self._arg(x) for x in inputs]
         params = {k: self._arg(v) for k, v in params.items()}
         array = result._data
-        vid = self._new_value(array)
-        node = self.graph.add(Node("op", cls, args, params, [vid], [array.shape], [array.dtype],
-                                   site=user_location()))
+        node = Node("op", cls, args, params, [None], [array.shape], [array.dtype], site=user_location())
+        sized = [v for v in node.refs() if v in self.sized_by_values]
+        if sized and cls is not BasicIndex:      # x[mask][0] keeps the size open; x[mask].mean() does not
+            self._computes_on_sized(cls, self.sized_by_values[sized[0]])
+        vid = node.outputs[0] = self._new_value(array)
+        self.graph.add(node)
+        if sized or _sized_by_values(cls, raw_params, params):
+            self.sized_by_values[vid] = self.sized_by_values[sized[0]] if sized else cls.__name__
         if result.grad_fn is not None:
             self.forward_nodes[id(result.grad_fn)] = node
             self.keep.append(result.grad_fn)
+
+    def _computes_on_sized(self, cls, maker):
+        raise TraceError(
+            f"chainrule.compile: {cls.__name__} computes on a tensor whose size depends on values "
+            f"(made by {maker}: a boolean mask index, masked_select, nonzero, where(condition)).\n"
+            f"  at {user_location()}\nA compiled graph has fixed shapes, so a later call with a "
+            f"different count would be computed wrongly. Keep the shape fixed (masked sums: "
+            f"chainrule.where(mask, x, 0).sum() / mask.sum()), or return the masked tensor and "
+            f"compute on it outside the compiled function.")
 
     def _on_module(self, module):
         self.modules[id(module)] = module
@@ -442,3 +461,14 @@ _ADVICE = [
 
 def is_random_op(fn):
     return isinstance(fn, type) and issubclass(fn, Function) and getattr(fn, "is_random", False)
+
+
+def _sized_by_values(cls, raw_params, params):
+    """Whether an op's output size depends on its inputs' values: an index by a traced boolean
+    mask, or a function marked ``sized_by_values`` (nonzero)."""
+    if cls is ArrayOp:
+        return getattr(raw_params.get("fn"), "sized_by_values", False)
+    if cls is Index:
+        return any(isinstance(raw, B.xp.ndarray) and raw.dtype == bool and raw.ndim > 0 and isinstance(ref, Ref)
+                   for raw, ref in zip(raw_params["index"], params["index"]))
+    return False

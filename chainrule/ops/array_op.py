@@ -24,3 +24,10 @@ def array_op(fn, *inputs, **kwargs):
     if out._rg:   # a float result of inputs that require grad: still a constant
         out = out.detach()
     return out
+
+
+def sized_by_values(fn):
+    """Mark ``fn`` as giving a result whose shape depends on the input values (``nonzero``):
+    a compiled graph, whose shapes are fixed, may return such a result but not compute on it."""
+    fn.sized_by_values = True
+    return fn

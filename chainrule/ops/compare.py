@@ -6,7 +6,7 @@ as floats).
 """
 from .. import backend as B
 from ..tensor import Tensor, tracer
-from .array_op import array_op
+from .array_op import array_op, sized_by_values
 from .._errors import at_user_line
 from .._dims import wrap_dims
 from .promotion import promote
@@ -169,8 +169,14 @@ def _count_nonzero(a, axis):
     return xp.asarray(xp.count_nonzero(a, axis=axis), dtype=xp.int64)
 
 
+@sized_by_values
 def _nonzero_rows(a):
     return xp.stack(xp.nonzero(xp.atleast_1d(a)))
+
+
+@sized_by_values
+def _argwhere(a):
+    return xp.argwhere(a)
 
 
 def _to_python(input, what):
@@ -190,7 +196,7 @@ def nonzero(input, *, as_tuple=False):
     if as_tuple:
         positions = array_op(_nonzero_rows, input)          # (ndim, n)
         return tuple(positions[k] for k in range(positions.shape[0]))
-    return array_op(xp.argwhere, input)
+    return array_op(_argwhere, input)
 
 
 __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "less", "less_equal", "greater", "greater_equal",
