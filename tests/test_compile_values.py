@@ -145,3 +145,13 @@ def test_computing_on_a_tensor_whose_size_depends_on_values_stops_the_trace():
     message = str(info.value)
     assert "Mean computes on a tensor whose size depends on values (made by Index" in message
     assert "chainrule.where(mask, x, 0).sum() / mask.sum()" in message
+
+
+def test_returning_an_input_gives_the_callers_tensor_back():
+    pair = cr.compile(lambda x, y: (x, x + y))
+    same = cr.compile(lambda x: x, dynamic=True)
+    for n in (4, 5, 6):
+        x, y = cr.ones(n), cr.ones(n)
+        returned, total = pair(x, y)
+        assert returned is x and total.tolist() == [2.0] * n
+        assert same(x) is x

@@ -132,13 +132,14 @@ def _replace_tensors(obj, tracer):
     return obj
 
 
-def _rebuild(structure, arrays, position):
+def _rebuild(structure, outputs, position):
+    """The returned object with each Ref replaced by its output tensor."""
     if isinstance(structure, Ref):
-        return Tensor._make(arrays[position[structure.id]])
+        return outputs[position[structure.id]]
     if isinstance(structure, (list, tuple)):
-        return same_kind(structure, [_rebuild(x, arrays, position) for x in structure])
+        return same_kind(structure, [_rebuild(x, outputs, position) for x in structure])
     if isinstance(structure, dict):
-        return {k: _rebuild(v, arrays, position) for k, v in structure.items()}
+        return {k: _rebuild(v, outputs, position) for k, v in structure.items()}
     return structure
 
 
@@ -166,15 +167,23 @@ class Trace:
         self.compile_seconds = seconds
         self.position = {vid: k for k, vid in enumerate(traced.output_refs())}
         self.single = isinstance(traced.output_structure, Ref)
+        inputs = {node.outputs[0]: node.args[0] for node in traced.nodes if node.kind == "input"}
+        # output position -> input index, for `return x`: the caller gets its own tensor back
+        self.returned_inputs = {k: inputs[vid] for vid, k in self.position.items() if vid in inputs}
 
     def select(self, tensors):
         """Make the replay for these inputs current (one replay here; one per batch size when dynamic)."""
 
     def run(self, tensors):
         arrays = self.replay([t._data for t in tensors])
-        if self.single:
+        if self.single and not self.returned_inputs:
             return Tensor._make(arrays[0])
-        return _rebuild(self.traced.output_structure, arrays, self.position)
+        outputs = [Tensor._make(array) for array in arrays]
+        for k, i in self.returned_inputs.items():
+            outputs[k] = tensors[i]
+        if self.single:
+            return outputs[0]
+        return _rebuild(self.traced.output_structure, outputs, self.position)
 
 
 class DynamicTrace(Trace):
@@ -187,7 +196,7 @@ class DynamicTrace(Trace):
         self.cache_size = max(cache_size, 2)
         self.batch_input = guards.symbolic[0]
         self.compile_seconds = second.compile_seconds
-        self.position, self.single = second.position, second.single
+        self.position, self.single, self.returned_inputs = second.position, second.single, second.returned_inputs
         self.sizes = OrderedDict()   # batch size -> (traced graph, optimized graph, buffers, replay)
         for size, trace in ((size_first, first), (size_second, second)):
             self.sizes[size] = (trace.traced, trace.graph, trace.buffers, trace.replay)
