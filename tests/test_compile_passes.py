@@ -31,7 +31,7 @@ def traced(fn, *inputs):
 
 def replay(graph_and_buffers, *inputs):
     graph, buffers = graph_and_buffers
-    return generate(graph, buffers)([t._data for t in inputs])[0]
+    return generate(graph, buffers)([t._data for t in inputs], inputs)[0]
 
 
 def fresh_inputs(seed):

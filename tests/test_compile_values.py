@@ -155,3 +155,47 @@ def test_returning_an_input_gives_the_callers_tensor_back():
         returned, total = pair(x, y)
         assert returned is x and total.tolist() == [2.0] * n
         assert same(x) is x
+
+
+def test_a_tensor_made_in_the_call_and_added_into_starts_from_its_made_value():
+    model = nn.Linear(3, 3)
+
+    def count_correct(x, y):
+        with cr.no_grad():
+            correct = cr.zeros((), dtype=cr.int64)
+            correct += (model(x).argmax(1) == y).sum()
+        return correct
+
+    assert_follows_inputs(count_correct, lambda: (floats(8, 3), integers(3, 8)))
+
+
+def test_each_replay_returns_a_fresh_copy_of_a_constant():
+    compiled = cr.compile(lambda x: (x * 1, cr.zeros(2)))
+    x = cr.ones(2)
+    compiled(x)
+    compiled(x)[1].add_(5)
+    assert compiled(x)[1].tolist() == [0.0, 0.0]
+
+
+def test_a_compiled_function_called_inside_another_is_traced_as_part_of_it():
+    inner = cr.compile(lambda x: x * 2 + 1)
+    inner(cr.ones(2))                                   # traced and cached on its own
+    outer = cr.compile(lambda x: inner(x) * 3)
+    assert [outer(cr.full((2,), v)).tolist() for v in (1.0, 2.0, 3.0)] == [[9.0, 9.0], [15.0, 15.0], [21.0, 21.0]]
+
+
+def test_the_gradient_of_an_input_goes_to_the_tensor_of_each_call():
+    model = nn.Linear(4, 3)
+
+    def adversarial(x, y):                                # the fast gradient sign method
+        model.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        return (x + 0.1 * x.grad.sign()).detach()
+
+    compiled = cr.compile(adversarial)
+    for _ in range(4):
+        x, y = floats(8, 4), integers(3, 8)
+        eager_x, compiled_x = x.clone().requires_grad_(True), x.clone().requires_grad_(True)
+        np.testing.assert_allclose(compiled(compiled_x, y).numpy(), adversarial(eager_x, y).numpy(), rtol=1e-6)
+        np.testing.assert_allclose(compiled_x.grad.numpy(), eager_x.grad.numpy(), rtol=1e-6)
+    assert compiled.recompiles == []

@@ -24,7 +24,7 @@ def run_checked(compiled, trace, args, kwargs, tensors):
         trace.recording_replay = generate(trace.graph, trace.buffers, record=made.__setitem__)
     namespace_record = trace.recording_replay.__globals__
     namespace_record["_record"] = made.__setitem__
-    trace.recording_replay([t._data for t in tensors])
+    trace.recording_replay([t._data for t in tensors], tensors)
     _restore(state)
     from .tracer import Tracer
     tracer = Tracer(record_values=True)

@@ -89,7 +89,9 @@ def _adopt(var, array):
 
 
 def generate(graph, buffers=(), record=None):
-    """Compile ``graph`` to ``replay(inputs) -> tuple of output arrays``.
+    """Compile ``graph`` to ``replay(inputs, tensors) -> tuple of output arrays`` (``inputs``: the
+    input tensors' arrays; ``tensors``: the tensors, whose ``.grad`` a node with ``params["input"]``
+    reads or stores).
 
     With ``record`` (a function of value id and array), the replay also hands over a copy of
     every value it makes, as it makes it (``compile(check=True)`` compares them with eager).
@@ -98,7 +100,7 @@ def generate(graph, buffers=(), record=None):
                  "_record": record}
     written = _written_values(graph)
     contexts = {}    # node index -> the forward context a backward node reruns the rule of
-    lines = ["def replay(inputs):"]
+    lines = ["def replay(inputs, tensors=()):"]
     for b, (shape, dtype) in enumerate(buffers):
         namespace[f"b{b}"] = xp.empty(shape, dtype)
 
@@ -116,6 +118,13 @@ def generate(graph, buffers=(), record=None):
         namespace[key] = _as_scalar_of(arg, dtype) if dtype is not None else arg
         return key
 
+    def owner(node, i):
+        """The tensor whose .grad the node reads or stores: an input of this call, or a fixed one."""
+        if "input" in node.params:
+            return f"tensors[{node.params['input']}]"
+        namespace[f"t{i}"] = node.target
+        return f"t{i}"
+
     def call_args(node, i):
         parts = [name(a, i, j) for j, a in enumerate(node.args)]
         for key, value in node.params.items():
@@ -131,11 +140,11 @@ def generate(graph, buffers=(), record=None):
             namespace[f"t{i}"] = node.target
             lines.append(f"    {out} = t{i}._data")
         elif kind == "grad_of":
-            namespace[f"t{i}"] = node.target
-            lines.append(f"    {out} = t{i}._grad._data")
+            lines.append(f"    {out} = {owner(node, i)}._grad._data")
         elif kind == "constant":
             namespace[f"c{i}"] = node.args[0]
-            copy = ".copy()" if node.outputs[0] in written else ""
+            # written in place, or handed out (returned, a .grad): each call gets its own copy
+            copy = ".copy()" if node.outputs[0] in written or node.outputs[0] in graph.escaping else ""
             lines.append(f"    {out} = c{i}{copy}")
         elif kind == "op":
             ctx = contexts[i] = node.fn()
@@ -168,12 +177,10 @@ def generate(graph, buffers=(), record=None):
             grads = ", ".join(name(a, i, j) for j, a in enumerate(node.args))
             lines.append(f"    {outs}, = r{i}({grads})")
         elif kind == "accumulate":
-            namespace[f"t{i}"] = node.target
             store = "_adopt" if node.params.get("adopt") else "_accumulate"
-            lines.append(f"    {out} = {store}(t{i}, {name(node.args[0], i, 0)})")
+            lines.append(f"    {out} = {store}({owner(node, i)}, {name(node.args[0], i, 0)})")
         elif kind == "set_grad":
-            namespace[f"t{i}"] = node.target
-            lines.append(f"    _set_grad(t{i}, {name(node.args[0], i, 0)})")
+            lines.append(f"    _set_grad({owner(node, i)}, {name(node.args[0], i, 0)})")
         elif kind == "inplace":
             namespace[f"u{i}"] = node.fn
             target, operand = name(node.args[0], i, 0), name(node.args[1], i, 1)

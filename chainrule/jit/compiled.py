@@ -13,7 +13,7 @@ from collections import Counter, OrderedDict
 
 import numpy
 
-from ..tensor import Tensor
+from ..tensor import Tensor, tracer as _tracing
 from .._errors import user_location
 from .codegen import generate
 from .dynamic import NotDynamic, batch_change, instantiate, symbolic_template
@@ -175,7 +175,7 @@ class Trace:
         """Make the replay for these inputs current (one replay here; one per batch size when dynamic)."""
 
     def run(self, tensors):
-        arrays = self.replay([t._data for t in tensors])
+        arrays = self.replay([t._data for t in tensors], tensors)
         if self.single and not self.returned_inputs:
             return Tensor._make(arrays[0])
         outputs = [Tensor._make(array) for array in arrays]
@@ -273,6 +273,8 @@ class CompiledFunction:
     # ------------------------------------------------------------ calling
 
     def __call__(self, *args, **kwargs):
+        if _tracing[0] is not None:   # called inside another compiled function: traced as part of it
+            return self.fn(*args, **kwargs)
         if args or kwargs:
             tensors = []
             literals = _literal_key(flatten((args, kwargs), tensors))
@@ -344,6 +346,10 @@ class CompiledFunction:
             graph.escaping.add(value)
         graph.grads_none_at_entry = {id(var) for var, event, was_none in tracer.grad_events.values()
                                      if was_none and event != "set"}
+        positions = {id(t): i for i, t in enumerate(tensors)}
+        for node in graph.nodes:   # an input's gradient: each replay uses the tensor it is given
+            if node.kind in ("accumulate", "set_grad", "grad_of") and id(node.target) in positions:
+                node.params["input"] = positions[id(node.target)]
         modules = dict(tracer.modules)
         bound = getattr(self.fn, "__self__", None)
         if _is_module(bound):          # compile(model.forward): the model's own attributes too
@@ -353,6 +359,8 @@ class CompiledFunction:
         externals = [node.target for node in graph.nodes if node.kind == "external"]
         # a gradient of a tensor made during the call (x.detach().requires_grad_()) starts fresh each call
         grad_events = [event for event in tracer.grad_events.values() if id(event[0]) not in tracer.born]
+        grad_events = [(("input", positions[id(var)]) if id(var) in positions else var, event, was_none)
+                       for var, event, was_none in grad_events]
         guards = Guards(tensors, literals, self.fn, modules.values(), grad_events, names, stateful, externals,
                         rebound={(id(obj), key) for obj, key, _ in rebound})
         needs_graph = not tracer.ran_backward and _carries_graph(result)
@@ -422,7 +430,7 @@ class CompiledFunction:
             kinds = Counter(getattr(r, "subject", "") or r for r in self.recompiles)
             what, count = kinds.most_common(1)[0]
             hint = (" Pass dynamic=True to chainrule.compile so one graph serves every batch size."
-                    if "shape" in what and not self.dynamic else "")
+                    if what.startswith("input ") and what.endswith(" shape") and not self.dynamic else "")
             warnings.warn(
                 f"chainrule.compile: {self.__name__} was traced again {len(self.recompiles)} times; "
                 f"{what} changed {count} of them (last: {self.recompiles[-1]}).{hint}", stacklevel=3)

@@ -189,7 +189,7 @@ def batch_change(old, new):
             or not _same_captured(old.captured, new.captured) or not _same_modules(old.modules, new.modules)
             or not _same_modules(old.module_tensors, new.module_tensors)
             or [hooks for _, hooks in old.module_hooks] != [hooks for _, hooks in new.module_hooks]
-            or [(id(v), none) for v, none in old.grads] != [(id(v), none) for v, none in new.grads]):
+            or [(_grad_key(v), none) for v, none in old.grads] != [(_grad_key(v), none) for v, none in new.grads]):
         return None
     indices, sizes = [], set()
     for i, (a, b) in enumerate(zip(old.inputs, new.inputs)):
@@ -218,6 +218,11 @@ def _same_captured(old, new):
         if not same:
             return False
     return True
+
+
+def _grad_key(var):
+    """A gradient guard's tensor: ("input", k) as it is, any other tensor by identity."""
+    return var if isinstance(var, tuple) else id(var)
 
 
 def _same_modules(old, new):

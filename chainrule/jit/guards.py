@@ -32,6 +32,7 @@ class Guards:
                                     if (id(m), k) not in rebound])
                                for m in modules]
         self.module_names = module_names
+        # (tensor or ("input", k), was None): the gradients the call touched first, as it found them
         self.grads = [(var, was_none) for var, event, was_none in grad_events if event != "set"]
         # tensors that existed before the call (parameters, captured tensors): their shape, dtype
         # and requires_grad are constants of the graph, though their values are read afresh
@@ -119,8 +120,12 @@ class Guards:
                       f"    if a.shape != {shape!r} or a.dtype != _extdtype{e} or _ext{e}._rg is not {requires_grad}:",
                       "        return False"]
         for g, (var, was_none) in enumerate(self.grads):
-            namespace[f"_var{g}"] = var
-            lines += [f"    if (_var{g}._grad is None) is not {was_none}:", "        return False"]
+            if isinstance(var, tuple):   # ("input", k): the gradient of the k-th input tensor
+                tensor = f"inputs[{var[1]}]"
+            else:
+                namespace[f"_var{g}"] = var
+                tensor = f"_var{g}"
+            lines += [f"    if ({tensor}._grad is None) is not {was_none}:", "        return False"]
         lines.append("    return True")
         exec(compile("\n".join(lines) + "\n", "<chainrule.compile guards>", "exec"), namespace)
         return namespace["check"]
@@ -186,6 +191,7 @@ class Guards:
                         a, b = shape_str(a), shape_str(b)
                     return _reason(f"{self._name_of_external(tensor)} {label}", f"{a} -> {b}")
         for var, was_none in self.grads:
+            var = inputs[var[1]] if isinstance(var, tuple) else var
             if (var._grad is None) != was_none:
                 state = lambda none: "None" if none else "set"
                 return _reason(f"a gradient (shape {shape_str(var.shape)})",

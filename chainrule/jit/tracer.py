@@ -356,6 +356,10 @@ class Tracer:
         self.graph.add(Node("assign", args=[Ref(self.value_of(target)), Ref(self.value_of(result))],
                             site=user_location(), target=target))
 
+    def before_write(self, target):
+        if not self.suspended:
+            self.value_of(target)
+
     def wrote_in_place(self, target, ufunc, other):
         if self.suspended:
             return

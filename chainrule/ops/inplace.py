@@ -78,6 +78,8 @@ def _write_directly(target, ufunc, other, name):
     if _grad_state["enabled"] and (target._rg or (isinstance(other, Tensor) and other._rg)):
         return False
     operand = other._data if isinstance(other, Tensor) else other
+    if _tracer[0] is not None:
+        _tracer[0].before_write(target)   # a tensor made in the call is recorded as it was before
     try:
         ufunc(target._data, operand, out=target._data, casting="same_kind")
     except TypeError:  # NumPy refuses the cast, e.g. a float result into an int tensor
