@@ -349,6 +349,26 @@ def test_dynamic_serves_every_batch_size_from_one_graph():
     assert "%0 = input(0)  (B, 6) float32" in listing and "(B, 16)" in listing
 
 
+def test_dynamic_serves_every_batch_size_with_gradient_clipping():
+    cr.manual_seed(0)
+    model = cr.nn.Linear(4, 3)
+    optimizer = cr.optim.SGD(model.parameters(), lr=0.1)
+
+    def step(x, y):
+        optimizer.zero_grad()
+        loss = cr.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        cr.nn.utils.clip_grad_norm_(model.parameters(), 0.1)   # writes into each call's fresh .grad
+        optimizer.step()
+        return loss.detach()
+
+    compiled = cr.compile(step, dynamic=True)
+    for size in (8, 5, 12, 3):
+        compiled(cr.randn(size, 4), cr.randint(0, 3, (size,)))
+    assert len(compiled.traces) == 1
+    assert compiled.recompiles[0].endswith("one graph serves every batch size")
+
+
 def test_dynamic_still_guards_other_dimensions():
     compiled = cr.compile(double, dynamic=True)
     for size in (4, 8, 5):

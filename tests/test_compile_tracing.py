@@ -429,3 +429,42 @@ def test_replay_runs_no_autograd(monkeypatch):
     assert not np.array_equal(before, model[0].weight.detach().numpy())
     source = step.traces[0].replay.source
     assert "backward" not in source and "apply" not in source
+
+
+def test_setting_an_optimizer_hyperparameter_inside_stops_the_trace():
+    model = cr.nn.Linear(2, 2)
+    optimizer = cr.optim.SGD(model.parameters(), lr=0.1)
+
+    def step(x, lr):
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        optimizer.zero_grad()
+        model(x).sum().backward()
+        optimizer.step()
+
+    message = trace_error(step, cr.ones(1, 2), 0.01)
+    assert "sets param_groups[0]['lr'] of the captured SGD `optimizer` (0.1 -> 0.01)" in message
+    assert message.endswith("Set it outside the compiled function, or call a learning-rate scheduler's step() "
+                            "inside it (replayed whole).")
+
+
+def test_nn_init_inside_stops_the_trace():
+    model = cr.nn.Linear(2, 2)
+
+    def reset(x):
+        cr.nn.init.zeros_(model.bias)
+        return model(x)
+
+    message = trace_error(reset, cr.ones(1, 2))
+    assert "nn.init writes a tensor of shape (2,) with values drawn or computed outside chainrule ops" in message
+    assert message.endswith("Initialize the parameters outside the compiled function.")
+
+
+def test_data_transforms_and_metrics_inside_stop_the_trace():
+    from chainrule.data import transforms
+    from chainrule.train import metrics
+    message = trace_error(lambda x: transforms.Normalize([0.0], [2.0])(x), cr.ones(1, 3))
+    assert "a data transform needs a tensor's values in Python while tracing" in message
+    assert "Apply transforms to the samples in the Dataset or DataLoader, before the compiled step." in message
+    message = trace_error(lambda x, y: metrics.accuracy(x, y), cr.randn(4, 3), cr.zeros(4, dtype=cr.int64))
+    assert ".numpy() needs a tensor's values in Python while tracing" in message

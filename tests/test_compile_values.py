@@ -86,6 +86,11 @@ CASES = {
     "integer rounding": (lambda x: x.round() + x.floor(), lambda: (integers(7, 4, 5),)),
     "scatter_ into a new tensor": (lambda i: cr.zeros(4, 5).scatter_(1, i.reshape(4, 1), 1.0), lambda: (integers(5, 4),)),
     "nonzero rows": (lambda x: cr.nonzero(x > 0, as_tuple=True)[1], lambda: (floats(4, 5),)),
+    "repeat_interleave(tensor)": (lambda x, r: x.repeat_interleave(r), lambda: (floats(3), integers(4, 3))),
+    "repeat_interleave(counts)": (lambda r: cr.repeat_interleave(r), lambda: (integers(4, 3),)),
+    "cross_entropy weight + smoothing": (
+        lambda x, y, w: F.cross_entropy(x, y, weight=w, label_smoothing=0.2, ignore_index=1),
+        lambda: (floats(6, 4), integers(4, 6), cr.rand(4))),
 }
 
 
@@ -199,3 +204,43 @@ def test_the_gradient_of_an_input_goes_to_the_tensor_of_each_call():
         np.testing.assert_allclose(compiled(compiled_x, y).numpy(), adversarial(eager_x, y).numpy(), rtol=1e-6)
         np.testing.assert_allclose(compiled_x.grad.numpy(), eager_x.grad.numpy(), rtol=1e-6)
     assert compiled.recompiles == []
+
+
+@pytest.mark.parametrize("product", [lambda v: v.prod(), lambda v: v.cumprod(0).sum()], ids=["prod", "cumprod"])
+def test_product_gradients_follow_zeros_that_appear_after_tracing(product):
+    w = cr.tensor([1.0, 2.0, 0.5], requires_grad=True)
+
+    def gradient(x):
+        w.grad = None
+        product(x * w).backward()
+        return w.grad
+
+    compiled = cr.compile(gradient)
+    for x in ([1.0, 2.0, 3.0], [1.0, 0.0, 3.0], [0.0, 0.0, 3.0], [2.0, 2.0, 2.0]):
+        x = cr.tensor(x)
+        expected = gradient(x).numpy().copy()
+        np.testing.assert_allclose(compiled(x).numpy(), expected, rtol=1e-6)
+
+
+def test_load_state_dict_and_vector_to_parameters_are_replayed():
+    online, target = nn.Linear(3, 2), nn.Linear(3, 2)
+    optimizer = cr.optim.SGD(online.parameters(), lr=0.1)
+
+    def step(x):                                       # a DQN-style target network sync
+        optimizer.zero_grad()
+        online(x).pow(2).sum().backward()
+        optimizer.step()
+        target.load_state_dict(online.state_dict())
+        return target(x).detach()
+
+    compiled = cr.compile(step)
+    for _ in range(3):
+        compiled(floats(4, 3))
+        np.testing.assert_array_equal(target.weight.detach().numpy(), online.weight.detach().numpy())
+
+    layer = nn.Linear(2, 2)
+    unpack = cr.compile(lambda v: nn.utils.vector_to_parameters(v, layer.parameters()))
+    for _ in range(3):
+        v = floats(6)
+        unpack(v)
+        np.testing.assert_array_equal(layer.weight.detach().numpy().ravel(), v.numpy()[:4])

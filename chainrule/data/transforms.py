@@ -4,14 +4,18 @@ Random transforms draw from chainrule's generator, so ``chainrule.manual_seed``
 makes an augmented epoch reproducible.
 """
 from .. import backend as B
-from ..tensor import Tensor
+from ..tensor import Tensor, tracer
 from .._errors import at_user_line
 
 xp = B.xp
 
 
 def _array(x):
-    return x._data if isinstance(x, Tensor) else xp.asarray(x)
+    if isinstance(x, Tensor):
+        if tracer[0] is not None:   # transforms work on arrays: chainrule.compile cannot follow them
+            tracer[0].value_escapes(x, "a data transform")
+        return x._data
+    return xp.asarray(x)
 
 
 class Compose:

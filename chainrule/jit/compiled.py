@@ -21,7 +21,8 @@ from .errors import TraceError
 from .graph import Node, Ref, same_kind
 from .captured import _IDENTITY_ONLY, _safe, captured_names, plain_attributes
 from .guards import Guards, Reason
-from .side_effects import mutation_in, rebound_tensors, snapshot_captured_state, snapshot_tensor_attributes
+from .side_effects import (hyperparameter_change, mutation_in, rebound_tensors, snapshot_captured_state,
+                           snapshot_hyperparameters, snapshot_tensor_attributes)
 from .passes import optimize
 from .tracer import Tracer
 
@@ -307,6 +308,7 @@ class CompiledFunction:
         names = self._module_names()
         snapshot = snapshot_captured_state(self.fn, [m for r in self.roots for m in r.modules()])
         tensors_before = snapshot_tensor_attributes(snapshot)
+        hyperparameters = snapshot_hyperparameters(self.fn)
         random_before = _global_random_states()
         tracer = Tracer()
         with tracer:
@@ -326,11 +328,17 @@ class CompiledFunction:
                 f"draws are ops that a replay repeats, or draw them outside and pass them in.")
         stateful = {id(node.fn.__self__) for node in tracer.graph.nodes
                     if node.kind == "call" and getattr(node.fn, "__self__", None) is not None}
+        scheduled = {id(node.fn.__self__.optimizer) for node in tracer.graph.nodes
+                     if node.kind == "call" and hasattr(getattr(node.fn, "__self__", None), "optimizer")}
         mutation = mutation_in(snapshot, names, stateful)
         rebound, rebinding = rebound_tensors(tensors_before, tracer.values, names)
+        hyperparameter = hyperparameter_change(hyperparameters, scheduled)
         advice = "Return the value from the function and update the Python state outside it."
         if rebinding and not mutation:
             mutation, advice = rebinding
+        if hyperparameter and not mutation:
+            mutation, advice = hyperparameter, ("Set it outside the compiled function, or call a learning-rate "
+                                                "scheduler's step() inside it (replayed whole).")
         if mutation:
             raise TraceError(
                 f"chainrule.compile: the traced call of {self.__name__} {mutation}.\n  called at "

@@ -141,7 +141,9 @@ def symbolic_template(first, size_a, second, size_b):
                     site=a.site, target=a.target)
         if a.kind == "backward":
             node.target = template.nodes[position[id(a.target)]]
-        elif a.target is not b.target:
+        elif a.target is not b.target and a.kind not in ("inplace", "assign"):
+            # an in-place write goes to the value its first argument names (compared above); its
+            # target may be a tensor each call makes afresh (the .grad that clip_grad_norm_ scales)
             raise NotDynamic(f"{where}: works on a different tensor")
         node.pinned, node.label = a.pinned, a.label
         template.nodes.append(node)

@@ -10,7 +10,7 @@ which a replay could not follow.
 import types
 
 from .captured import (_MISSING, _copy, _is_module_or_tensor, _safe, _same_items, captured_names,
-                       has_plain_attributes, plain_attributes, tensor_attributes)
+                       has_plain_attributes, is_plain_value, plain_attributes, tensor_attributes)
 
 
 def snapshot_captured_state(fn, modules):
@@ -85,3 +85,32 @@ def rebound_tensors(before, read_arrays, module_names):
                               f"Update it in place instead: with chainrule.no_grad(): {key}.copy_(new_value)")
             rebound.append((obj, key, new))
     return rebound, None
+
+
+def snapshot_hyperparameters(fn):
+    """(name, optimizer, the plain values of each param group) for the captured optimizers."""
+    found = []
+    for name, getter in captured_names(fn):
+        value = _safe(getter)
+        groups = getattr(value, "param_groups", None)
+        if isinstance(groups, list) and all(isinstance(g, dict) for g in groups):
+            found.append((name, value, _hyperparameters(groups)))
+    return found
+
+
+def _hyperparameters(groups):
+    return [{k: v for k, v in g.items() if is_plain_value(v)} for g in groups]
+
+
+def hyperparameter_change(before, scheduled):
+    """A description of an optimizer hyperparameter the traced call set itself, or None.
+    ``scheduled``: ids of optimizers whose scheduler's step() the replay calls (it sets them)."""
+    for name, optimizer, groups in before:
+        if id(optimizer) in scheduled:
+            continue
+        for i, (old, new) in enumerate(zip(groups, _hyperparameters(optimizer.param_groups))):
+            for key in old.keys() | new.keys():
+                if old.get(key, _MISSING) != new.get(key, _MISSING):
+                    return (f"sets param_groups[{i}][{key!r}] of the captured {type(optimizer).__name__} `{name}` "
+                            f"({old.get(key)!r} -> {new.get(key)!r})")
+    return None

@@ -193,7 +193,7 @@ class Tracer:
         array = result._data
         node = Node("op", cls, args, params, [None], [array.shape], [array.dtype], site=user_location())
         sized = [v for v in node.refs() if v in self.sized_by_values]
-        if sized and cls is not BasicIndex:      # x[mask][0] keeps the size open; x[mask].mean() does not
+        if sized and cls not in (BasicIndex, Index):   # x[mask][0] keeps the size open; x[mask].mean() does not
             self._computes_on_sized(cls, self.sized_by_values[sized[0]])
         vid = node.outputs[0] = self._new_value(array)
         self.graph.add(node)
@@ -458,6 +458,8 @@ _ADVICE = [
      "(x[i.reshape(1)].squeeze(0)), or use index_select or gather."),
     ("using a tensor as a Python index",
      "Index with the tensor itself (x[index_tensor], gather, index_select) instead of a Python int."),
+    ("a data transform",
+     "Apply transforms to the samples in the Dataset or DataLoader, before the compiled step."),
     ("assigning .data",
      "Write into the tensor in place instead: with chainrule.no_grad(): tensor.copy_(value)."),
 ]

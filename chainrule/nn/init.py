@@ -7,7 +7,8 @@ import math
 
 from .. import backend as B
 from ..grad_mode import no_grad
-from .._errors import at_user_line
+from .._errors import at_user_line, user_location
+from ..tensor import tracer
 
 xp = B.xp
 
@@ -42,6 +43,12 @@ def _calculate_fan_in_and_fan_out(tensor):
 
 
 def _fill(tensor, values):
+    if tracer[0] is not None and tracer[0].recording:
+        from ..jit.errors import TraceError
+        raise TraceError(
+            f"chainrule.compile: nn.init writes a tensor of shape {tuple(tensor.shape)} with values drawn "
+            f"or computed outside chainrule ops, which a replay would not write again.\n  at "
+            f"{user_location()}\nInitialize the parameters outside the compiled function.")
     with no_grad():
         tensor._data[...] = values
         tensor._vbox[0] += 1

@@ -134,7 +134,9 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     smooth = smooth.masked_fill(ignored, 0.0)
     if reduction == "mean":
         if weight is not None:
-            smooth = smooth.sum() / weight[target[~ignored]].sum()
+            # the weights of the counted targets, in a fixed shape (compile-friendly): ignored ones as 0
+            counted = weight[target.masked_fill(ignored, 0)].masked_fill(ignored, 0.0)
+            smooth = smooth.sum() / counted.sum()
         else:
             smooth = smooth.sum() / (~ignored).sum()
     elif reduction == "sum":

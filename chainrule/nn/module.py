@@ -11,7 +11,7 @@ other state that is saved but not trained) are declared with
 from collections import namedtuple
 
 from .. import backend as B
-from ..tensor import Tensor
+from ..tensor import Tensor, tracer
 from ..grad_mode import no_grad
 from .._errors import at_user_line, ShapeError
 from ..autograd.hooks import RemovableHandle
@@ -266,8 +266,11 @@ class Module:
         with no_grad():
             for key, target in own.items():
                 if key in state_dict:
-                    target._data[...] = _array(state_dict[key])
+                    value = state_dict[key]
+                    target._data[...] = _array(value)
                     target._vbox[0] += 1
+                    if tracer[0] is not None:   # chainrule.compile copies it again on each replay
+                        tracer[0].assigned(target, value if isinstance(value, Tensor) else Tensor._make(_array(value)))
         return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------ hooks

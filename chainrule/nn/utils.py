@@ -62,11 +62,10 @@ def vector_to_parameters(vec, parameters):
     if not isinstance(vec, Tensor) or vec.ndim != 1:
         raise TypeError(f"expected a 1-D chainrule Tensor, but got {type(vec).__name__}")
     start = 0
-    with no_grad():
+    with no_grad():   # copy_: an op, so that a compiled step copies again on each replay
         for p in parameters:
             n = p.numel()
-            p._data[...] = vec._data[start:start + n].reshape(p.shape)
-            p._vbox[0] += 1
+            p.copy_(vec[start:start + n].reshape(p.shape))
             start += n
 
 

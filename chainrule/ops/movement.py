@@ -9,6 +9,7 @@ from .. import backend as B
 from ..function import Function
 from .._errors import at_user_line, shape_str, ShapeError
 from .._dims import wrap_dim, shape_arg
+from .array_op import array_op, sized_by_values
 from .reduce import Sum, sum_to_shape
 
 xp = B.xp
@@ -424,16 +425,25 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     from .indexing import Index
     if repeats is None:  # the one-argument form: input holds the counts
         counts = _repeat_counts(input, None, "repeat_interleave")
-        return Tensor._make(xp.repeat(xp.arange(counts.size, dtype=xp.int64), counts))
+        return array_op(_repeated_positions, input.reshape(-1), size=counts.size)
     if dim is None:
         input, dim = flatten(input), 0
     axis = wrap_dim(dim, input._data.ndim, "repeat_interleave")
     size = input._data.shape[axis] if input._data.ndim else 1
     counts = _repeat_counts(repeats, size, "repeat_interleave")
-    index = xp.repeat(xp.arange(size), counts)
+    if isinstance(repeats, Tensor):   # an op on the counts, so that a compiled graph follows them
+        index = array_op(_repeated_positions, repeats, size=size)._data
+    else:
+        index = _repeated_positions(counts, size)
     if input._data.ndim == 0:
         return Index.apply(Reshape.apply(input, shape=(1,)), index=(index,))
     return Index.apply(input, index=(slice(None),) * axis + (index,))
+
+
+@sized_by_values
+def _repeated_positions(counts, size):
+    """``0..size-1``, each repeated ``counts`` times (one count, or one per position)."""
+    return xp.repeat(xp.arange(size, dtype=xp.int64), counts)
 
 
 def _repeat_counts(repeats, size, op):

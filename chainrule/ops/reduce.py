@@ -13,7 +13,7 @@ from collections import namedtuple
 
 from .. import backend as B
 from ..function import Function
-from ..tensor import Tensor
+from ..tensor import Tensor, tracer
 from .._errors import at_user_line, shape_str
 from .._dims import wrap_dim
 from .elementwise import cast, where
@@ -256,7 +256,7 @@ class Prod(Function):
         a, out = ctx.saved_tensors
         if ctx.axis is not None and not ctx.keepdim:
             g, out = g.unsqueeze(ctx.axis), out.unsqueeze(ctx.axis)
-        if not (a._data == 0).any():
+        if tracer[0] is None and not (a._data == 0).any():   # compiled: the zero-safe ops, for any values
             return g * out / a
         # With zeros, no division: exclusive products from both sides.
         if ctx.axis is None:
@@ -335,7 +335,7 @@ class Cumprod(Function):
     def backward(ctx, g):  # grad_i = sum_{j >= i} g_j prod_{k <= j, k != i} a_k
         a, out = ctx.saved_tensors
         zero = a._data == 0
-        if not zero.any():
+        if tracer[0] is None and not zero.any():   # compiled: the rule that handles zeros, rerun whole
             return _reverse_cumsum(g * out, ctx.axis) / a
         return _cumprod_grad_at_zeros(g, a, out, ctx.axis, zero)
 
