@@ -9,11 +9,16 @@ def user_location():
     """``file:line`` of the innermost frame outside the chainrule package."""
     frame = sys._getframe(1)
     while frame is not None:
-        filename = frame.f_code.co_filename
-        if not os.path.abspath(filename).startswith(_PACKAGE_DIR) and not filename.startswith("<frozen"):
-            return f"{filename}:{frame.f_lineno}"
+        if not called_from_library(frame):
+            return f"{frame.f_code.co_filename}:{frame.f_lineno}"
         frame = frame.f_back
     return "<unknown>"
+
+
+def called_from_library(frame):
+    """True when ``frame`` runs chainrule's own code (or Python's frozen modules)."""
+    filename = frame.f_code.co_filename
+    return os.path.abspath(filename).startswith(_PACKAGE_DIR) or filename.startswith("<frozen")
 
 
 def at_user_line(message):

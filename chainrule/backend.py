@@ -180,6 +180,14 @@ class Generator:
         return self._seed
 
     def get_state(self):
+        from .tensor import tracer
+        if tracer[0] is not None and tracer[0].recording:
+            from .jit.errors import TraceError
+            from ._errors import user_location
+            raise TraceError(
+                f"chainrule.compile: Generator.get_state() inside a compiled function would give the "
+                f"state seen while tracing on every call.\n  at {user_location()}\nSave and restore the "
+                f"generator state outside the compiled function, or reseed inside it with manual_seed().")
         return self.rng.bit_generator.state
 
     def set_state(self, state):

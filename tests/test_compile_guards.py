@@ -427,7 +427,7 @@ def test_a_parameter_rebound_between_calls_retraces():
         compiled(x)
         model.weight = cr.nn.Parameter(cr.zeros(2, 3))
         np.testing.assert_allclose(compiled(x).numpy(), model.bias.detach().numpy()[None])
-    assert compiled.recompiles == ["module Linear weight is bound to a different tensor"]
+    assert compiled.recompiles == ["module Linear weight is bound to a different Parameter"]
 
 
 def test_a_tensor_attribute_of_a_captured_object_rebound_between_calls_retraces():
@@ -484,3 +484,50 @@ def test_object_and_array_arguments_are_guarded_by_their_contents():
     assert all(reason.startswith("non-tensor arguments") for reason in compiled.recompiles)
     compiled(x, config, table)
     assert len(compiled.recompiles) == 2            # unchanged arguments replay
+
+
+def test_a_submodule_a_list_item_or_a_function_swapped_on_a_model_retraces():
+    class Net(cr.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = cr.nn.Linear(4, 3)
+            self.layers = cr.nn.ModuleList([cr.nn.Tanh()])
+            self.act = cr.tanh
+
+        def forward(self, x):
+            return self.act(self.layers[0](self.fc(x)))
+
+    model = Net()
+    compiled = cr.compile(model)
+    x = cr.randn(2, 4)
+    with cr.no_grad():
+        compiled(x)
+        model.fc = cr.nn.Linear(4, 3)
+        np.testing.assert_allclose(compiled(x).numpy(), model(x).numpy(), rtol=1e-6)
+        model.layers[0] = cr.nn.ReLU()
+        np.testing.assert_allclose(compiled(x).numpy(), model(x).numpy(), rtol=1e-6)
+        model.act = cr.sigmoid
+        np.testing.assert_allclose(compiled(x).numpy(), model(x).numpy(), rtol=1e-6)
+    assert len(compiled.recompiles) == 3
+    assert compiled.recompiles[0] == "module Net fc is bound to a different Linear"
+    assert compiled.recompiles[1].endswith("_layers changed its items")
+    assert compiled.recompiles[2] == "module Net act is bound to a different function"
+
+
+def test_a_submodule_read_but_not_called_is_guarded():
+    class Net(cr.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = cr.nn.Linear(3, 2)
+
+        def forward(self, x):
+            return cr.nn.functional.linear(x, self.lin.weight, self.lin.bias)
+
+    model = Net()
+    compiled = cr.compile(model)
+    x = cr.randn(2, 3)
+    with cr.no_grad():
+        compiled(x)
+        model.lin.weight = cr.nn.Parameter(cr.zeros(2, 3))
+        np.testing.assert_allclose(compiled(x).numpy(), model(x).numpy(), rtol=1e-6)
+    assert len(compiled.recompiles) == 1 and "weight is bound to a different Parameter" in compiled.recompiles[0]

@@ -468,3 +468,49 @@ def test_data_transforms_and_metrics_inside_stop_the_trace():
     assert "Apply transforms to the samples in the Dataset or DataLoader, before the compiled step." in message
     message = trace_error(lambda x, y: metrics.accuracy(x, y), cr.randn(4, 3), cr.zeros(4, dtype=cr.int64))
     assert ".numpy() needs a tensor's values in Python while tracing" in message
+
+
+def test_reading_the_size_of_a_tensor_sized_by_values_stops_the_trace():
+    def mean_above(x):
+        n = x[x > 1.5].shape[0]
+        return x.sum() / max(n, 1)
+
+    message = trace_error(mean_above, cr.tensor([0.0, 2.0, 3.0]))
+    assert "reading the size of a tensor whose size depends on values (made by Index" in message
+    assert line_of(mean_above, ".shape[0]") in message
+    assert message.endswith("Count with tensor ops (mask.sum()), or return the tensor and read its size outside.")
+
+
+def test_generator_get_state_inside_stops_the_trace():
+    def replayed_draw(x):
+        state = cr.default_generator.get_state()
+        a = cr.rand(2)
+        cr.default_generator.set_state(state)
+        return x + a + cr.rand(2)
+
+    message = trace_error(replayed_draw, cr.zeros(2))
+    assert "Generator.get_state() inside a compiled function would give the state seen while tracing" in message
+    assert message.endswith("Save and restore the generator state outside the compiled function, or reseed inside "
+                            "it with manual_seed().")
+
+
+def test_a_custom_function_keeping_tensors_on_ctx_gets_each_calls_backward():
+    class Gate(cr.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.mask = (x > 0).float()          # kept on ctx, not with save_for_backward
+            return x * ctx.mask
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * ctx.mask
+
+    def gradient(x):
+        x = x.detach().requires_grad_(True)
+        Gate.apply(x).sum().backward()
+        return x.grad
+
+    compiled = cr.compile(gradient)
+    for values in ([1.0, -1.0, 2.0], [-1.0, 1.0, -2.0], [3.0, 3.0, -3.0]):
+        x = cr.tensor(values)
+        assert compiled(x).tolist() == gradient(x).tolist()

@@ -232,6 +232,22 @@ def forward_hooks(module):
     return (tuple((module._forward_pre_hooks or {}).values()), tuple((module._forward_hooks or {}).values()))
 
 
+def object_attributes(module):
+    """How each attribute of a module that is not a plain value is guarded: a tensor, a submodule
+    or a function by identity; a list, tuple or dict (``Sequential``'s layers) by its items."""
+    guarded = {}
+    for key, value in module.__dict__.items():
+        if key.startswith("__") or key in ("_forward_hooks", "_forward_pre_hooks") or is_plain_value(value):
+            continue
+        guarded[key] = _Items(value) if isinstance(value, (list, tuple, dict)) else value
+    return guarded
+
+
+def object_changed(guard, current):
+    """Whether a module attribute no longer passes its guard from ``object_attributes``."""
+    return guard.changed(current) if isinstance(guard, _Items) else current is not guard
+
+
 def tensor_attributes(obj):
     """The attributes of ``obj`` that hold tensors (parameters, buffers, cached tensors)."""
     from ..tensor import Tensor

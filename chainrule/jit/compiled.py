@@ -362,8 +362,9 @@ class CompiledFunction:
         bound = getattr(self.fn, "__self__", None)
         if _is_module(bound):          # compile(model.forward): the model's own attributes too
             modules.setdefault(id(bound), bound)
-        for root in self.roots:        # a captured model whose attributes are read but which is not called
-            modules.setdefault(id(root), root)
+        for root in self.roots:        # submodules whose attributes are read but which are not called too
+            for module in root.modules():
+                modules.setdefault(id(module), module)
         externals = [node.target for node in graph.nodes if node.kind == "external"]
         # a gradient of a tensor made during the call (x.detach().requires_grad_()) starts fresh each call
         grad_events = [event for event in tracer.grad_events.values() if id(event[0]) not in tracer.born]

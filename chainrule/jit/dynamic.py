@@ -189,7 +189,7 @@ def batch_change(old, new):
     if (len(old.inputs) != len(new.inputs) or old.literals != new.literals or old.grad_mode != new.grad_mode
             or old.default_dtype is not new.default_dtype
             or not _same_captured(old.captured, new.captured) or not _same_modules(old.modules, new.modules)
-            or not _same_modules(old.module_tensors, new.module_tensors)
+            or not _same_modules(old.module_objects, new.module_objects)
             or [hooks for _, hooks in old.module_hooks] != [hooks for _, hooks in new.module_hooks]
             or [(_grad_key(v), none) for v, none in old.grads] != [(_grad_key(v), none) for v, none in new.grads]):
         return None
@@ -228,9 +228,16 @@ def _grad_key(var):
 
 
 def _same_modules(old, new):
-    """The same modules with equal attributes (tensors: the same objects)."""
+    """The same modules with equal attributes (objects: the same ones, containers: the same items)."""
     return len(old) == len(new) and all(
         ma is mb and len(attrs_a) == len(attrs_b)
-        and all(ka == kb and (va is vb or (not isinstance(va, Tensor) and va == vb))
-                for (ka, va), (kb, vb) in zip(attrs_a, attrs_b))
+        and all(ka == kb and _same_guard(va, vb) for (ka, va), (kb, vb) in zip(attrs_a, attrs_b))
         for (ma, attrs_a), (mb, attrs_b) in zip(old, new))
+
+
+def _same_guard(a, b):
+    if a is b:
+        return True
+    if hasattr(a, "same_as"):
+        return type(a) is type(b) and a.same_as(b)
+    return not isinstance(a, Tensor) and type(a) is type(b) and bool(a == b)

@@ -11,7 +11,7 @@ from .. import backend as B
 from ..grad_mode import is_grad_enabled, _state as _grad_state
 from .._errors import shape_str
 from .captured import (_MISSING, _ArrayContents, _Attributes, _Identity, _Items, _differs, _safe, captured_names,
-                       forward_hooks, guard_of, plain_attributes, tensor_attributes)
+                       forward_hooks, guard_of, object_attributes, object_changed, plain_attributes)
 
 
 class Guards:
@@ -25,10 +25,11 @@ class Guards:
         self.default_dtype = B.get_default_dtype()   # cr.zeros(3), the result of int / int
         self.captured = [(name, getter, guard_of(_safe(getter), stateful)) for name, getter in captured_names(fn)]
         self.modules = [(m, sorted(plain_attributes(m).items())) for m in modules]
-        # which tensor each module attribute holds (a parameter rebound between calls is a new
-        # tensor); ``rebound``: (id(module), name) the traced call binds anew, and so each replay
+        # which tensor, submodule or function each module attribute holds (a parameter rebound
+        # between calls is a new tensor, model.fc = nn.Linear(...) a new module), and the items of
+        # its lists and dicts; ``rebound``: (id(module), name) the traced call binds anew, and so each replay
         self.module_hooks = [(m, forward_hooks(m)) for m in modules]
-        self.module_tensors = [(m, [(k, t) for k, t in sorted(tensor_attributes(m).items(), key=lambda kv: kv[0])
+        self.module_objects = [(m, [(k, guard) for k, guard in sorted(object_attributes(m).items(), key=lambda kv: kv[0])
                                     if (id(m), k) not in rebound])
                                for m in modules]
         self.module_names = module_names
@@ -111,9 +112,12 @@ class Guards:
                 lines += [f"    if d.get({key!r}, _missing) != _attr{m}_{key}:", "        return False"]
             namespace[f"_hooks{m}"] = self.module_hooks[m][1]
             lines += [f"    if _forward_hooks(_module{m}) != _hooks{m}:", "        return False"]
-            for j, (key, tensor) in enumerate(self.module_tensors[m][1]):
-                namespace[f"_tensor{m}_{j}"] = tensor
-                lines += [f"    if d.get({key!r}) is not _tensor{m}_{j}:", "        return False"]
+            for j, (key, guard) in enumerate(self.module_objects[m][1]):
+                namespace[f"_object{m}_{j}"] = guard
+                if isinstance(guard, _Items):
+                    lines += [f"    if _object{m}_{j}.changed(d.get({key!r})):", "        return False"]
+                else:
+                    lines += [f"    if d.get({key!r}) is not _object{m}_{j}:", "        return False"]
         for e, (tensor, shape, dtype, requires_grad) in enumerate(self.externals):
             namespace[f"_ext{e}"], namespace[f"_extdtype{e}"] = tensor, dtype
             lines += [f"    a = _ext{e}._data",
@@ -179,10 +183,13 @@ class Guards:
         for module, hooks in self.module_hooks:
             if forward_hooks(module) != hooks:
                 return _reason(f"module {self._module_name(module)} forward hooks", "added or removed")
-        for module, tensors in self.module_tensors:
-            for key, tensor in tensors:
-                if module.__dict__.get(key) is not tensor:
-                    return _reason(f"module {self._module_name(module)} {key}", "is bound to a different tensor")
+        for module, guarded in self.module_objects:
+            for key, guard in guarded:
+                if object_changed(guard, module.__dict__.get(key)):
+                    now = module.__dict__.get(key)
+                    change = (f"changed its items" if isinstance(guard, _Items) and now is guard.value
+                              else f"is bound to a different {type(now).__name__}")
+                    return _reason(f"module {self._module_name(module)} {key}", change)
         for tensor, *before in self.externals:
             now = (tensor._data.shape, tensor._data.dtype, tensor._rg)
             for label, a, b in zip(("shape", "dtype", "requires_grad"), before, now):

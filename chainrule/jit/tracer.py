@@ -19,11 +19,12 @@ arrays no op produced; the tracer then drops what it recorded for that rule and
 keeps one ``backward`` node that reruns the rule itself at replay.
 """
 import builtins
+import sys
 
 from .. import backend as B
 from ..function import apply_hooks, Function
 from ..tensor import Tensor, tracer as _slot
-from .._errors import user_location
+from .._errors import called_from_library, user_location
 from ..ops.array_op import ArrayOp
 from ..ops.indexing import BasicIndex, Index
 from ..ops.movement import Clone
@@ -203,6 +204,19 @@ class Tracer:
             self.forward_nodes[id(result.grad_fn)] = node
             self.keep.append(result.grad_fn)
 
+    def size_read(self, tensor):
+        """User code reads a tensor's size (.shape, len): not allowed when the size depends on values."""
+        if not self.sized_by_values or self.suspended:
+            return
+        maker = self.sized_by_values.get(self.values.get(id(tensor._data)))
+        if maker is None or called_from_library(sys._getframe(2)):
+            return
+        raise TraceError(
+            f"chainrule.compile: reading the size of a tensor whose size depends on values (made by "
+            f"{maker}: a boolean mask index, masked_select, nonzero, where(condition)).\n  at "
+            f"{user_location()}\nA compiled graph would reuse the size seen now on every later call. Count "
+            f"with tensor ops (mask.sum()), or return the tensor and read its size outside.")
+
     def _computes_on_sized(self, cls, maker):
         raise TraceError(
             f"chainrule.compile: {cls.__name__} computes on a tensor whose size depends on values "
@@ -237,7 +251,9 @@ class Tracer:
         finally:
             del node.backward
             self.frames.pop()
-        raw = frame.raw or any(g is not None and id(g._data) not in self.values for g in grads)
+        forward = self.forward_nodes.get(id(node))
+        custom = forward is not None and forward.kind == "custom"   # it may keep tensors on ctx: rerun it
+        raw = custom or frame.raw or any(g is not None and id(g._data) not in self.values for g in grads)
         if raw:
             self._keep_rule_whole(node, frame, received, grads)
         return grads
