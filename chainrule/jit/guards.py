@@ -89,13 +89,8 @@ class Guards:
         for k, (name, getter, value) in enumerate(self.captured):
             namespace[f"_value{k}"] = value
             read = getter.expression(f"_scope{k}", namespace)
-            if isinstance(value, _Items) and isinstance(value.value, list) and len(value.items) <= 64:   # inline
-                namespace[f"_list{k}"] = value.value
-                same = [f"{read} is _list{k}", f"len(_list{k}) == {len(value.items)}"]
-                for j, item in enumerate(value.items):
-                    namespace[f"_item{k}_{j}"] = item
-                    same.append(f"_list{k}[{j}] is _item{k}_{j}")
-                lines += [f"    if not ({' and '.join(same)}):", "        return False"]
+            if _inline_list(value):
+                lines += _same_list_lines(value, read, f"_list{k}", namespace)
             elif isinstance(value, (_ArrayContents, _Items, _Attributes)):
                 lines += [f"    if _value{k}.changed({read}):", "        return False"]
             elif isinstance(value, _Identity):
@@ -110,11 +105,17 @@ class Guards:
             for key, value in attributes:
                 namespace[f"_attr{m}_{key}"] = value
                 lines += [f"    if d.get({key!r}, _missing) != _attr{m}_{key}:", "        return False"]
-            namespace[f"_hooks{m}"] = self.module_hooks[m][1]
-            lines += [f"    if _forward_hooks(_module{m}) != _hooks{m}:", "        return False"]
+            hooks = self.module_hooks[m][1]
+            if hooks == ((), ()):   # the usual case, inline: still no hooks
+                lines += [f"    if _module{m}._forward_hooks or _module{m}._forward_pre_hooks:", "        return False"]
+            else:
+                namespace[f"_hooks{m}"] = hooks
+                lines += [f"    if _forward_hooks(_module{m}) != _hooks{m}:", "        return False"]
             for j, (key, guard) in enumerate(self.module_objects[m][1]):
                 namespace[f"_object{m}_{j}"] = guard
-                if isinstance(guard, _Items):
+                if _inline_list(guard):   # a Sequential's layers
+                    lines += _same_list_lines(guard, f"d.get({key!r})", f"_list{m}_{j}", namespace)
+                elif isinstance(guard, _Items):
                     lines += [f"    if _object{m}_{j}.changed(d.get({key!r})):", "        return False"]
                 else:
                     lines += [f"    if d.get({key!r}) is not _object{m}_{j}:", "        return False"]
@@ -131,7 +132,8 @@ class Guards:
                 tensor = f"_var{g}"
             lines += [f"    if ({tensor}._grad is None) is not {was_none}:", "        return False"]
         lines.append("    return True")
-        exec(compile("\n".join(lines) + "\n", "<chainrule.compile guards>", "exec"), namespace)
+        self.source = "\n".join(lines) + "\n"    # for reading what is checked
+        exec(compile(self.source, "<chainrule.compile guards>", "exec"), namespace)
         return namespace["check"]
 
     def _name_of_external(self, tensor):
@@ -204,6 +206,20 @@ class Guards:
                 return _reason(f"a gradient (shape {shape_str(var.shape)})",
                                f"was {state(was_none)}, now {state(not was_none)}")
         return _reason("no guard", "changed")
+
+
+def _inline_list(guard):
+    return isinstance(guard, _Items) and isinstance(guard.value, list) and len(guard.items) <= 64
+
+
+def _same_list_lines(guard, read, name, namespace):
+    """Generated lines: ``read`` is still the guarded list, with the same items (inline, fast)."""
+    namespace[name] = guard.value
+    same = [f"{read} is {name}", f"len({name}) == {len(guard.items)}"]
+    for j, item in enumerate(guard.items):
+        namespace[f"{name}_{j}"] = item
+        same.append(f"{name}[{j}] is {name}_{j}")
+    return [f"    if not ({' and '.join(same)}):", "        return False"]
 
 
 class Reason(str):
