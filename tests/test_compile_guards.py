@@ -531,3 +531,61 @@ def test_a_submodule_read_but_not_called_is_guarded():
         model.lin.weight = cr.nn.Parameter(cr.zeros(2, 3))
         np.testing.assert_allclose(compiled(x).numpy(), model(x).numpy(), rtol=1e-6)
     assert len(compiled.recompiles) == 1 and "weight is bound to a different Parameter" in compiled.recompiles[0]
+
+
+def test_train_and_eval_inside_the_function_are_replayed_and_guarded_at_entry():
+    model = cr.nn.Sequential(cr.nn.Linear(4, 4), cr.nn.Dropout(0.5))
+    x = cr.randn(2, 4)
+
+    def validate(x):
+        with cr.no_grad():
+            out = model(x)
+        model.train()                         # leave the model ready for the next epoch
+        return out
+
+    compiled = cr.compile(validate)
+    for seed in range(3):
+        model.eval()
+        cr.manual_seed(seed)
+        expected = validate(x).numpy()
+        model.eval()
+        cr.manual_seed(seed)
+        np.testing.assert_allclose(compiled(x).numpy(), expected, rtol=1e-6)
+        assert model.training and model[1].training   # switched back by the replay
+    assert compiled.recompiles == []
+    assert "= train(" in str(compiled.graph)
+
+    def train_step(x):
+        model.train()
+        return model(x).detach()
+
+    def eval_step(x):
+        model.eval()
+        return model(x).detach()
+
+    compiled_train, compiled_eval = cr.compile(train_step), cr.compile(eval_step)
+    for epoch in range(5):
+        compiled_train(x)
+        compiled_eval(x)
+    assert len(compiled_train.traces) == 2     # entered once in train mode, then in eval mode
+    assert len(compiled_eval.traces) == 1
+
+
+def test_a_scheduler_the_step_only_sometimes_calls_does_not_retrace_it():
+    model = cr.nn.Linear(3, 2)
+    optimizer = cr.optim.SGD(model.parameters(), lr=0.1)
+    scheduler = cr.optim.lr_scheduler.StepLR(optimizer, 2)
+
+    def step(x, y, update):                   # gradient accumulation over four calls
+        (cr.nn.functional.mse_loss(model(x), y) / 4).backward()
+        if update:
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad()
+
+    compiled = cr.compile(step)
+    x, y = cr.randn(4, 3), cr.randn(4, 2)
+    for i in range(24):
+        compiled(x, y, i % 4 == 3)
+    assert len(compiled.traces) == 3           # update False with .grad None or set, update True
+    assert compiled.recompiles[0] == "a gradient (shape (2,)) was None, now set"

@@ -209,9 +209,17 @@ def guard_of(value, stateful=()):
     if isinstance(value, (list, dict)):
         return _Items(value)
     if (isinstance(value, _IDENTITY_ONLY) or _is_module_or_tensor(value) or id(value) in stateful
-            or not (has_plain_attributes(value) or tensor_attributes(value))):
+            or _steps_its_own_state(value) or not (has_plain_attributes(value) or tensor_attributes(value))):
         return _Identity(value)
     return _Attributes(value)
+
+
+def _steps_its_own_state(value):
+    """Optimizers and schedulers: their step() is replayed whole and reads their state afresh, so
+    their attributes (``state``, ``last_epoch``) change between calls by design, stepped or not."""
+    from ..optim.optimizer import Optimizer
+    from ..optim.lr_scheduler import LRScheduler, ReduceLROnPlateau
+    return isinstance(value, (Optimizer, LRScheduler, ReduceLROnPlateau))
 
 
 def has_plain_attributes(value):

@@ -151,6 +151,11 @@ def _with_note(reason, note):
     return noted
 
 
+def _set_training(module, mode):
+    """``module.training = mode``, as the traced call left it (one module; its children have their own)."""
+    module.training = mode
+
+
 def _bind_attribute(obj, key, array):
     """``obj.key = tensor``, as the traced call bound it (``weight_norm``'s recomputed weight)."""
     setattr(obj, key, Tensor._make(array))
@@ -296,12 +301,14 @@ class CompiledFunction:
 
     def _miss_reason(self, tensors, literals):
         """Why no cached trace fits, in words: said against the trace whose inputs still match
-        (its guard that failed is the news), else against the most recent one."""
+        (its guard that failed is the news; one whose other arguments match too, first), else
+        against the most recent one."""
         if not self.traces:
             return None
         reasons = [trace.guards.describe_change(tensors, literals) for trace in self.traces]
         same_inputs = [r for r in reasons if not r.startswith(("input ", "number of tensor inputs"))]
-        return same_inputs[0] if same_inputs else reasons[0]
+        same_arguments = [r for r in same_inputs if not r.startswith("non-tensor arguments")]
+        return (same_arguments or same_inputs or reasons)[0]
 
     def _trace(self, args, kwargs, tensors, literals, reason):
         start = time.perf_counter()
@@ -345,8 +352,14 @@ class CompiledFunction:
                 f"{user_location()}\nPython side effects run only while tracing, not on replays, so "
                 f"later calls would silently skip them. {advice}")
         graph = tracer.graph
+        entry_modes = {}   # id(module) -> its training flag when the call began, for the modules it changed
         graph.output_structure = output_structure
         graph.escaping.update(graph.output_refs())
+        for module, before in snapshot[1]:   # model.train() / eval() inside: set again on each replay
+            if before.get("training") != module.__dict__.get("training"):
+                node = graph.add(Node("call", _set_training, [module, module.training], site=user_location()))
+                node.label = "train" if module.training else "eval"
+                entry_modes[id(module)] = before.get("training")
         for obj, key, tensor in rebound:   # bound again to the new value on each replay
             value = tracer.value_of(tensor)
             node = graph.add(Node("call", _bind_attribute, [obj, key, Ref(value)], site=user_location()))
@@ -371,7 +384,7 @@ class CompiledFunction:
         grad_events = [(("input", positions[id(var)]) if id(var) in positions else var, event, was_none)
                        for var, event, was_none in grad_events]
         guards = Guards(tensors, literals, self.fn, modules.values(), grad_events, names, stateful, externals,
-                        rebound={(id(obj), key) for obj, key, _ in rebound})
+                        rebound={(id(obj), key) for obj, key, _ in rebound}, entry_modes=entry_modes)
         needs_graph = not tracer.ran_backward and _carries_graph(result)
         if needs_graph:
             self._tell_eager()

@@ -18,13 +18,18 @@ class Guards:
     """The assumptions of one trace."""
 
     def __init__(self, inputs, literals, fn, modules, grad_events, module_names, stateful=(), externals=(),
-                 rebound=()):
+                 rebound=(), entry_modes=None):
         self.inputs = input_signature(inputs)
         self.literals = literals
         self.grad_mode = is_grad_enabled()
         self.default_dtype = B.get_default_dtype()   # cr.zeros(3), the result of int / int
         self.captured = [(name, getter, guard_of(_safe(getter), stateful)) for name, getter in captured_names(fn)]
-        self.modules = [(m, sorted(plain_attributes(m).items())) for m in modules]
+        # the modules' plain attributes as the call found them (entry_modes: the training flag of
+        # the modules the call switched with train() or eval(), which each replay switches again)
+        entry_modes = entry_modes or {}
+        self.modules = [(m, sorted(dict(plain_attributes(m), **({"training": entry_modes[id(m)]}
+                                                                 if id(m) in entry_modes else {})).items()))
+                        for m in modules]
         # which tensor, submodule or function each module attribute holds (a parameter rebound
         # between calls is a new tensor, model.fc = nn.Linear(...) a new module), and the items of
         # its lists and dicts; ``rebound``: (id(module), name) the traced call binds anew, and so each replay
@@ -158,6 +163,8 @@ class Guards:
                         a, b = shape_str(a), shape_str(b)
                     return _reason(f"input {i} {label}", f"{a} -> {b}")
         if self.literals != literals:
+            if repr(self.literals) == repr(literals):   # an object argument, equal but not the same
+                return _reason("non-tensor arguments", "hold a different object")
             return _reason("non-tensor arguments", f"{self.literals!r} -> {literals!r}")
         if self.grad_mode != is_grad_enabled():
             state = lambda on: "on" if on else "off"
