@@ -589,3 +589,19 @@ def test_a_scheduler_the_step_only_sometimes_calls_does_not_retrace_it():
         compiled(x, y, i % 4 == 3)
     assert len(compiled.traces) == 3           # update False with .grad None or set, update True
     assert compiled.recompiles[0] == "a gradient (shape (2,)) was None, now set"
+
+
+def test_a_model_passed_as_an_argument_is_switched_on_each_replay_too():
+    model = cr.nn.Sequential(cr.nn.Linear(3, 3), cr.nn.Dropout(0.5))
+
+    def evaluate(m, x):
+        m.eval()
+        return m(x).detach()
+
+    compiled = cr.compile(evaluate)
+    for _ in range(3):
+        model.train()
+        x = cr.randn(2, 3)
+        np.testing.assert_allclose(compiled(model, x).numpy(), model(x).detach().numpy(), rtol=1e-6)
+        assert not model.training and not model[1].training
+    assert len(compiled.traces) == 1

@@ -151,6 +151,18 @@ def _with_note(reason, note):
     return noted
 
 
+def _modules_in(structure):
+    """The modules among the arguments (also inside lists, tuples and dicts)."""
+    if _is_module(structure):
+        yield structure
+    elif isinstance(structure, (list, tuple)):
+        for item in structure:
+            yield from _modules_in(item)
+    elif isinstance(structure, dict):
+        for item in structure.values():
+            yield from _modules_in(item)
+
+
 def _set_training(module, mode):
     """``module.training = mode``, as the traced call left it (one module; its children have their own)."""
     module.training = mode
@@ -313,7 +325,8 @@ class CompiledFunction:
     def _trace(self, args, kwargs, tensors, literals, reason):
         start = time.perf_counter()
         names = self._module_names()
-        snapshot = snapshot_captured_state(self.fn, [m for r in self.roots for m in r.modules()])
+        roots = self.roots + [m for m in _modules_in((args, kwargs)) if all(m is not r for r in self.roots)]
+        snapshot = snapshot_captured_state(self.fn, [m for r in roots for m in r.modules()])
         tensors_before = snapshot_tensor_attributes(snapshot)
         hyperparameters = snapshot_hyperparameters(self.fn)
         random_before = _global_random_states()
