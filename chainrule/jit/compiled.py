@@ -163,6 +163,24 @@ def _modules_in(structure):
             yield from _modules_in(item)
 
 
+def _replay_python_effects(graph, tracer, snapshot, rebound):
+    """Add the call nodes that redo, on each replay, the Python effects a replay can redo:
+    ``train()``/``eval()`` and tensor attributes bound to new values. Returns, for the modules
+    whose mode the call switched, the mode they had when it began (what the guards check)."""
+    entry_modes = {}
+    for module, before in snapshot[1]:
+        if before.get("training") != module.__dict__.get("training"):
+            node = graph.add(Node("call", _set_training, [module, module.training], site=user_location()))
+            node.label = "train" if module.training else "eval"
+            entry_modes[id(module)] = before.get("training")
+    for obj, key, tensor in rebound:
+        value = tracer.value_of(tensor)
+        node = graph.add(Node("call", _bind_attribute, [obj, key, Ref(value)], site=user_location()))
+        node.label = "setattr"
+        graph.escaping.add(value)
+    return entry_modes
+
+
 def _set_training(module, mode):
     """``module.training = mode``, as the traced call left it (one module; its children have their own)."""
     module.training = mode
@@ -348,36 +366,11 @@ class CompiledFunction:
                 f"draws are ops that a replay repeats, or draw them outside and pass them in.")
         stateful = {id(node.fn.__self__) for node in tracer.graph.nodes
                     if node.kind == "call" and getattr(node.fn, "__self__", None) is not None}
-        scheduled = {id(node.fn.__self__.optimizer) for node in tracer.graph.nodes
-                     if node.kind == "call" and hasattr(getattr(node.fn, "__self__", None), "optimizer")}
-        mutation = mutation_in(snapshot, names, stateful)
-        rebound, rebinding = rebound_tensors(tensors_before, tracer.values, names)
-        hyperparameter = hyperparameter_change(hyperparameters, scheduled)
-        advice = "Return the value from the function and update the Python state outside it."
-        if rebinding and not mutation:
-            mutation, advice = rebinding
-        if hyperparameter and not mutation:
-            mutation, advice = hyperparameter, ("Set it outside the compiled function, or call a learning-rate "
-                                                "scheduler's step() inside it (replayed whole).")
-        if mutation:
-            raise TraceError(
-                f"chainrule.compile: the traced call of {self.__name__} {mutation}.\n  called at "
-                f"{user_location()}\nPython side effects run only while tracing, not on replays, so "
-                f"later calls would silently skip them. {advice}")
+        rebound = self._refuse_side_effects(tracer, snapshot, tensors_before, hyperparameters, names, stateful)
         graph = tracer.graph
-        entry_modes = {}   # id(module) -> its training flag when the call began, for the modules it changed
         graph.output_structure = output_structure
         graph.escaping.update(graph.output_refs())
-        for module, before in snapshot[1]:   # model.train() / eval() inside: set again on each replay
-            if before.get("training") != module.__dict__.get("training"):
-                node = graph.add(Node("call", _set_training, [module, module.training], site=user_location()))
-                node.label = "train" if module.training else "eval"
-                entry_modes[id(module)] = before.get("training")
-        for obj, key, tensor in rebound:   # bound again to the new value on each replay
-            value = tracer.value_of(tensor)
-            node = graph.add(Node("call", _bind_attribute, [obj, key, Ref(value)], site=user_location()))
-            node.label = "setattr"
-            graph.escaping.add(value)
+        entry_modes = _replay_python_effects(graph, tracer, snapshot, rebound)
         graph.grads_none_at_entry = {id(var) for var, event, was_none in tracer.grad_events.values()
                                      if was_none and event != "set"}
         positions = {id(t): i for i, t in enumerate(tensors)}
@@ -415,6 +408,27 @@ class CompiledFunction:
         if reason is not None:
             self._log_recompile(reason)
         return result
+
+    def _refuse_side_effects(self, tracer, snapshot, tensors_before, hyperparameters, names, stateful):
+        """Raise TraceError for Python state the traced call changed that a replay could not change
+        again; return the tensor attributes it bound to new values (bound again on each replay)."""
+        scheduled = {id(node.fn.__self__.optimizer) for node in tracer.graph.nodes
+                     if node.kind == "call" and hasattr(getattr(node.fn, "__self__", None), "optimizer")}
+        mutation = mutation_in(snapshot, names, stateful)
+        rebound, rebinding = rebound_tensors(tensors_before, tracer.values, names)
+        hyperparameter = hyperparameter_change(hyperparameters, scheduled)
+        advice = "Return the value from the function and update the Python state outside it."
+        if rebinding and not mutation:
+            mutation, advice = rebinding
+        if hyperparameter and not mutation:
+            mutation, advice = hyperparameter, ("Set it outside the compiled function, or call a learning-rate "
+                                                "scheduler's step() inside it (replayed whole).")
+        if mutation:
+            raise TraceError(
+                f"chainrule.compile: the traced call of {self.__name__} {mutation}.\n  called at "
+                f"{user_location()}\nPython side effects run only while tracing, not on replays, so "
+                f"later calls would silently skip them. {advice}")
+        return rebound
 
     def _tell_eager(self):
         if not self._told_eager:
