@@ -196,7 +196,7 @@ class Guards:
             for key, guard in guarded:
                 if object_changed(guard, module.__dict__.get(key)):
                     now = module.__dict__.get(key)
-                    change = (f"changed its items" if isinstance(guard, _Items) and now is guard.value
+                    change = ("changed its items" if isinstance(guard, _Items) and now is guard.value
                               else f"is bound to a different {type(now).__name__}")
                     return _reason(f"module {self._module_name(module)} {key}", change)
         for tensor, *before in self.externals:
