@@ -371,12 +371,13 @@ class CompiledFunction:
         graph.output_structure = output_structure
         graph.escaping.update(graph.output_refs())
         entry_modes = _replay_python_effects(graph, tracer, snapshot, rebound)
-        graph.grads_none_at_entry = {id(var) for var, event, was_none in tracer.grad_events.values()
-                                     if was_none and event != "set"}
         positions = {id(t): i for i, t in enumerate(tensors)}
         for node in graph.nodes:   # an input's gradient: each replay uses the tensor it is given
             if node.kind in ("accumulate", "set_grad", "grad_of") and id(node.target) in positions:
                 node.params["input"] = positions[id(node.target)]
+        graph.grads_none_at_entry = {("input", positions[id(var)]) if id(var) in positions else id(var)
+                                     for var, event, was_none in tracer.grad_events.values()
+                                     if was_none and event != "set"}
         modules = dict(tracer.modules)
         bound = getattr(self.fn, "__self__", None)
         if _is_module(bound):          # compile(model.forward): the model's own attributes too

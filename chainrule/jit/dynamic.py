@@ -141,9 +141,10 @@ def symbolic_template(first, size_a, second, size_b):
                     site=a.site, target=a.target)
         if a.kind == "backward":
             node.target = template.nodes[position[id(a.target)]]
-        elif a.target is not b.target and a.kind not in ("inplace", "assign"):
+        elif a.target is not b.target and a.kind not in ("inplace", "assign") and "input" not in a.params:
             # an in-place write goes to the value its first argument names (compared above); its
-            # target may be a tensor each call makes afresh (the .grad that clip_grad_norm_ scales)
+            # target may be a tensor each call makes afresh (the .grad that clip_grad_norm_ scales);
+            # a gradient of input k (params["input"], compared above) is each call's input's
             raise NotDynamic(f"{where}: works on a different tensor")
         node.pinned, node.label = a.pinned, a.label
         template.nodes.append(node)

@@ -109,7 +109,7 @@ def _short(value):
         return "(" + ", ".join(_short(v) for v in value) + ("," if len(value) == 1 else "") + ")"
     if callable(value) and hasattr(value, "__name__"):
         return value.__name__
-    text = repr(value)
+    text = " ".join(repr(value).split())   # one line, even for a 2-D array
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -121,7 +121,7 @@ class Graph:
         self.value_count = 0
         self.output_structure = None   # the returned object with tensors replaced by Refs
         self.escaping = set()          # values that leave the graph (returned, stored as .grad)
-        self.grads_none_at_entry = set()   # id(var) of gradients the guards check are None
+        self.grads_none_at_entry = set()   # id(var) (or ("input", k)) of gradients the guards check are None
 
     def new_value(self):
         self.value_count += 1

@@ -32,7 +32,7 @@ class CompiledModule(Module):
         self._compiled_forward = CompiledFunction(forward, modules=[module], **options)
         self._told_eager = False
 
-    def __call__(self, *args, **kwargs):
+    def forward(self, *args, **kwargs):   # called by Module.__call__, which runs this module's hooks
         if self._needs_autograd_graph(args, kwargs):
             if not self._told_eager:
                 self._told_eager = True
@@ -42,9 +42,6 @@ class CompiledModule(Module):
                          type(self._orig_mod).__name__)
             return self._orig_mod(*args, **kwargs)
         return self._compiled_forward(*args, **kwargs)
-
-    def forward(self, *args, **kwargs):
-        return self(*args, **kwargs)
 
     def _needs_autograd_graph(self, args, kwargs):
         if not is_grad_enabled():

@@ -43,13 +43,19 @@ def _without_redundant_clears(graph):
         if node.kind == "call":
             none.clear()
         elif node.kind in ("accumulate", "grad_of"):
-            none.discard(id(node.target))
+            none.discard(_owner_key(node))
         elif node.kind == "set_grad":
             if node.args[0] is None:
-                if id(node.target) in none:
+                if _owner_key(node) in none:
                     continue
-                none.add(id(node.target))
+                none.add(_owner_key(node))
             else:
-                none.discard(id(node.target))
+                none.discard(_owner_key(node))
         kept.append(node)
     return kept
+
+
+def _owner_key(node):
+    """Whose gradient a node touches, as ``graph.grads_none_at_entry`` names it: ("input", k) for
+    the k-th input of the call, else the tensor's id."""
+    return ("input", node.params["input"]) if "input" in node.params else id(node.target)
