@@ -605,3 +605,57 @@ def test_a_model_passed_as_an_argument_is_switched_on_each_replay_too():
         np.testing.assert_allclose(compiled(model, x).numpy(), model(x).detach().numpy(), rtol=1e-6)
         assert not model.training and not model[1].training
     assert len(compiled.traces) == 1
+
+
+def test_dynamic_confirms_the_symbols_at_a_third_batch_size():
+    def hardest_half(logits, y):          # B//2 at B = 16 and 15 fits B - 8 as well
+        per_sample = cr.nn.functional.cross_entropy(logits, y, reduction="none")
+        return per_sample.topk(logits.shape[0] // 2).values.mean()
+
+    compiled = cr.compile(hardest_half, dynamic=True)
+    for size in (16, 15, 12, 9, 20):
+        logits, y = cr.randn(size, 3), cr.randint(0, 3, (size,))
+        assert compiled(logits, y).item() == pytest.approx(hardest_half(logits, y).item(), rel=1e-6)
+    assert compiled.recompiles[1].startswith("batch size 12: the graph with the symbol B does not fit a trace")
+
+    doubled = cr.compile(lambda x: x * 2, dynamic=True)
+    for size in (4, 5, 6, 7, 9):
+        assert doubled(cr.ones(size)).tolist() == [2.0] * size
+    assert len(doubled.traces) == 1 and len(doubled.recompiles) == 1
+
+
+def test_dynamic_keeps_batch_sizes_below_a_fixed_slice_apart():
+    first_rows = lambda x: x[:4].mean()
+    compiled = cr.compile(first_rows, dynamic=True)
+    for size in (16, 8, 12, 3, 20):
+        x = cr.randn(size, 4)
+        assert compiled(x).item() == pytest.approx(first_rows(x).item(), rel=1e-6)
+    assert "3 is below 8, the smallest the graph serves" in " ".join(compiled.recompiles)
+
+
+def test_hooks_on_a_compiled_module_run():
+    model = cr.nn.Linear(3, 2)
+    compiled = cr.compile(model)
+    compiled.register_forward_pre_hook(lambda module, inputs: (inputs[0] * 2,))
+    compiled.register_forward_hook(lambda module, inputs, output: output * 10)
+    x = cr.ones(1, 3)
+    with cr.no_grad():
+        for _ in range(2):
+            np.testing.assert_allclose(compiled(x).numpy(), (model(x * 2) * 10).numpy(), rtol=1e-6)
+
+
+def test_dynamic_serves_inputs_that_get_gradients():
+    model = cr.nn.Linear(4, 3)
+
+    def adversarial(x, y):
+        model.zero_grad()
+        cr.nn.functional.cross_entropy(model(x), y).backward()
+        return (x + 0.1 * x.grad.sign()).detach()
+
+    compiled = cr.compile(adversarial, dynamic=True)
+    for size in (8, 6, 5, 9, 3):
+        x, y = cr.randn(size, 4), cr.randint(0, 3, (size,))
+        eager_x, compiled_x = x.clone().requires_grad_(True), x.clone().requires_grad_(True)
+        np.testing.assert_allclose(compiled(compiled_x, y).numpy(), adversarial(eager_x, y).numpy(), rtol=1e-6)
+        np.testing.assert_allclose(compiled_x.grad.numpy(), eager_x.grad.numpy(), rtol=1e-6)
+    assert len(compiled.traces) == 1

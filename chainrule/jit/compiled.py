@@ -16,7 +16,7 @@ import numpy
 from ..tensor import Tensor, tracer as _tracing
 from .._errors import user_location
 from .codegen import generate
-from .dynamic import NotDynamic, batch_change, instantiate, symbolic_template
+from .dynamic import NotDynamic, batch_change, instantiate, smallest_batch, symbolic_template
 from .errors import TraceError
 from .graph import Node, Ref, same_kind
 from .captured import _IDENTITY_ONLY, _safe, captured_names, plain_attributes
@@ -237,6 +237,7 @@ class DynamicTrace(Trace):
         for size, trace in ((size_first, first), (size_second, second)):
             self.sizes[size] = (trace.traced, trace.graph, trace.buffers, trace.replay)
         self.size = None
+        self.confirmed = False
         self._use(size_second)
 
     def _use(self, size):
@@ -251,6 +252,14 @@ class DynamicTrace(Trace):
             self.traced, self.graph, self.buffers, self.replay = self.sizes[size]
             self.recording_replay = None
             self.size = size
+
+    def unconfirmed(self, tensors):
+        """True until a call at a third batch size has confirmed the template (see _confirm_dynamic)."""
+        return not self.confirmed and tensors[self.batch_input]._data.shape[0] not in self.sizes
+
+    def confirm(self, size, trace):
+        self.confirmed = True
+        self.sizes[size] = (trace.traced, trace.graph, trace.buffers, trace.replay)
 
     def select(self, tensors):
         self._use(tensors[self.batch_input]._data.shape[0])
@@ -322,12 +331,33 @@ class CompiledFunction:
                     self.traces.insert(0, self.traces.pop(position))
                 if trace.needs_graph:
                     return self.fn(*args, **kwargs)
+                if isinstance(trace, DynamicTrace) and trace.unconfirmed(tensors):
+                    return self._confirm_dynamic(trace, args, kwargs, tensors, literals)
                 if self.check:
                     from .check import run_checked
                     trace.select(tensors)
                     return run_checked(self, trace, args, kwargs, tensors)
                 return trace.run(tensors)
         return self._trace(args, kwargs, tensors, literals, self._miss_reason(tensors, literals))
+
+    def _confirm_dynamic(self, dynamic, args, kwargs, tensors, literals):
+        """The first call at a third batch size is traced, and its graph compared with the template
+        filled in at that size: two sizes can fit a wrong form (B//2 at 16 and 15 looks like B-8).
+        When they agree the template is trusted from then on; else one trace per batch size."""
+        size = tensors[dynamic.batch_input]._data.shape[0]
+        self.traces.remove(dynamic)
+        result = self._trace(args, kwargs, tensors, literals, None)
+        trace = self.traces[0]
+        try:
+            symbolic_template(instantiate(dynamic.template, size), size, trace.traced, size)
+        except NotDynamic as err:
+            self._not_dynamic = str(err)
+            self._log_recompile(_with_note(Reason(f"batch size {size}"), f": the graph with the symbol B does "
+                                           f"not fit a trace at this size ({err}); one trace per batch size"))
+            return result
+        self.traces[0] = dynamic
+        dynamic.confirm(size, trace)
+        return result
 
     def _miss_reason(self, tensors, literals):
         """Why no cached trace fits, in words: said against the trace whose inputs still match
@@ -463,7 +493,7 @@ class CompiledFunction:
             except NotDynamic as err:
                 self._not_dynamic = str(err)
                 return f" (dynamic=True, but the graph depends on the batch size beyond shapes: {err})"
-            trace.guards.make_batch_symbolic(indices)
+            trace.guards.make_batch_symbolic(indices, smallest_batch(template, size_earlier, size_now))
             merged = DynamicTrace(trace.guards, template, earlier, size_earlier, trace, size_now,
                                   self._build, self.cache_size)
             self.traces.remove(earlier)

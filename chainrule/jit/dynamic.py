@@ -242,3 +242,21 @@ def _same_guard(a, b):
     if hasattr(a, "same_as"):
         return type(a) is type(b) and a.same_as(b)
     return not isinstance(a, Tensor) and type(a) is type(b) and bool(a == b)
+
+
+def smallest_batch(template, size_a, size_b):
+    """The smallest batch size the template serves: 2, or the smaller traced size when a slice
+    cuts the batch to a fixed length (``x[:4]`` is 4 rows at B = 16 and 8, but 3 at B = 3)."""
+    from ..ops.indexing import BasicIndex
+    shapes = {}
+    for node in template.nodes:
+        for v, shape in zip(node.outputs, node.shapes):
+            if v is not None:
+                shapes[v] = shape
+    for node in template.nodes:
+        if node.kind != "op" or node.fn is not BasicIndex or not node.args or not isinstance(node.args[0], Ref):
+            continue
+        source = shapes.get(node.args[0].id)
+        if source and isinstance(source[0], Sym) and node.shapes[0] and not isinstance(node.shapes[0][0], Sym):
+            return min(size_a, size_b)
+    return 2

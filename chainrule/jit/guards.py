@@ -44,11 +44,13 @@ class Guards:
         # and requires_grad are constants of the graph, though their values are read afresh
         self.externals = [(t, t._data.shape, t._data.dtype, t._rg) for t in externals]
         self.symbolic = ()   # inputs whose dim 0 is the batch size B (set for dynamic=True)
+        self.min_batch = 2
         self._check = None
 
-    def make_batch_symbolic(self, indices):
-        """Accept any batch size B >= 2 in dim 0 of these inputs (the same B in all of them)."""
+    def make_batch_symbolic(self, indices, min_batch=2):
+        """Accept any batch size B >= min_batch in dim 0 of these inputs (the same B in all of them)."""
         self.symbolic = tuple(indices)
+        self.min_batch = max(2, min_batch)
         self._check = None
 
     def check(self, inputs, literals):
@@ -71,7 +73,7 @@ class Guards:
                  "        return False"]
         if self.symbolic:
             lines += [f"    B = inputs[{self.symbolic[0]}]._data.shape[0]",
-                      "    if B < 2:",
+                      f"    if B < {self.min_batch}:",
                       "        return False"]
         for i, (shape, dtype, requires_grad, layout, alias) in enumerate(self.inputs):
             namespace[f"_dtype{i}"] = dtype
@@ -153,9 +155,13 @@ class Guards:
         if len(now) != len(self.inputs):
             return _reason("number of tensor inputs", f"{len(self.inputs)} -> {len(now)}")
         batch = now[self.symbolic[0]][0][:1] if self.symbolic else ()
+        if batch and 2 <= batch[0] < self.min_batch:
+            return _reason(f"input {self.symbolic[0]} batch size",
+                           f"{batch[0]} is below {self.min_batch}, the smallest the graph serves (a slice cuts "
+                           f"the batch to a fixed length)")
         for i, (old, new) in enumerate(zip(self.inputs, now)):
-            if i in self.symbolic and len(old[0]) == len(new[0]) and batch and batch[0] >= 2:
-                old = (batch + old[0][1:],) + old[1:]    # any batch size B >= 2 fits
+            if i in self.symbolic and len(old[0]) == len(new[0]) and batch and batch[0] >= self.min_batch:
+                old = (batch + old[0][1:],) + old[1:]    # any batch size B >= min_batch fits
             for label, a, b in zip(("shape", "dtype", "requires_grad", "memory layout", "shares memory with input"),
                                    old, new):
                 if a != b:
