@@ -105,8 +105,9 @@ def test_an_index_array_is_a_graph_value_and_shows_in_the_listing():
     fn = cr.compile(lambda x, i: cr.index_select(x, 0, i))
     fn(floats(4, 5), integers(4, 3))
     listing = str(fn.graph)
-    assert "%2 = ViewOf(%1, " in listing          # index.reshape(-1): the same window of the new index
-    assert "%3 = Index(%0, index=(%2,))" in listing
+    assert "%2 = ArrayOp(%1, fn=_in_range, " in listing   # the range check, on each call's index
+    assert "%3 = ViewOf(%2, " in listing          # index.reshape(-1): the same window of the new index
+    assert "%4 = Index(%0, index=(%3,))" in listing
 
 
 def test_a_0d_integer_index_stops_the_trace_with_advice():
@@ -245,3 +246,20 @@ def test_load_state_dict_and_vector_to_parameters_are_replayed():
         v = floats(6)
         unpack(v)
         np.testing.assert_array_equal(layer.weight.detach().numpy().ravel(), v.numpy()[:4])
+
+
+@pytest.mark.parametrize("name, fn, bad, message", [
+    ("cross_entropy", lambda x, t: F.cross_entropy(x, t), lambda: (floats(4, 3), cr.tensor([0, 1, 2, -1])),
+     "nll_loss: Target -1 is out of bounds (there are 3 classes)"),
+    ("gather", lambda x, i: x.gather(1, i), lambda: (floats(2, 3), cr.tensor([[0], [-1]])),
+     "gather(): index -1 is out of bounds for dimension 1 with size 3"),
+    ("index_select", lambda x, i: cr.index_select(x, 0, i), lambda: (floats(3, 2), cr.tensor([0, 3])),
+     "index_select(): index 3 is out of bounds for dimension 0 with size 3"),
+])
+def test_index_range_checks_run_on_every_replay(name, fn, bad, message):
+    compiled = cr.compile(fn)
+    values, indices = bad()
+    compiled(values, cr.zeros_like(indices))          # traced with valid indices
+    with pytest.raises((IndexError, RuntimeError)) as info:
+        compiled(*bad())
+    assert message in str(info.value)

@@ -10,6 +10,8 @@ from ..ops.fused import log_softmax
 from ..ops.elementwise import where
 from ..ops.unary import softplus
 from ..function import Function
+from ..ops.array_op import array_op
+from ..tensor import tracer
 
 xp = B.xp
 
@@ -90,11 +92,9 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     num_classes = input.shape[1]
     ignored = target == ignore_index                                   # (N, ...)
     safe_target = where(ignored, 0, target)
-    bad = ((safe_target < 0) | (safe_target >= num_classes))._data   # checked while tracing, too
-    if bad.any():
-        raise IndexError(at_user_line(
-            f"nll_loss: Target {int(target._data[bad].reshape(-1)[0])} is out of bounds "
-            f"(there are {num_classes} classes)"))
+    _targets_in_range(safe_target._data, num_classes)
+    if tracer[0] is not None:   # a compiled replay checks each call's targets too
+        safe_target = array_op(_targets_in_range, safe_target, num_classes=num_classes)
     picked = -input.gather(1, safe_target.unsqueeze(1)).squeeze(1)     # (N, ...)
     w = _class_weights(weight, safe_target, num_classes)
     keep = (~ignored).to(input.dtype)
@@ -103,6 +103,15 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     if reduction == "mean":
         return loss.sum() / w.sum()
     return _reduce(loss, reduction, "nll_loss")
+
+
+def _targets_in_range(target, num_classes):
+    """``target`` (ignored entries already 0) after checking 0 <= target < num_classes."""
+    bad = (target < 0) | (target >= num_classes)
+    if bad.any():
+        raise IndexError(at_user_line(
+            f"nll_loss: Target {int(target[bad].reshape(-1)[0])} is out of bounds (there are {num_classes} classes)"))
+    return target
 
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):

@@ -363,11 +363,20 @@ def _index_array(index, op):
 
 
 def _check_index_range(idx, size, dim, op):
-    """PyTorch's gather/scatter rule: 0 <= index < size (no negative indices)."""
+    """``idx`` after PyTorch's gather/scatter rule: 0 <= index < size (no negative indices).
+    Inside chainrule.compile the check is an op, so each replay checks its own indices."""
+    _in_range(idx, size, dim, op)
+    if tracer[0] is not None:
+        return array_op(_in_range, idx, size=size, dim=dim, op=op)._data
+    return idx
+
+
+def _in_range(idx, size, dim, op):
     if idx.size and (idx.min() < 0 or idx.max() >= size):
         bad = idx[(idx < 0) | (idx >= size)].reshape(-1)[0]
         raise RuntimeError(at_user_line(
             f"{op}(): index {int(bad)} is out of bounds for dimension {dim} with size {size}"))
+    return idx
 
 
 class TakeAlong(Function):
@@ -442,7 +451,7 @@ def gather(input, dim, index, *, sparse_grad=False):
     if input._data.ndim == 0:
         input, idx = input.reshape(1), idx.reshape(-1) if idx.ndim == 0 else idx
     _check_index_shape(idx, input, dim, "gather")
-    _check_index_range(idx, input._data.shape[dim], dim, "gather")
+    idx = _check_index_range(idx, input._data.shape[dim], dim, "gather")
     out = TakeAlong.apply(_crop_outside(input, idx.shape, dim), idx=idx, dim=dim)
     return out.reshape(()) if index._data.ndim == 0 else out
 
@@ -457,7 +466,7 @@ def take_along_dim(input, indices, dim=None):
         raise RuntimeError(at_user_line(
             f"take_along_dim(): input and indices should have the same number of dimensions, but "
             f"got {input._data.ndim} dimensions for input, and {idx.ndim} dimensions for indices"))
-    _check_index_range(idx, input._data.shape[dim], dim, "take_along_dim")
+    idx = _check_index_range(idx, input._data.shape[dim], dim, "take_along_dim")
     try:
         outer = xp.broadcast_shapes(input._data.shape[:dim] + input._data.shape[dim + 1:],
                                     idx.shape[:dim] + idx.shape[dim + 1:])
@@ -477,7 +486,7 @@ def index_select(input, dim, index):
         raise IndexError(at_user_line(
             f"index_select(): Index is supposed to be a vector, got shape {shape_str(idx.shape)}"))
     dim = wrap_dim(dim, input._data.ndim, "index_select")
-    _check_index_range(idx, input._data.shape[dim] if input._data.ndim else 1, dim, "index_select")
+    idx = _check_index_range(idx, input._data.shape[dim] if input._data.ndim else 1, dim, "index_select")
     if input._data.ndim == 0:
         return Index.apply(input.reshape(1), index=(idx.reshape(-1),)).reshape(())
     return Index.apply(input, index=(slice(None),) * dim + (idx.reshape(-1),))
@@ -508,7 +517,7 @@ def _scatter_args(input, dim, index, src, op):
     idx = _index_array(index, op)
     dim = wrap_dim(dim, input._data.ndim, op)
     _check_index_shape(idx, input, dim, op, src)
-    _check_index_range(idx, input._data.shape[dim] if input._data.ndim else 1, dim, op)
+    idx = _check_index_range(idx, input._data.shape[dim] if input._data.ndim else 1, dim, op)
     if isinstance(src, Tensor):
         src = src.to(input.dtype)
         if src._data.shape != idx.shape:  # the gradient of the unused part is zero
@@ -574,7 +583,7 @@ def _index_along_args(input, dim, index, source, op):
             f"{op}(): source of shape {shape_str(source.shape)} must match self "
             f"{shape_str(input.shape)} except in dimension {dim}, where it must have the index's "
             f"length {idx.size}: expected shape {shape_str(expected)}"))
-    _check_index_range(idx, input._data.shape[dim] if ndim else 1, dim, op)
+    idx = _check_index_range(idx, input._data.shape[dim] if ndim else 1, dim, op)
     return dim, idx
 
 
