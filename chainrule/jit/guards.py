@@ -34,7 +34,8 @@ class Guards:
         # between calls is a new tensor, model.fc = nn.Linear(...) a new module), and the items of
         # its lists and dicts; ``rebound``: (id(module), name) the traced call binds anew, and so each replay
         self.module_hooks = [(m, forward_hooks(m)) for m in modules]
-        self.module_objects = [(m, [(k, guard) for k, guard in sorted(object_attributes(m).items(), key=lambda kv: kv[0])
+        self.module_objects = [(m, [(k, guard) for k, guard in sorted(object_attributes(m).items(),
+                                                                       key=lambda item: item[0])
                                     if (id(m), k) not in rebound])
                                for m in modules]
         self.module_names = module_names
