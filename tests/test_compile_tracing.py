@@ -514,3 +514,18 @@ def test_a_custom_function_keeping_tensors_on_ctx_gets_each_calls_backward():
     for values in ([1.0, -1.0, 2.0], [-1.0, 1.0, -2.0], [3.0, 3.0, -3.0]):
         x = cr.tensor(values)
         assert compiled(x).tolist() == gradient(x).tolist()
+
+
+def test_backward_of_a_graph_built_before_the_call_stops_the_trace():
+    w = cr.ones(3, requires_grad=True)
+
+    def backward_only(loss):
+        w.grad = None
+        loss.backward()
+        return w.grad * 1
+
+    message = trace_error(backward_only, (cr.full((3,), 2.0) * w).sum())
+    assert "backward() reaches SumBackward0, made before the compiled function was called" in message
+    assert line_of(backward_only, "loss.backward()") in message
+    assert message.endswith("Compute the loss inside the compiled function (compile the whole training step), "
+                            "or call backward() outside it.")

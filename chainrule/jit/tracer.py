@@ -235,6 +235,12 @@ class Tracer:
         """Run one backward rule, recording its ops, or one ``backward`` node if it computes raw."""
         if self.suspended:
             return call_backward(node, slots)
+        if id(node) not in self.forward_nodes:
+            raise TraceError(
+                f"chainrule.compile: backward() reaches {node.name()}, made before the compiled function "
+                f"was called, so a replay would differentiate the traced call's graph again.\n  at "
+                f"{user_location()}\nCompute the loss inside the compiled function (compile the whole "
+                f"training step), or call backward() outside it.")
         self.ran_backward = True
         frame = _BackwardFrame(len(self.graph.nodes), self.graph.value_count, len(self.born))
         self.frames.append(frame)
@@ -259,12 +265,7 @@ class Tracer:
         return grads
 
     def _keep_rule_whole(self, node, frame, received, grads):
-        forward = self.forward_nodes.get(id(node))
-        if forward is None:
-            raise TraceError(
-                f"chainrule.compile: the backward of {node.name()} computes outside chainrule ops and "
-                f"its forward was not recorded, so it cannot be replayed.\n  at {user_location()}\n"
-                f"Write its backward with chainrule ops, or call it outside the compiled function.")
+        forward = self.forward_nodes[id(node)]   # recorded: backward() checked it
         self._forget_since(frame)
         forward.pinned = True
         args = [Ref(self.value_of(g)) for g in received]
