@@ -77,13 +77,9 @@ class Tensor:
 
     @property
     def shape(self):
-        if tracer[0] is not None:
-            tracer[0].size_read(self)
         return Size(self._data.shape)
 
     def size(self, dim=None):
-        if tracer[0] is not None:
-            tracer[0].size_read(self)
         if dim is None:
             return Size(self._data.shape)
         return self._data.shape[wrap_dim(dim, self._data.ndim, "size")]
@@ -96,8 +92,6 @@ class Tensor:
         return self._data.ndim
 
     def numel(self):
-        if tracer[0] is not None:
-            tracer[0].size_read(self)
         return self._data.size
 
     nelement = numel
@@ -297,8 +291,6 @@ class Tensor:
         return int(self._data.item())
 
     def __len__(self):
-        if tracer[0] is not None:
-            tracer[0].size_read(self)
         if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
         return self._data.shape[0]

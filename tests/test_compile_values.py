@@ -263,3 +263,25 @@ def test_index_range_checks_run_on_every_replay(name, fn, bad, message):
     with pytest.raises((IndexError, RuntimeError)) as info:
         compiled(*bad())
     assert message in str(info.value)
+
+
+@pytest.mark.parametrize("read", [lambda x, i: cr.index_select(x, 0, i), lambda x, i: x[i],
+                                  lambda x, i: x.gather(0, i.reshape(2, 1).expand(2, 3))],
+                         ids=["index_select", "getitem", "gather"])
+def test_a_captured_index_tensor_is_read_afresh(read):
+    index = cr.tensor([0, 2])
+    compiled = cr.compile(lambda x: read(x, index))
+    x = floats(4, 3)
+    compiled(x)
+    index.data = cr.tensor([3, 1])                        # new values
+    np.testing.assert_array_equal(compiled(x).numpy(), read(x, index).numpy())
+    index.data = cr.tensor([1, 9, 0, 9])[::2]             # new values in another memory layout
+    np.testing.assert_array_equal(compiled(x).numpy(), read(x, index).numpy())
+    assert compiled.recompiles == ["captured tensor `index` memory layout row-major -> strides (16,)"]
+
+
+def test_a_traced_view_refuses_a_source_in_another_layout():
+    from chainrule.jit.traced_view import ViewOf
+    source = np.arange(8)[::2]
+    with pytest.raises(RuntimeError, match=r"a traced view expects an array with strides \(8,\), got \(16,\)"):
+        ViewOf().forward(source, start=(0,), shape=(4,), strides=(16,), source_strides=(8,))

@@ -43,7 +43,7 @@ class Guards:
         self.grads = [(var, was_none) for var, event, was_none in grad_events if event != "set"]
         # tensors that existed before the call (parameters, captured tensors): their shape, dtype
         # and requires_grad are constants of the graph, though their values are read afresh
-        self.externals = [(t, t._data.shape, t._data.dtype, t._rg) for t in externals]
+        self.externals = [(t, t._data.shape, t._data.dtype, t._rg, memory_layout(t._data)) for t in externals]
         self.symbolic = ()   # inputs whose dim 0 is the batch size B (set for dynamic=True)
         self.min_batch = 2
         self._check = None
@@ -127,10 +127,13 @@ class Guards:
                     lines += [f"    if _object{m}_{j}.changed(d.get({key!r})):", "        return False"]
                 else:
                     lines += [f"    if d.get({key!r}) is not _object{m}_{j}:", "        return False"]
-        for e, (tensor, shape, dtype, requires_grad) in enumerate(self.externals):
+        for e, (tensor, shape, dtype, requires_grad, layout) in enumerate(self.externals):
             namespace[f"_ext{e}"], namespace[f"_extdtype{e}"] = tensor, dtype
+            # the layout too: a view of it (ViewOf) takes the same window of its memory
+            same_layout = "a.flags.c_contiguous" if layout == ROW_MAJOR else f"_layout(a) == {layout!r}"
             lines += [f"    a = _ext{e}._data",
-                      f"    if a.shape != {shape!r} or a.dtype != _extdtype{e} or _ext{e}._rg is not {requires_grad}:",
+                      f"    if (a.shape != {shape!r} or a.dtype != _extdtype{e} or _ext{e}._rg is not {requires_grad}"
+                      f" or not {same_layout}):",
                       "        return False"]
         for g, (var, was_none) in enumerate(self.grads):
             if isinstance(var, tuple):   # ("input", k): the gradient of the k-th input tensor
@@ -207,8 +210,8 @@ class Guards:
                               else f"is bound to a different {type(now).__name__}")
                     return _reason(f"module {self._module_name(module)} {key}", change)
         for tensor, *before in self.externals:
-            now = (tensor._data.shape, tensor._data.dtype, tensor._rg)
-            for label, a, b in zip(("shape", "dtype", "requires_grad"), before, now):
+            now = (tensor._data.shape, tensor._data.dtype, tensor._rg, memory_layout(tensor._data))
+            for label, a, b in zip(("shape", "dtype", "requires_grad", "memory layout"), before, now):
                 if a != b:
                     if label == "shape":
                         a, b = shape_str(a), shape_str(b)

@@ -91,6 +91,9 @@ class Tracer:
 
         Tensor._make = classmethod(stamped_make)
         Tensor.__init__ = stamped_init
+        self._saved_size_readers = {name: Tensor.__dict__[name] for name in _SIZE_READERS}
+        for name, reader in self._saved_size_readers.items():
+            setattr(Tensor, name, _checked_size_reader(reader, self))
         builtins.print = self._print
         apply_hooks.append(self._on_op)
         from ..nn import module
@@ -108,6 +111,8 @@ class Tracer:
         builtins.print = self._saved_print
         Tensor._make = self._saved_make
         Tensor.__init__ = self._saved_init
+        for name, reader in self._saved_size_readers.items():
+            setattr(Tensor, name, reader)
         return False
 
     # ------------------------------------------------------------ values
@@ -204,12 +209,13 @@ class Tracer:
             self.forward_nodes[id(result.grad_fn)] = node
             self.keep.append(result.grad_fn)
 
-    def size_read(self, tensor):
-        """User code reads a tensor's size (.shape, len): not allowed when the size depends on values."""
+    def size_read(self, tensor, caller):
+        """Code at frame ``caller`` reads a tensor's size (.shape, len): not allowed in user code
+        when the size depends on values."""
         if not self.sized_by_values or self.suspended:
             return
         maker = self.sized_by_values.get(self.values.get(id(tensor._data)))
-        if maker is None or called_from_library(sys._getframe(2)):
+        if maker is None or called_from_library(caller):
             return
         raise TraceError(
             f"chainrule.compile: reading the size of a tensor whose size depends on values (made by "
@@ -373,9 +379,12 @@ class Tracer:
         self.graph.add(Node("assign", args=[Ref(self.value_of(target)), Ref(self.value_of(result))],
                             site=user_location(), target=target))
 
-    def before_write(self, target):
+    def sees(self, tensor):
+        """Library code is about to use ``tensor``'s array raw (an index passed as an op parameter,
+        a target written in place): make it a known value now, an input, an external read afresh on
+        each replay, or a constant as it is before the write."""
         if not self.suspended:
-            self.value_of(target)
+            self.value_of(tensor)
 
     def wrote_in_place(self, target, ufunc, other):
         if self.suspended:
@@ -480,6 +489,24 @@ _ADVICE = [
     ("assigning .data",
      "Write into the tensor in place instead: with chainrule.no_grad(): tensor.copy_(value)."),
 ]
+
+
+# Tensor attributes that read a size; while tracing they ask the tracer first (Tracer.size_read).
+_SIZE_READERS = ("shape", "size", "numel", "nelement", "__len__")
+
+
+def _checked_size_reader(reader, tracer):
+    """``reader`` (a method or property of Tensor) that first lets ``tracer`` see the read."""
+    if isinstance(reader, property):
+        def read_shape(tensor):
+            tracer.size_read(tensor, sys._getframe(1))
+            return reader.fget(tensor)
+        return property(read_shape)
+
+    def read(tensor, *args, **kwargs):
+        tracer.size_read(tensor, sys._getframe(1))
+        return reader(tensor, *args, **kwargs)
+    return read
 
 
 def is_random_op(fn):

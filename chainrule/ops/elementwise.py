@@ -10,7 +10,7 @@ import math
 
 from .. import backend as B
 from ..function import Function
-from ..tensor import Tensor
+from ..tensor import Tensor, tracer
 from .._errors import at_user_line
 from .promotion import promote, cast_to, result_type
 from .array_op import array_op
@@ -32,7 +32,9 @@ def cast(x, dtype):
     dtype = B.to_dtype(dtype)
     if x._data.dtype == dtype.np:
         return x
-    return Cast.apply(x, np_dtype=dtype.np)   # an op even without grad: a compiled graph recomputes it
+    if not x._rg and tracer[0] is None:  # nothing to differentiate or record: skip the graph machinery
+        return Tensor._make(x._data.astype(dtype.np))
+    return Cast.apply(x, np_dtype=dtype.np)   # while tracing an op even without grad: replays recompute it
 
 
 # ---------------------------------------------------------------- primitives

@@ -45,6 +45,8 @@ def _item(item):
             item = item.to(B.bool_)
         elif item._data.ndim == 0 and item._data.dtype.kind in "iu" and tracer[0] is not None:
             tracer[0].value_escapes(item, "indexing with a 0-d integer tensor")   # it acts as a Python int
+        if tracer[0] is not None:
+            tracer[0].sees(item)   # its array goes into an op's parameters
         item = item._data
     elif isinstance(item, (bool, xp.bool_)):
         return xp.asarray(bool(item))  # x[True] adds a dimension, as a 0-d mask
@@ -359,6 +361,8 @@ def _index_array(index, op):
         raise RuntimeError(at_user_line(
             f"{op}(): Expected dtype int32/int64 for index, got "
             f"{index.dtype if isinstance(index, Tensor) else type(index).__name__}"))
+    if tracer[0] is not None:
+        tracer[0].sees(index)   # its array goes into an op's parameters
     return index._data
 
 

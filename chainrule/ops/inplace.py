@@ -79,7 +79,7 @@ def _write_directly(target, ufunc, other, name):
         return False
     operand = other._data if isinstance(other, Tensor) else other
     if _tracer[0] is not None:
-        _tracer[0].before_write(target)   # a tensor made in the call is recorded as it was before
+        _tracer[0].sees(target)   # a tensor made in the call is recorded as it was before
     try:
         ufunc(target._data, operand, out=target._data, casting="same_kind")
     except TypeError:  # NumPy refuses the cast, e.g. a float result into an int tensor
