@@ -190,6 +190,8 @@ def generate(graph, buffers=(), record=None):
         elif kind == "assign":
             lines.append(f"    {name(node.args[0], i, 0)}[...] = {name(node.args[1], i, 1)}")
         elif kind == "call":
+            if record is not None and getattr(node.fn, "python_effect", False):
+                continue   # check=True: the eager run that follows does it
             namespace[f"m{i}"] = node.fn
             namespace[f"kw{i}"] = dict(node.params)
             arguments = "".join(f"{name(a, i, j)}, " for j, a in enumerate(node.args))

@@ -19,11 +19,13 @@ from .codegen import generate
 from .dynamic import NotDynamic, batch_change, instantiate, smallest_batch, symbolic_template
 from .errors import TraceError
 from .graph import Node, Ref, same_kind
-from .captured import _IDENTITY_ONLY, _safe, captured_names, plain_attributes
+from .captured import _IDENTITY_ONLY, _safe, captured_names, is_plain_value, plain_attributes
 from .guards import Guards, Reason
 from .side_effects import (hyperparameter_change, mutation_in, rebound_tensors, snapshot_captured_state,
                            snapshot_hyperparameters, snapshot_tensor_attributes)
 from .passes import optimize
+from .hooks import settle_hooks
+from .reads import ReadObserver
 from .tracer import Tracer
 
 log = logging.getLogger("chainrule.compile")
@@ -384,7 +386,8 @@ class CompiledFunction:
                 if id(t._data) not in tracer.values:
                     vid = tracer._new_value(t._data)
                     tracer._source(Node("input", args=[i]), vid, t._data)
-            result = self.fn(*args, **kwargs)
+            with ReadObserver(tracer, _objects_in((args, kwargs)), [self.fn]) as observer:
+                result = self.fn(*args, **kwargs)
             output_structure = _replace_tensors(result, tracer)
         traced_seconds = time.perf_counter() - start
         if _global_random_states() != random_before:
@@ -401,6 +404,7 @@ class CompiledFunction:
         graph.output_structure = output_structure
         graph.escaping.update(graph.output_refs())
         entry_modes = _replay_python_effects(graph, tracer, snapshot, rebound)
+        settle_hooks(tracer, graph, observer.reads)
         positions = {id(t): i for i, t in enumerate(tensors)}
         for node in graph.nodes:   # an input's gradient: each replay uses the tensor it is given
             if node.kind in ("accumulate", "set_grad", "grad_of") and id(node.target) in positions:
@@ -421,7 +425,8 @@ class CompiledFunction:
         grad_events = [(("input", positions[id(var)]) if id(var) in positions else var, event, was_none)
                        for var, event, was_none in grad_events]
         guards = Guards(tensors, literals, self.fn, modules.values(), grad_events, names, stateful, externals,
-                        rebound={(id(obj), key) for obj, key, _ in rebound}, entry_modes=entry_modes)
+                        rebound={(id(obj), key) for obj, key, _ in rebound}, entry_modes=entry_modes,
+                        reads=observer.reads.values(), outside=tracer.outside.values())
         needs_graph = not tracer.ran_backward and _carries_graph(result)
         if needs_graph:
             self._tell_eager()
@@ -522,6 +527,18 @@ class CompiledFunction:
                 names.setdefault(id(module), f"`{path}` ({type(module).__name__})" if path
                                  else type(module).__name__)
         return names
+
+
+def _objects_in(structure):
+    """The objects among the arguments that their guard holds by identity (not tensors, numbers,
+    strings, or the lists, tuples and dicts around them, which are guarded by their items)."""
+    if isinstance(structure, (list, tuple)):
+        return [obj for item in structure for obj in _objects_in(item)]
+    if isinstance(structure, dict):
+        return [obj for item in structure.values() for obj in _objects_in(item)]
+    if isinstance(structure, Tensor) or is_plain_value(structure):
+        return []
+    return [structure]
 
 
 def _carries_graph(result):

@@ -10,15 +10,17 @@ of these that differs, for the recompile log.
 from .. import backend as B
 from ..grad_mode import is_grad_enabled, _state as _grad_state
 from .._errors import shape_str
-from .captured import (_MISSING, _ArrayContents, _Attributes, _Identity, _Items, _differs, _safe, captured_names,
-                       forward_hooks, guard_of, object_attributes, object_changed, plain_attributes)
+from .captured import (_MISSING, _ArrayContents, _Attributes, _ClosureVariable, _GlobalVariable, _Identity, _Items,
+                       _differs, _safe, captured_names, forward_hooks, guard_of, object_attributes, object_changed,
+                       plain_attributes)
+from .reads import CellRoot, GlobalRoot
 
 
 class Guards:
     """The assumptions of one trace."""
 
     def __init__(self, inputs, literals, fn, modules, grad_events, module_names, stateful=(), externals=(),
-                 rebound=(), entry_modes=None):
+                 rebound=(), entry_modes=None, reads=(), outside=()):
         self.inputs = input_signature(inputs)
         self.literals = literals
         self.grad_mode = is_grad_enabled()
@@ -44,6 +46,15 @@ class Guards:
         # tensors that existed before the call (parameters, captured tensors): their shape, dtype
         # and requires_grad are constants of the graph, though their values are read afresh
         self.externals = [(t, t._data.shape, t._data.dtype, t._rg, memory_layout(t._data)) for t in externals]
+        # what the call read from Python state below the function itself (reads.py), less what
+        # the captured guards above hold already
+        self.reads = [read for read in reads if not _captured_already(read, self.captured)]
+        # tensors from before the call that it read (captured, parameters), other than the inputs:
+        # which of them and of the inputs share memory is built into the graph (`x = c` traces as
+        # one value), so it must stay as it was
+        held = _tensors_held(self.captured, self.reads, modules)
+        self.outside = [t for t in outside if id(t) in held or all(t is not x for x in inputs)]
+        self.sharing = memory_sharing(list(inputs) + self.outside)
         self.symbolic = ()   # inputs whose dim 0 is the batch size B (set for dynamic=True)
         self.min_batch = 2
         self._check = None
@@ -94,6 +105,8 @@ class Guards:
         if len(self.inputs) > 1:
             unique = len({alias for *_, alias in self.inputs})
             lines += [f"    if len({{id(t._data) for t in inputs}}) != {unique}:", "        return False"]
+        if self.outside:
+            lines += self._sharing_lines(namespace)
         for k, (name, getter, value) in enumerate(self.captured):
             namespace[f"_value{k}"] = value
             read = getter.expression(f"_scope{k}", namespace)
@@ -127,6 +140,8 @@ class Guards:
                     lines += [f"    if _object{m}_{j}.changed(d.get({key!r})):", "        return False"]
                 else:
                     lines += [f"    if d.get({key!r}) is not _object{m}_{j}:", "        return False"]
+        for r, read in enumerate(self.reads):
+            lines += _read_lines(read, r, namespace)
         for e, (tensor, shape, dtype, requires_grad, layout) in enumerate(self.externals):
             namespace[f"_ext{e}"], namespace[f"_extdtype{e}"] = tensor, dtype
             # the layout too: a view of it (ViewOf) takes the same window of its memory
@@ -146,6 +161,23 @@ class Guards:
         self.source = "\n".join(lines) + "\n"    # for reading what is checked
         exec(compile(self.source, "<chainrule.compile guards>", "exec"), namespace)
         return namespace["check"]
+
+    def _sharing_lines(self, namespace):
+        """Generated lines: the inputs and outside tensors share memory as they did (by the array
+        that owns each one's memory)."""
+        lines = []
+        reads = [f"inputs[{i}]._data" for i in range(len(self.inputs))]
+        for o, tensor in enumerate(self.outside):
+            namespace[f"_outside{o}"] = tensor
+            reads.append(f"_outside{o}._data")
+        for j, read in enumerate(reads):
+            lines += [f"    a = {read}", f"    r{j} = id(a if a.base is None else a.base)"]
+        owners = ", ".join(f"r{j}" for j in range(len(reads)))
+        lines += [f"    if len({{{owners}}}) != {len(set(self.sharing))}:", "        return False"]
+        for j, first in enumerate(self.sharing):
+            if first != j:
+                lines += [f"    if r{j} != r{first}:", "        return False"]
+        return lines
 
     def _name_of_external(self, tensor):
         return _external_name(tensor, self.captured, self.modules, self.module_names)
@@ -172,6 +204,10 @@ class Guards:
                     if label == "shape":
                         a, b = shape_str(a), shape_str(b)
                     return _reason(f"input {i} {label}", f"{a} -> {b}")
+        now_sharing = memory_sharing(list(inputs) + self.outside)
+        if now_sharing != self.sharing:
+            return _reason("memory shared between inputs and tensors the function reads",
+                           f"{_sharing_words(self.sharing, len(inputs))} -> {_sharing_words(now_sharing, len(inputs))}")
         if self.literals != literals:
             if repr(self.literals) == repr(literals):   # an object argument, equal but not the same
                 return _reason("non-tensor arguments", "hold a different object")
@@ -209,6 +245,9 @@ class Guards:
                     change = ("changed its items" if isinstance(guard, _Items) and now is guard.value
                               else f"is bound to a different {type(now).__name__}")
                     return _reason(f"module {self._module_name(module)} {key}", change)
+        for read in self.reads:
+            if not read.holds():
+                return _reason(f"{read.root.kind} `{read.path()}` (read at {read.site})", read.change())
         for tensor, *before in self.externals:
             now = (tensor._data.shape, tensor._data.dtype, tensor._rg, memory_layout(tensor._data))
             for label, a, b in zip(("shape", "dtype", "requires_grad", "memory layout"), before, now):
@@ -223,6 +262,60 @@ class Guards:
                 return _reason(f"a gradient (shape {shape_str(var.shape)})",
                                f"was {state(was_none)}, now {state(not was_none)}")
         return _reason("no guard", "changed")
+
+
+def _tensors_held(captured, reads, modules):
+    """ids of the tensors that captured variables, reads and modules hold: one of them given as an
+    input too (``f(c)`` where f reads ``c``) is read both ways."""
+    from ..tensor import Tensor
+    values = [guard.value if isinstance(guard, _Identity) else guard for _, _, guard in captured]
+    values += [read.value for read in reads]
+    held = set()
+    for value in values:
+        items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else (value,)
+        held.update(id(item) for item in items if isinstance(item, Tensor))
+    for module in modules:
+        held.update(id(v) for v in module.__dict__.values() if isinstance(v, Tensor))
+    return held
+
+
+def _captured_already(read, captured):
+    """Whether a read is of a global or closure variable of the function itself, guarded as captured."""
+    if read.steps:
+        return False
+    for _, getter, _ in captured:
+        if isinstance(read.root, GlobalRoot) and isinstance(getter, _GlobalVariable):
+            if getter.scope is read.root.scope and getter.name == read.root.name:
+                return True
+        if isinstance(read.root, CellRoot) and isinstance(getter, _ClosureVariable) and getter.cell is read.root.cell:
+            return True
+    return False
+
+
+def _read_lines(read, r, namespace):
+    """Generated lines: the read's path still gives what the trace read (any error: it does not)."""
+    lines = ["    try:", f"        v = {read.root.expression(f'_root{r}', namespace)}"]
+    for j, (kind, key) in enumerate(read.steps):
+        if kind == "attr" and key.isidentifier() and not key.startswith("__"):
+            lines.append(f"        v = v.{key}")
+        elif kind == "attr":
+            lines.append(f"        v = getattr(v, {key!r})")
+        else:
+            namespace[f"_key{r}_{j}"] = key
+            lines.append(f"        v = v[_key{r}_{j}]")
+    lines += ["    except Exception:", "        return False"]
+    kind, held = read.expect
+    namespace[f"_read{r}"] = held
+    if kind == "value":
+        namespace[f"_readtype{r}"] = type(held)
+        if held != held:   # nan
+            return lines + [f"    if type(v) is not _readtype{r} or v == v:", "        return False"]
+        return lines + [f"    if type(v) is not _readtype{r} or v != _read{r}:", "        return False"]
+    if kind == "identity":
+        return lines + [f"    if v is not _read{r}:", "        return False"]
+    if _inline_list(held):
+        return lines + _same_list_lines(held, "v", f"_readlist{r}", namespace)
+    return lines + [f"    if _read{r}.changed(v):", "        return False"]
 
 
 def _inline_list(guard):
@@ -271,6 +364,19 @@ def memory_layout(array):
     """'row-major' (C-contiguous), or the strides of any other layout: ``view`` and in-place
     writes through views behave differently on them, so a trace holds for one layout."""
     return ROW_MAJOR if array.flags.c_contiguous else f"strides {array.strides}"
+
+
+def memory_sharing(tensors):
+    """For each tensor, the first one whose memory has the same owning array (itself if none)."""
+    first = {}
+    return tuple(first.setdefault(id(a if a.base is None else a.base), j)
+                 for j, a in enumerate(t._data for t in tensors))
+
+
+def _sharing_words(sharing, inputs):
+    name = lambda j: f"input {j}" if j < inputs else f"a tensor it reads ({j - inputs})"
+    pairs = [f"{name(j)} with {name(first)}" for j, first in enumerate(sharing) if first != j]
+    return "; ".join(pairs) if pairs else "none"
 
 
 def input_signature(inputs):

@@ -60,6 +60,10 @@ class Tracer:
         self.modules = {}         # id(module) -> module, every module that ran
         self.ran_backward = False # a backward pass (backward() or autograd.grad) ran in the call
         self.sized_by_values = {} # value id -> the op that made it, whose output size depends on values
+        self.hooks = []           # the forward hooks running now, innermost last (hooks.HookCall)
+        self.hook_calls = []      # every hook call of the trace, to settle at its end
+        self.observer = None      # the ReadObserver of the call, if any (reads.py)
+        self.outside = {}         # id(tensor) -> tensor: tensors from before the call that it read
 
     @property
     def recording(self):
@@ -130,9 +134,11 @@ class Tracer:
         """The value id of a tensor, adding an ``external`` or ``constant`` source if it is new."""
         array = tensor._data
         vid = self.values.get(id(array))
+        birth = self.born.get(id(tensor))
+        if birth is None and id(tensor) not in self.outside:   # a tensor from before the call
+            self.outside[id(tensor)] = tensor
         if vid is not None:
             return vid
-        birth = self.born.get(id(tensor))
         if birth is not None:
             vid = self._view_value(array)
             if vid is not None:
@@ -398,6 +404,9 @@ class Tracer:
         """A tensor's values are read into Python: the graph cannot follow them."""
         if self.suspended:
             return
+        if self.hooks:    # fine in a hook that a replay calls again (hooks.py)
+            self.hooks[-1].read_values = self.hooks[-1].read_values or what
+            return
         advice = next((text for start, text in _ADVICE if what.startswith(start)), _DEFAULT_ADVICE)
         raise TraceError(
             f"chainrule.compile: {what} needs a tensor's values in Python while tracing (tensor of "
@@ -428,6 +437,13 @@ class Tracer:
             return method(*args)
         finally:
             self.suspended -= 1
+
+    def run_hook(self, hook, module, args, *output):
+        """A module's forward hook (with ``output``) or pre-hook runs now (see hooks.py)."""
+        if self.suspended:
+            return hook(module, args, *output)
+        from .hooks import run_hook
+        return run_hook(self, hook, module, args, *output)
 
     def _print(self, *args, **kwargs):
         """``print`` while tracing: printed now, and recorded to print the new values on each replay."""
@@ -468,6 +484,7 @@ def _replay_print(print_function, looks):
         shown = [look.dress(a) if look is not None else a for a, look in zip(args, looks)]
         print_function(*shown, **kwargs)
     print_again.__qualname__ = "print"
+    print_again.python_effect = True
     return print_again
 
 

@@ -68,7 +68,7 @@ class Module:
     def __call__(self, *args, **kwargs):
         if self._forward_pre_hooks:
             for hook in list(self._forward_pre_hooks.values()):
-                result = hook(self, args)
+                result = hook(self, args) if tracer[0] is None else tracer[0].run_hook(hook, self, args)
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
         stack = _call_stack
@@ -86,7 +86,8 @@ class Module:
                 stack.pop()
         if self._forward_hooks:
             for hook in list(self._forward_hooks.values()):
-                result = hook(self, args, output)
+                result = (hook(self, args, output) if tracer[0] is None
+                          else tracer[0].run_hook(hook, self, args, output))
                 if result is not None:
                     output = result
         return output
