@@ -135,15 +135,27 @@ def _replace_tensors(obj, tracer):
     return obj
 
 
-def _rebuild(structure, outputs, position):
-    """The returned object with each Ref replaced by its output tensor."""
+def _rebuild(structure, outputs):
+    """The returned object with each Ref replaced by the next output tensor (``outputs``: an iterator)."""
     if isinstance(structure, Ref):
-        return outputs[position[structure.id]]
+        return next(outputs)
     if isinstance(structure, (list, tuple)):
-        return same_kind(structure, [_rebuild(x, outputs, position) for x in structure])
+        return same_kind(structure, [_rebuild(x, outputs) for x in structure])
     if isinstance(structure, dict):
-        return {k: _rebuild(v, outputs, position) for k, v in structure.items()}
+        return {k: _rebuild(v, outputs) for k, v in structure.items()}
     return structure
+
+
+def _returned_tensors(result):
+    """The tensors of the returned object, in the order of its Refs (graph.output_refs)."""
+    if isinstance(result, Tensor):
+        yield result
+    elif isinstance(result, (list, tuple)):
+        for item in result:
+            yield from _returned_tensors(item)
+    elif isinstance(result, dict):
+        for item in result.values():
+            yield from _returned_tensors(item)
 
 
 def _with_note(reason, note):
@@ -198,30 +210,45 @@ class Trace:
 
     needs_graph = False    # True: the call's output needs an autograd graph, so it runs eagerly
 
-    def __init__(self, guards, traced, built, seconds):
+    def __init__(self, guards, traced, built, seconds, returned=(), inputs=(), outside=()):
         self.guards = guards
         self.traced = traced        # the graph as recorded
         self.graph, self.buffers, self.replay = built   # after the optimization passes
         self.compile_seconds = seconds
-        self.position = {vid: k for k, vid in enumerate(traced.output_refs())}
         self.single = isinstance(traced.output_structure, Ref)
-        inputs = {node.outputs[0]: node.args[0] for node in traced.nodes if node.kind == "input"}
-        # output position -> input index, for `return x`: the caller gets its own tensor back
-        self.returned_inputs = {k: inputs[vid] for vid, k in self.position.items() if vid in inputs}
+        # ``returned``: the tensors the traced call returned, in output order. Where it returned a
+        # tensor it was given, or one from before the call (a parameter), each replay returns that
+        # same object, as eager code does; a tensor returned twice is the same object twice
+        self.returned_inputs, self.returned_outside, self.repeated = {}, {}, {}
+        for k, tensor in enumerate(returned):
+            earlier = next((j for j in range(k) if returned[j] is tensor), None)
+            i = next((i for i, t in enumerate(inputs) if t is tensor), None)
+            if earlier is not None:
+                self.repeated[k] = earlier
+            elif i is not None:
+                self.returned_inputs[k] = i
+            elif id(tensor) in outside:
+                self.returned_outside[k] = tensor
+        self.plain = not (self.returned_inputs or self.returned_outside or self.repeated)
 
     def select(self, tensors):
         """Make the replay for these inputs current (one replay here; one per batch size when dynamic)."""
 
     def run(self, tensors):
         arrays = self.replay([t._data for t in tensors], tensors)
-        if self.single and not self.returned_inputs:
+        if self.single and self.plain:
             return Tensor._make(arrays[0])
         outputs = [Tensor._make(array) for array in arrays]
-        for k, i in self.returned_inputs.items():
-            outputs[k] = tensors[i]
+        if not self.plain:
+            for k, i in self.returned_inputs.items():
+                outputs[k] = tensors[i]
+            for k, tensor in self.returned_outside.items():
+                outputs[k] = tensor
+            for k, earlier in self.repeated.items():
+                outputs[k] = outputs[earlier]
         if self.single:
             return outputs[0]
-        return _rebuild(self.traced.output_structure, outputs, self.position)
+        return _rebuild(self.traced.output_structure, iter(outputs))
 
 
 class DynamicTrace(Trace):
@@ -234,7 +261,9 @@ class DynamicTrace(Trace):
         self.cache_size = max(cache_size, 2)
         self.batch_input = guards.symbolic[0]
         self.compile_seconds = second.compile_seconds
-        self.position, self.single, self.returned_inputs = second.position, second.single, second.returned_inputs
+        self.single, self.plain = second.single, second.plain
+        self.returned_inputs, self.returned_outside, self.repeated = (second.returned_inputs, second.returned_outside,
+                                                                     second.repeated)
         self.sizes = OrderedDict()   # batch size -> (traced graph, optimized graph, buffers, replay)
         for size, trace in ((size_first, first), (size_second, second)):
             self.sizes[size] = (trace.traced, trace.graph, trace.buffers, trace.replay)
@@ -426,11 +455,13 @@ class CompiledFunction:
                        for var, event, was_none in grad_events]
         guards = Guards(tensors, literals, self.fn, modules.values(), grad_events, names, stateful, externals,
                         rebound={(id(obj), key) for obj, key, _ in rebound}, entry_modes=entry_modes,
-                        reads=observer.reads.values(), outside=tracer.outside.values())
+                        reads=observer.reads.values(), outside=tracer.outside.values(),
+                        optimizers=_optimizers(graph, self.fn, observer.reads.values(), _objects_in((args, kwargs))))
         needs_graph = not tracer.ran_backward and _carries_graph(result)
         if needs_graph:
             self._tell_eager()
-        trace = Trace(guards, graph, (graph, (), None) if needs_graph else self._build(graph), 0.0)
+        trace = Trace(guards, graph, (graph, (), None) if needs_graph else self._build(graph), 0.0,
+                      list(_returned_tensors(result)), tensors, tracer.outside)
         trace.needs_graph = needs_graph
         trace.compile_seconds = time.perf_counter() - start
         trace.trace_seconds = traced_seconds
@@ -527,6 +558,16 @@ class CompiledFunction:
                 names.setdefault(id(module), f"`{path}` ({type(module).__name__})" if path
                                  else type(module).__name__)
         return names
+
+
+def _optimizers(graph, fn, reads, arguments):
+    """The optimizers a trace used: stepped (also through a scheduler), captured, read or passed in."""
+    from ..optim.optimizer import Optimizer
+    found = [getattr(node.fn, "__self__", None) for node in graph.nodes if node.kind == "call"]
+    found += [getattr(owner, "optimizer", None) for owner in found]
+    found += [_safe(get) for _, get in captured_names(fn)] + [read.value for read in reads] + list(arguments)
+    unique = {id(opt): opt for opt in found if isinstance(opt, Optimizer)}
+    return list(unique.values())
 
 
 def _objects_in(structure):

@@ -11,7 +11,7 @@ from .. import backend as B
 from ..grad_mode import is_grad_enabled, _state as _grad_state
 from .._errors import shape_str
 from .captured import (_MISSING, _ArrayContents, _Attributes, _ClosureVariable, _GlobalVariable, _Identity, _Items,
-                       _differs, _safe, captured_names, forward_hooks, guard_of, object_attributes, object_changed,
+                       _differs, _safe, _same_items, captured_names, forward_hooks, guard_of, object_attributes, object_changed,
                        plain_attributes)
 from .reads import CellRoot, GlobalRoot
 
@@ -20,7 +20,7 @@ class Guards:
     """The assumptions of one trace."""
 
     def __init__(self, inputs, literals, fn, modules, grad_events, module_names, stateful=(), externals=(),
-                 rebound=(), entry_modes=None, reads=(), outside=()):
+                 rebound=(), entry_modes=None, reads=(), outside=(), optimizers=()):
         self.inputs = input_signature(inputs)
         self.literals = literals
         self.grad_mode = is_grad_enabled()
@@ -55,6 +55,10 @@ class Guards:
         held = _tensors_held(self.captured, self.reads, modules)
         self.outside = [t for t in outside if id(t) in held or all(t is not x for x in inputs)]
         self.sharing = memory_sharing(list(inputs) + self.outside)
+        # each optimizer's parameter lists, by identity: zero_grad() and step() are replayed for the
+        # parameters they had (after add_param_group, the new ones need a new trace)
+        self.optimizers = [(opt, [(group["params"], list(group["params"])) for group in opt.param_groups])
+                           for opt in optimizers]
         self.symbolic = ()   # inputs whose dim 0 is the batch size B (set for dynamic=True)
         self.min_batch = 2
         self._check = None
@@ -142,6 +146,17 @@ class Guards:
                     lines += [f"    if d.get({key!r}) is not _object{m}_{j}:", "        return False"]
         for r, read in enumerate(self.reads):
             lines += _read_lines(read, r, namespace)
+        for o, (optimizer, groups) in enumerate(self.optimizers):
+            namespace[f"_optimizer{o}"] = optimizer
+            lines += [f"    groups = _optimizer{o}.param_groups",
+                      f"    if len(groups) != {len(groups)}:", "        return False"]
+            for g, (params, _) in enumerate(groups):
+                guard = _Items(params)
+                if _inline_list(guard):
+                    lines += _same_list_lines(guard, f"groups[{g}]['params']", f"_params{o}_{g}", namespace)
+                else:
+                    namespace[f"_params{o}_{g}"] = guard
+                    lines += [f"    if _params{o}_{g}.changed(groups[{g}]['params']):", "        return False"]
         for e, (tensor, shape, dtype, requires_grad, layout) in enumerate(self.externals):
             namespace[f"_ext{e}"], namespace[f"_extdtype{e}"] = tensor, dtype
             # the layout too: a view of it (ViewOf) takes the same window of its memory
@@ -248,6 +263,13 @@ class Guards:
         for read in self.reads:
             if not read.holds():
                 return _reason(f"{read.root.kind} `{read.path()}` (read at {read.site})", read.change())
+        for optimizer, groups in self.optimizers:
+            now = optimizer.param_groups
+            if len(now) != len(groups) or any(g["params"] is not params or not _same_items(params, items)
+                                              for g, (params, items) in zip(now, groups)):
+                return _reason(f"the parameters of {type(optimizer).__name__}",
+                               f"changed ({sum(len(i) for _, i in groups)} in {len(groups)} groups -> "
+                               f"{sum(len(g['params']) for g in now)} in {len(now)})")
         for tensor, *before in self.externals:
             now = (tensor._data.shape, tensor._data.dtype, tensor._rg, memory_layout(tensor._data))
             for label, a, b in zip(("shape", "dtype", "requires_grad", "memory layout"), before, now):
