@@ -18,12 +18,13 @@ from .._errors import user_location
 from .codegen import generate
 from .dynamic import NotDynamic, batch_change, instantiate, smallest_batch, symbolic_template
 from .errors import TraceError
-from .graph import Node, Ref, same_kind
+from .graph import Node, Ref, same_kind, walk_refs
 from .captured import _IDENTITY_ONLY, _safe, captured_names, is_plain_value, plain_attributes
 from .guards import Guards, Reason
 from .side_effects import (hyperparameter_change, mutation_in, rebound_tensors, snapshot_captured_state,
                            snapshot_hyperparameters, snapshot_tensor_attributes)
 from .passes import optimize
+from .argument_effects import apply_effects, argument_effects, snapshot_arguments
 from .hooks import settle_hooks
 from .reads import ReadObserver
 from .tracer import Tracer
@@ -210,12 +211,16 @@ class Trace:
 
     needs_graph = False    # True: the call's output needs an autograd graph, so it runs eagerly
 
-    def __init__(self, guards, traced, built, seconds, returned=(), inputs=(), outside=()):
+    def __init__(self, guards, traced, built, seconds, returned=(), inputs=(), outside=(), effects=()):
         self.guards = guards
         self.traced = traced        # the graph as recorded
         self.graph, self.buffers, self.replay = built   # after the optimization passes
         self.compile_seconds = seconds
-        self.single = isinstance(traced.output_structure, Ref)
+        # the graph returns the function's result, then the tensors the effects on its arguments store
+        self.effects = list(effects)
+        self.structure = traced.output_structure[0] if self.effects else traced.output_structure
+        self.returned_count = sum(1 for _ in walk_refs(self.structure))
+        self.single = isinstance(self.structure, Ref)
         # ``returned``: the tensors the traced call returned, in output order. Where it returned a
         # tensor it was given, or one from before the call (a parameter), each replay returns that
         # same object, as eager code does; a tensor returned twice is the same object twice
@@ -229,12 +234,12 @@ class Trace:
                 self.returned_inputs[k] = i
             elif id(tensor) in outside:
                 self.returned_outside[k] = tensor
-        self.plain = not (self.returned_inputs or self.returned_outside or self.repeated)
+        self.plain = not (self.returned_inputs or self.returned_outside or self.repeated or self.effects)
 
     def select(self, tensors):
         """Make the replay for these inputs current (one replay here; one per batch size when dynamic)."""
 
-    def run(self, tensors):
+    def run(self, tensors, args=(), kwargs=None):
         arrays = self.replay([t._data for t in tensors], tensors)
         if self.single and self.plain:
             return Tensor._make(arrays[0])
@@ -246,9 +251,11 @@ class Trace:
                 outputs[k] = tensor
             for k, earlier in self.repeated.items():
                 outputs[k] = outputs[earlier]
+        if self.effects:
+            apply_effects(self.effects, args, kwargs or {}, tensors, iter(outputs[self.returned_count:]))
         if self.single:
             return outputs[0]
-        return _rebuild(self.traced.output_structure, iter(outputs))
+        return _rebuild(self.structure, iter(outputs))
 
 
 class DynamicTrace(Trace):
@@ -261,7 +268,8 @@ class DynamicTrace(Trace):
         self.cache_size = max(cache_size, 2)
         self.batch_input = guards.symbolic[0]
         self.compile_seconds = second.compile_seconds
-        self.single, self.plain = second.single, second.plain
+        self.single, self.plain, self.effects = second.single, second.plain, second.effects
+        self.structure, self.returned_count = second.structure, second.returned_count
         self.returned_inputs, self.returned_outside, self.repeated = (second.returned_inputs, second.returned_outside,
                                                                      second.repeated)
         self.sizes = OrderedDict()   # batch size -> (traced graph, optimized graph, buffers, replay)
@@ -295,9 +303,9 @@ class DynamicTrace(Trace):
     def select(self, tensors):
         self._use(tensors[self.batch_input]._data.shape[0])
 
-    def run(self, tensors):
+    def run(self, tensors, args=(), kwargs=None):
         self._use(tensors[self.batch_input]._data.shape[0])
-        return Trace.run(self, tensors)
+        return Trace.run(self, tensors, args, kwargs)
 
 
 class CompiledFunction:
@@ -368,7 +376,7 @@ class CompiledFunction:
                     from .check import run_checked
                     trace.select(tensors)
                     return run_checked(self, trace, args, kwargs, tensors)
-                return trace.run(tensors)
+                return trace.run(tensors, args, kwargs)
         return self._trace(args, kwargs, tensors, literals, self._miss_reason(tensors, literals))
 
     def _confirm_dynamic(self, dynamic, args, kwargs, tensors, literals):
@@ -409,6 +417,7 @@ class CompiledFunction:
         tensors_before = snapshot_tensor_attributes(snapshot)
         hyperparameters = snapshot_hyperparameters(self.fn)
         random_before = _global_random_states()
+        arguments_before = snapshot_arguments(args, kwargs) if args or kwargs else ()
         tracer = Tracer()
         with tracer:
             for i, t in enumerate(tensors):
@@ -418,6 +427,9 @@ class CompiledFunction:
             with ReadObserver(tracer, _objects_in((args, kwargs)), [self.fn]) as observer:
                 result = self.fn(*args, **kwargs)
             output_structure = _replace_tensors(result, tracer)
+            effects = argument_effects(arguments_before, tracer, tensors, self.__name__)
+            if effects:
+                output_structure = (output_structure, [effect.value for effect in effects])
         traced_seconds = time.perf_counter() - start
         if _global_random_states() != random_before:
             raise TraceError(
@@ -461,7 +473,7 @@ class CompiledFunction:
         if needs_graph:
             self._tell_eager()
         trace = Trace(guards, graph, (graph, (), None) if needs_graph else self._build(graph), 0.0,
-                      list(_returned_tensors(result)), tensors, tracer.outside)
+                      list(_returned_tensors(result)), tensors, tracer.outside, effects)
         trace.needs_graph = needs_graph
         trace.compile_seconds = time.perf_counter() - start
         trace.trace_seconds = traced_seconds
