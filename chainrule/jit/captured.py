@@ -2,9 +2,11 @@
 
 ``captured_names`` lists the closure variables and globals its code reads (and the object of
 a bound method); ``guard_of`` chooses a guard for each value: numbers, strings and lists or
-dicts of them by value, NumPy arrays by contents, lists and dicts of other things by the
-identity of their items, other objects by identity and by their plain attributes.
+dicts of them by value, NumPy arrays by contents, lists, dicts, sets and deques of other
+things by the identity of their items, other objects by identity (the attributes the call
+reads of them are guarded as reads: see reads.py).
 """
+import collections
 import copy
 import dis
 import types
@@ -206,12 +208,11 @@ def guard_of(value, stateful=()):
         return copy.deepcopy(value)    # a list or dict may change in place later
     if isinstance(value, numpy.ndarray):
         return _ArrayContents(value)
-    if isinstance(value, (list, dict)):
+    if isinstance(value, (list, dict, set, frozenset, collections.deque)):
         return _Items(value)
-    if (isinstance(value, _IDENTITY_ONLY) or _is_module_or_tensor(value) or id(value) in stateful
-            or _steps_its_own_state(value) or not (has_plain_attributes(value) or tensor_attributes(value))):
-        return _Identity(value)
-    return _Attributes(value)
+    # any other object by identity: what the call reads of its attributes, it reads in code the
+    # read guards follow (reads.py), which also guard the whole object where code uses it whole
+    return _Identity(value)
 
 
 def _steps_its_own_state(value):

@@ -8,6 +8,7 @@ function is traced again and the reason is logged in plain words.
 import logging
 import random
 import time
+import types
 import warnings
 from collections import Counter, OrderedDict
 
@@ -424,7 +425,11 @@ class CompiledFunction:
                 if id(t._data) not in tracer.values:
                     vid = tracer._new_value(t._data)
                     tracer._source(Node("input", args=[i]), vid, t._data)
-            with ReadObserver(tracer, _objects_in((args, kwargs)), [self.fn]) as observer:
+            roots = [(obj, f"argument {type(obj).__name__}") for obj in _objects_in((args, kwargs))]
+            bound = getattr(self.fn, "__self__", None)
+            if bound is not None and not isinstance(bound, types.ModuleType):
+                roots.append((bound, "self"))
+            with ReadObserver(tracer, roots, [self.fn]) as observer:
                 result = self.fn(*args, **kwargs)
             output_structure = _replace_tensors(result, tracer)
             effects = argument_effects(arguments_before, tracer, tensors, self.__name__)

@@ -305,7 +305,9 @@ def _captured_already(read, captured):
     """Whether a read is of a global or closure variable of the function itself, guarded as captured."""
     if read.steps:
         return False
-    for _, getter, _ in captured:
+    for _, getter, guard in captured:
+        if type(guard) is _Identity and read.expect[0] != "identity":
+            continue    # the captured guard holds which object; the read, what it holds too
         if isinstance(read.root, GlobalRoot) and isinstance(getter, _GlobalVariable):
             if getter.scope is read.root.scope and getter.name == read.root.name:
                 return True

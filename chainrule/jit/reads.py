@@ -279,7 +279,7 @@ _LOCAL_LOADS = ("LOAD_FAST", "LOAD_FAST_CHECK")
 class ReadObserver:
     """Records the reads of a traced call (use as a context manager around the call)."""
 
-    def __init__(self, tracer, arguments=(), known_functions=()):
+    def __init__(self, tracer, roots=(), known_functions=()):
         self.tracer = tracer
         self.reads = {}             # key -> Read, in the order first read
         self.known = {}             # id(object) -> (object, root, steps): where an object came from
@@ -288,8 +288,8 @@ class ReadObserver:
         self.ran = set()            # codes that ran in the call (their cells are the call's own)
         self.parents = {}           # code -> the code it is defined in
         self.frames = {}
-        for obj in arguments:
-            self.known.setdefault(id(obj), (obj, ObjectRoot(obj, type(obj).__name__), ()))
+        for obj, name in roots:      # objects other guards hold by identity: object arguments, `self`
+            self.known.setdefault(id(obj), (obj, ObjectRoot(obj, name), ()))
         for fn in known_functions:
             self._saw_function(fn)
 
@@ -360,9 +360,14 @@ class ReadObserver:
         op = ins.opname
         if op in _ATTRIBUTE_LOADS and follows:
             self._finish(frame, before)
-            return self._attribute(frame, last, ins.argval, k, method=op == "LOAD_METHOD")
+            entry = self._attribute(frame, last, ins.argval, k, method=op == "LOAD_METHOD")
+            _consumed(last)
+            return entry
         if op == "BINARY_SUBSCR" and follows and before is not None and before.k == k - 2:
-            return self._item(frame, before, last, k)
+            entry = self._item(frame, before, last, k)
+            _consumed(before)
+            _consumed(last)
+            return entry
         self._finish(frame, before)
         self._finish(frame, last)
         if op == "LOAD_GLOBAL":
@@ -427,7 +432,10 @@ class ReadObserver:
             if value is not _METHOD and value is not _NOT_FOUND:
                 self._saw_function(value)
             return None
-        if value is _NOT_FOUND or root is None:
+        if root is None:
+            return None
+        if value is _NOT_FOUND:     # found by code that may run no Python (a C descriptor): guard it whole
+            self._record(frame, root, steps, obj)
             return None
         steps = steps + (("attr", name),)
         # a module's own attributes have guards of their own; a library's module attributes are code
@@ -493,8 +501,8 @@ class ReadObserver:
         entry.local = None
 
     def _record(self, frame, root, steps, value, contents=True):
-        if isinstance(root, ObjectRoot) and not steps:
-            return                                # the object itself: held by whatever guards it
+        if isinstance(root, ObjectRoot) and not steps and (not contents or expect_of(value)[0] == "identity"):
+            return                                # which object: held by whatever guards it
         key = root.key + tuple(steps)
         reads = self.tracer.hooks[-1].reads if self.tracer.hooks else self.reads   # a hook's: see hooks.py
         read = reads.get(key)
@@ -528,6 +536,12 @@ class ReadObserver:
                 if not isinstance(default, _SCALARS):
                     self.known.setdefault(id(default), (default, ObjectRoot(fn, fn.__name__),
                                                         (("attr", "__kwdefaults__"), ("item", name))))
+
+
+def _consumed(entry):
+    """The entry's value was used only to reach an attribute or item: nothing more to guard."""
+    entry.guard = False
+    entry.local = None
 
 
 def _cell_holds(cell, value):

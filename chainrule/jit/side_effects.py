@@ -7,6 +7,7 @@ to a tensor the call made is bound again on each replay (``weight_norm`` recompu
 weight), unless the call read the tensor it replaced (``self.avg = 0.9 * self.avg + x``),
 which a replay could not follow.
 """
+import collections
 import types
 
 from .captured import (_MISSING, _copy, _is_module_or_tensor, _safe, _same_items, captured_names,
@@ -18,7 +19,7 @@ def snapshot_captured_state(fn, modules):
     state = []
     for name, getter in captured_names(fn):
         value = _safe(getter)
-        if isinstance(value, (list, dict, set)):
+        if isinstance(value, (list, dict, set, collections.deque)):
             state.append((name, getter, value, _copy(value)))
         elif not isinstance(value, (types.ModuleType, types.FunctionType, type)):
             watched = has_plain_attributes(value) and not _is_module_or_tensor(value)   # modules: below
@@ -35,7 +36,7 @@ def mutation_in(snapshot, module_names, stateful=()):
         current = _safe(getter)
         if current is not value:
             return f"rebinds the captured variable `{name}`"
-        if isinstance(value, (list, dict, set)):
+        if isinstance(value, (list, dict, set, collections.deque)):
             if not _same_items(_copy(current), before):
                 kind = type(value).__name__
                 if len(before) == len(current):
