@@ -125,7 +125,12 @@ def argument_effects(snapshot, tracer, inputs, name):
                     effects.append(Effect(path, "set" + kind, key, value))
             effects += [Effect(path, "del" + kind, key) for key in before if key not in now]
     for effect in effects:
-        effect.value = _stored(effect.value, tracer, inputs, name, _path_text(effect.path))
+        where = _path_text(effect.path)
+        if effect.kind == "setitem":
+            where += f"[{effect.key!r}]"
+        elif effect.kind == "setattr":
+            where += f".{effect.key}"
+        effect.value = _stored(effect.value, tracer, inputs, name, where)
     return effects
 
 

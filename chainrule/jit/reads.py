@@ -41,8 +41,12 @@ def is_library_file(filename):
 
 
 def _is_library_module(value):
-    return isinstance(value, types.ModuleType) and (
-        value.__name__ in sys.builtin_module_names or is_library_file(getattr(value, "__file__", None) or "<frozen>"))
+    """A Python module of chainrule, the standard library or an installed package (its attributes
+    are code, not state a trace depends on); a module of the user's own (``config.py``) is not."""
+    if not isinstance(value, types.ModuleType):
+        return False
+    filename = getattr(value, "__file__", None)
+    return value.__name__ in sys.builtin_module_names if filename is None else is_library_file(filename)
 
 
 # ------------------------------------------------------------------ roots and reads
