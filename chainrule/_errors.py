@@ -16,9 +16,10 @@ def user_location():
 
 
 def called_from_library(frame):
-    """True when ``frame`` runs chainrule's own code (or Python's frozen modules)."""
+    """True when ``frame`` runs chainrule's own code (or Python's frozen modules, or the code that
+    chainrule.compile generates, ``<chainrule.compile replay>``: its caller is the user's line)."""
     filename = frame.f_code.co_filename
-    return os.path.abspath(filename).startswith(_PACKAGE_DIR) or filename.startswith("<frozen")
+    return os.path.abspath(filename).startswith(_PACKAGE_DIR) or filename.startswith(("<frozen", "<chainrule"))
 
 
 def at_user_line(message):

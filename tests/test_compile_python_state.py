@@ -44,7 +44,7 @@ def _scaled_by_global(x):
 
 def test_a_global_read_by_a_helper_is_guarded():
     compiled = same_as_eager(lambda x: _scaled_by_global(x) + 1,
-                             [lambda: None] + [setter(globals(), "HELPER_FACTOR", v) for v in (3.0, 3.0, -1.0)])
+                             [setter(globals(), "HELPER_FACTOR", 2.0)] + [setter(globals(), "HELPER_FACTOR", v) for v in (3.0, 3.0, -1.0)])
     assert len(compiled.recompiles) == 2 and "HELPER_FACTOR" in compiled.recompiles[0]
 
 

@@ -336,6 +336,35 @@ def test_check_reports_the_first_node_a_broken_kernel_changes(monkeypatch):
     assert "largest difference" in message
 
 
+def test_check_raises_a_value_check_as_eager_code_does_with_the_effects_eager_code_had():
+    index = cr.tensor([0, 1])
+    log = []
+    layer = cr.nn.Linear(2, 2)
+    layer.register_forward_hook(lambda module, args, out: log.append(1))
+
+    def fn(x):
+        return layer(x)[:, index]
+
+    compiled = cr.compile(fn, check=True)
+    compiled(cr.ones(1, 2))
+    index[1] = 5
+    with pytest.raises(IndexError, match="out of range|out of bounds"):
+        compiled(cr.ones(1, 2))
+    assert log == [1, 1]          # the hook ran once per call, as in eager code
+
+
+@pytest.mark.plain_compile
+def test_check_reports_a_replay_that_raises_where_eager_code_does_not():
+    compiled = cr.compile(lambda x: x * 2, check=True)
+    compiled(cr.ones(2))
+
+    def broken(arrays, tensors):
+        raise ValueError("a broken kernel")
+    compiled.traces[0].recording_replay = broken
+    with pytest.raises(CompileCheckError, match="the compiled replay raised ValueError: a broken kernel\nbut eager"):
+        compiled(cr.ones(2))
+
+
 def test_check_accepts_in_place_updates_of_state_it_reads():
     cr.manual_seed(0)
     model = cr.nn.Sequential(cr.nn.Linear(4, 8), cr.nn.BatchNorm1d(8), cr.nn.Linear(8, 2))   # running stats
@@ -400,6 +429,7 @@ def test_graph_before_a_call_says_to_call_first():
         cr.compile(lambda x: x).graph
 
 
+@pytest.mark.plain_compile   # check=True runs eager code, autograd included, beside the replay
 def test_replay_runs_no_autograd(monkeypatch):
     from chainrule.autograd import engine
     from chainrule.function import Function

@@ -24,7 +24,11 @@ def run_checked(compiled, trace, args, kwargs, tensors):
         trace.recording_replay = generate(trace.graph, trace.buffers, record=made.__setitem__)
     namespace_record = trace.recording_replay.__globals__
     namespace_record["_record"] = made.__setitem__
-    trace.recording_replay([t._data for t in tensors], tensors)
+    try:
+        trace.recording_replay([t._data for t in tensors], tensors)
+        replay_error = None
+    except Exception as error:   # a value check: eager code, run next from the same state, raises it too
+        replay_error = error
     _restore(state)
     from .tracer import Tracer
     tracer = Tracer(record_values=True)
@@ -34,6 +38,10 @@ def run_checked(compiled, trace, args, kwargs, tensors):
                 vid = tracer._new_value(t._data)
                 tracer._source(Node("input", args=[i]), vid, t._data)
         result = compiled.fn(*args, **kwargs)
+    if replay_error is not None:
+        raise CompileCheckError(
+            f"chainrule.compile(check=True): {compiled.__name__}: the compiled replay raised "
+            f"{type(replay_error).__name__}: {replay_error}\nbut eager code did not. Please report it.") from replay_error
     _compare(trace.traced, made, tracer.recorded, compiled.__name__)
     return result
 
@@ -68,25 +76,31 @@ def _report(name, node, detail):
 
 
 def _snapshot(graph, tensors):
-    arrays = [(t, t._data.copy()) for t in tensors]
-    grads, owners = [], []
+    # a read-only input (an expanded view) cannot have been written
+    arrays = [(t, t._data.copy()) for t in tensors if t._data.flags.writeable]
+    grads, owners, modes = [], [], []
     for node in graph.nodes:
         if node.kind == "external":
             arrays.append((node.target, node.target._data.copy()))
         if node.kind in ("accumulate", "set_grad", "grad_of") or (node.kind == "inplace" and node.target is not None
                                                                   and node.kind != "external"):
-            var = node.target
+            # an input's gradient: the tensor of this call, not the traced one
+            var = tensors[node.params["input"]] if "input" in node.params else node.target
             if var is not None and hasattr(var, "_grad"):
                 grad = var._grad
                 grads.append((var, grad, None if grad is None else grad._data.copy()))
         if node.kind == "call" and hasattr(getattr(node.fn, "__self__", None), "state_dict"):
             owner = node.fn.__self__
             owners.append((owner, copy.deepcopy(owner.state_dict())))
-    return arrays, grads, owners, B.default_generator.get_state()
+        if node.kind == "call" and node.label in ("train", "eval"):   # the mode the replay switched
+            modes.append((node.args[0], node.args[0].training))
+    return arrays, grads, owners, modes, B.default_generator.get_state()
 
 
 def _restore(state):
-    arrays, grads, owners, random_state = state
+    arrays, grads, owners, modes, random_state = state
+    for module, training in reversed(modes):
+        module.training = training
     for tensor, saved in arrays:
         tensor._data[...] = saved
     for var, grad, saved in reversed(grads):

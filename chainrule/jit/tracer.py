@@ -327,6 +327,11 @@ class Tracer:
         del self.graph.nodes[frame.start:]
         for key in [k for k, v in self.values.items() if v >= frame.first_value]:
             del self.values[key]
+        for v in [v for v in self.sized_by_values if v >= frame.first_value]:
+            del self.sized_by_values[v]
+        # the numbers are given again: a rule that makes more or fewer values inside (its path
+        # depends on values) leaves the numbering after it the same, which check=True relies on
+        self.graph.value_count = frame.first_value
 
     # ------------------------------------------------------------ gradients
 

@@ -3,7 +3,7 @@ from .. import creation
 from .. import backend as B
 from ..tensor import Tensor
 from ..grad_mode import no_grad
-from ..ops.array_op import array_op
+from ..ops.array_op import array_op, checked
 from .._errors import at_user_line
 from . import init
 from .module import Module
@@ -22,12 +22,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0):
         raise RuntimeError(at_user_line(
             f"embedding: expected an integer index tensor (int64), got "
             f"{input.dtype if isinstance(input, Tensor) else type(input).__name__}; convert with .long()"))
-    index = input._data
     num = weight.shape[0]
-    if index.size and (index.min() < -num or index.max() >= num):
-        raise IndexError(at_user_line(
-            f"embedding: index {int(index.max() if index.max() >= num else index.min())} is out of "
-            f"range for a table of {num} rows (valid: 0 to {num - 1})"))
+    input = checked(_rows_in_range, input, num=num)   # inside chainrule.compile: on every replay
     if max_norm is not None:
         with no_grad():   # ops, in place: a compiled graph renormalizes on every replay too
             weight.mul_(array_op(_renorm_scale, weight, input, max_norm=max_norm, norm_type=norm_type))
@@ -37,6 +33,15 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0):
         # the padding row stays in the output but its gradient is cut
         weight = weight * Tensor._make(keep) + (weight * Tensor._make(1 - keep)).detach()
     return weight[input]
+
+
+def _rows_in_range(index, num):
+    """``index`` after checking -num <= index < num (the rows of a table of ``num``)."""
+    if index.size and (index.min() < -num or index.max() >= num):
+        raise IndexError(at_user_line(
+            f"embedding: index {int(index.max() if index.max() >= num else index.min())} is out of "
+            f"range for a table of {num} rows (valid: 0 to {num - 1})"))
+    return index
 
 
 def _renorm_scale(weight, index, max_norm, norm_type):

@@ -10,8 +10,7 @@ from ..ops.fused import log_softmax
 from ..ops.elementwise import where
 from ..ops.unary import softplus
 from ..function import Function
-from ..ops.array_op import array_op
-from ..tensor import tracer
+from ..ops.array_op import checked
 
 xp = B.xp
 
@@ -92,9 +91,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     num_classes = input.shape[1]
     ignored = target == ignore_index                                   # (N, ...)
     safe_target = where(ignored, 0, target)
-    _targets_in_range(safe_target._data, num_classes)
-    if tracer[0] is not None:   # a compiled replay checks each call's targets too
-        safe_target = array_op(_targets_in_range, safe_target, num_classes=num_classes)
+    safe_target = checked(_targets_in_range, safe_target, num_classes=num_classes)   # on each replay too
     picked = -input.gather(1, safe_target.unsqueeze(1)).squeeze(1)     # (N, ...)
     w = _class_weights(weight, safe_target, num_classes)
     keep = (~ignored).to(input.dtype)
@@ -159,6 +156,7 @@ class BinaryCrossEntropy(Function):
     the gradient's denominator p (1 - p) at least 1e-12, so p = 0 or 1 stays finite."""
 
     def forward(ctx, p, t):
+        _check_probabilities(p)
         ctx.save_for_backward(p, t)
         with xp.errstate(divide="ignore"):
             log_p = xp.maximum(xp.log(p), -100)
@@ -175,15 +173,19 @@ class BinaryCrossEntropy(Function):
         return grad_p, grad_t
 
 
-def binary_cross_entropy(input, target, weight=None, reduction="mean"):
-    """-(t log p + (1 - t) log(1 - p)) on probabilities; each log is clamped at -100 as in PyTorch."""
-    _same_shape(input, target, "binary_cross_entropy")
-    data = input._data   # a check on the values (while tracing, too)
-    if data.size and ((data < 0) | (data > 1)).any():
+def _check_probabilities(p):
+    # In the op's forward rather than an array_op beside it: the check's result could not
+    # stand for an input that requires grad, and a compiled replay runs the forward each call.
+    if p.size and ((p < 0) | (p > 1)).any():
         raise RuntimeError(at_user_line(
             "binary_cross_entropy: all elements of input should be between 0 and 1; pass logits "
             "to binary_cross_entropy_with_logits instead"))
-    loss = BinaryCrossEntropy.apply(input, target.to(input.dtype))
+
+
+def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+    """-(t log p + (1 - t) log(1 - p)) on probabilities; each log is clamped at -100 as in PyTorch."""
+    _same_shape(input, target, "binary_cross_entropy")
+    loss = BinaryCrossEntropy.apply(input, target.to(input.dtype))   # checks 0 <= input <= 1
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction, "binary_cross_entropy")

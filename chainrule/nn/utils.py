@@ -5,6 +5,7 @@ from .. import backend as B
 from ..tensor import Tensor
 from ..grad_mode import no_grad
 from ..ops.join import stack
+from ..ops.array_op import checked
 from .._errors import at_user_line
 
 xp = B.xp
@@ -24,15 +25,21 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     grads = [p.grad for p in params]
     with no_grad():   # tensor ops throughout, so that a compiled training step clips on every replay
         total = _total_norm([g for g in grads if g.numel()], float(norm_type))
-        if error_if_nonfinite and not math.isfinite(float(total)):
-            raise RuntimeError(at_user_line(
-                f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so "
-                f"it cannot be clipped. To disable this error and scale the gradients by the non-finite "
-                f"norm anyway, set `error_if_nonfinite=False`"))
+        if error_if_nonfinite:   # an op inside chainrule.compile: each replay checks its own norm
+            total = checked(_finite_norm, total, norm_type=norm_type)
         scale = (max_norm / (total + 1e-6)).clamp(max=1.0)   # () float64; 1 leaves the gradients as they are
         for g in grads:
             g.mul_(scale.to(g.dtype))
     return total.to(grads[0].dtype)
+
+
+def _finite_norm(total, norm_type):
+    if not xp.isfinite(total):
+        raise RuntimeError(at_user_line(
+            f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so "
+            f"it cannot be clipped. To disable this error and scale the gradients by the non-finite "
+            f"norm anyway, set `error_if_nonfinite=False`"))
+    return total
 
 
 def _total_norm(grads, norm_type):

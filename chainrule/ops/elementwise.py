@@ -13,7 +13,7 @@ from ..function import Function
 from ..tensor import Tensor, tracer
 from .._errors import at_user_line
 from .promotion import promote, cast_to, result_type
-from .array_op import array_op
+from .array_op import array_op, checked
 
 xp = B.xp
 
@@ -284,19 +284,27 @@ def _is_bool(x):
 
 
 def _integer_operands(a, b, op):
-    """True for an integer result; refuses bool operands and integer division by zero."""
+    """True for an integer result; refuses bool operands."""
     kind = (a if isinstance(a, Tensor) else b)._data.dtype.kind
     if kind == "b":
         raise NotImplementedError(at_user_line(
             f"{op}: not implemented for bool tensors; convert with .long() or .float() first"))
-    if kind == "f":
-        return False
-    divisor = b._data if isinstance(b, Tensor) else b
+    return kind != "f"
+
+
+def _nonzero_divisor(b, op):
+    """The integer divisor ``b`` (a number or a tensor) after checking it holds no 0."""
+    if isinstance(b, Tensor):
+        return checked(_no_zero, b, op=op)   # inside chainrule.compile: checked on every replay
+    return _no_zero(b, op)
+
+
+def _no_zero(divisor, op):
     if (divisor == 0) if isinstance(divisor, int) else not divisor.all():
         raise RuntimeError(at_user_line(
             f"{op}: ZeroDivisionError: integer division by zero (the divisor holds a 0). "
             f"Convert to a floating dtype to get inf/nan instead."))
-    return True
+    return divisor
 
 
 def _rounded_division(input, other, rounding_mode):
@@ -306,6 +314,8 @@ def _rounded_division(input, other, rounding_mode):
             f"'{rounding_mode}'"))
     a, b = promote(input, other)
     integer = _integer_operands(a, b, "div")
+    if integer:
+        b = _nonzero_divisor(b, "div")
     if rounding_mode == "floor":
         fn = xp.floor_divide
     else:
@@ -332,14 +342,16 @@ def floor_divide(input, other):
 def remainder(input, other):
     """Python's ``%``: the result takes the sign of the divisor."""
     a, b = promote(input, other)
-    _integer_operands(a, b, "remainder")
+    if _integer_operands(a, b, "remainder"):
+        b = _nonzero_divisor(b, "remainder")
     return Remainder.apply(a, b)
 
 
 def fmod(input, other):
     """C's remainder: the result takes the sign of the dividend."""
     a, b = promote(input, other)
-    _integer_operands(a, b, "fmod")
+    if _integer_operands(a, b, "fmod"):
+        b = _nonzero_divisor(b, "fmod")
     return Fmod.apply(a, b)
 
 

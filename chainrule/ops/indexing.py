@@ -11,6 +11,7 @@ the rest). Such an index is applied in two steps: the basic part, then the
 advanced part. A list of index tensors means one tensor per dimension
 (``index_put``'s convention); any other list is an index array.
 """
+import math
 import numbers
 
 from .. import backend as B
@@ -18,7 +19,7 @@ from ..function import Function
 from ..tensor import Tensor, tracer
 from .._errors import at_user_line, shape_str
 from .._dims import wrap_dim
-from .array_op import array_op
+from .array_op import array_op, checked
 
 xp = B.xp
 
@@ -113,7 +114,7 @@ def parse_index(index, shape):
         raise IndexError(at_user_line(
             f"too many indices for tensor of dimension {ndim} (got {used} indices for a tensor "
             f"of shape {shape_str(shape)})"))
-    _check_bounds(items, shape, ndim - used)
+    items = _check_bounds(items, shape, ndim - used)
     if not has_array:
         return (items,), False
     if not has_int:
@@ -132,8 +133,10 @@ def parse_index(index, shape):
 
 
 def _check_bounds(items, shape, ellipsis_dims):
+    """``items`` after the bounds checks; an index array comes back through its check, which
+    inside chainrule.compile is an op, so each replay checks its own indices."""
     dim = 0
-    for item in items:
+    for position, item in enumerate(items):
         if item is None or type(item) is slice:
             dim += item is not None
         elif item is Ellipsis:
@@ -149,11 +152,20 @@ def _check_bounds(items, shape, ellipsis_dims):
                     f"shape of the indexed tensor {list(shape)}"))
             dim += item.ndim
         else:
-            size = shape[dim]
-            if item.size and (item.min() < -size or item.max() >= size):
-                bad = item[(item < -size) | (item >= size)].reshape(-1)[0]
-                raise _out_of_bounds(int(bad), dim, shape)
+            array = checked(_array_in_bounds, item, dim=dim, shape=shape)
+            if array is not item:
+                items = items[:position] + (array,) + items[position + 1:]
             dim += 1
+    return items
+
+
+def _array_in_bounds(index, dim, shape):
+    """``index``, an integer array for dimension ``dim``, after checking -size <= index < size."""
+    size = shape[dim]
+    if index.size and (index.min() < -size or index.max() >= size):
+        bad = index[(index < -size) | (index >= size)].reshape(-1)[0]
+        raise _out_of_bounds(int(bad), dim, shape)
+    return index
 
 
 def _out_of_bounds(index, dim, shape):
@@ -369,10 +381,7 @@ def _index_array(index, op):
 def _check_index_range(idx, size, dim, op):
     """``idx`` after PyTorch's gather/scatter rule: 0 <= index < size (no negative indices).
     Inside chainrule.compile the check is an op, so each replay checks its own indices."""
-    _in_range(idx, size, dim, op)
-    if tracer[0] is not None:
-        return array_op(_in_range, idx, size=size, dim=dim, op=op)._data
-    return idx
+    return checked(_in_range, idx, size=size, dim=dim, op=op)
 
 
 def _in_range(idx, size, dim, op):
@@ -612,7 +621,7 @@ def index_fill(input, dim, index, value):
     """``input`` with the entries at ``index`` along ``dim`` set to ``value``."""
     dim, idx = _index_along_args(input, dim, index, None, "index_fill")
     size = input._data.shape[dim] if input._data.ndim else 1
-    mask = array_op(_mask_along, index, size=size, dim=dim, ndim=input._data.ndim)
+    mask = array_op(_mask_along, idx, size=size, dim=dim, ndim=input._data.ndim)   # the checked index
     return masked_fill(input, mask, value)
 
 
@@ -667,13 +676,19 @@ def take(input, index):
     """Elements of the flattened ``input`` at ``index`` (negative counts from the end;
     the output has index's shape)."""
     idx = _index_array(index, "take")
-    numel = input._data.size
+    idx = checked(_flat_in_range, idx, shape=input._data.shape)
+    return Index.apply(input.reshape(-1), index=(idx,))
+
+
+def _flat_in_range(idx, shape):
+    """``idx`` after checking -numel <= idx < numel for a tensor of ``shape`` (take's rule)."""
+    numel = math.prod(shape)
     if idx.size and (idx.min() < -numel or idx.max() >= numel):
         bad = idx[(idx < -numel) | (idx >= numel)].reshape(-1)[0]
         raise IndexError(at_user_line(
             f"take(): out of range: tried to access index {int(bad)} on a tensor of {numel} "
-            f"elements (shape {shape_str(input.shape)})"))
-    return Index.apply(input.reshape(-1), index=(idx,))
+            f"elements (shape {shape_str(shape)})"))
+    return idx
 
 
 __all__ = ["index_put", "gather", "take_along_dim", "index_select", "scatter", "scatter_add",

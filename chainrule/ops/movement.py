@@ -9,7 +9,7 @@ from .. import backend as B
 from ..function import Function
 from .._errors import at_user_line, shape_str, ShapeError
 from .._dims import wrap_dim, shape_arg
-from .array_op import array_op, sized_by_values
+from .array_op import array_op, replay_check, sized_by_values
 from .reduce import Sum, sum_to_shape
 
 xp = B.xp
@@ -425,6 +425,8 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     from .indexing import Index
     if repeats is None:  # the one-argument form: input holds the counts
         counts = _repeat_counts(input, None, "repeat_interleave")
+        # _repeat_counts checked this call's counts; inside chainrule.compile each replay checks its own
+        input = replay_check(_no_negative_counts, input, op="repeat_interleave")
         return array_op(_repeated_positions, input.reshape(-1), size=counts.size)
     if dim is None:
         input, dim = flatten(input), 0
@@ -432,6 +434,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     size = input._data.shape[axis] if input._data.ndim else 1
     counts = _repeat_counts(repeats, size, "repeat_interleave")
     if isinstance(repeats, Tensor):   # an op on the counts, so that a compiled graph follows them
+        repeats = replay_check(_no_negative_counts, repeats, op="repeat_interleave")   # as above
         index = array_op(_repeated_positions, repeats, size=size)._data
     else:
         index = _repeated_positions(counts, size)
@@ -454,13 +457,18 @@ def _repeat_counts(repeats, size, op):
         raise RuntimeError(at_user_line(
             f"{op}: repeats must be an int or a 0-dim or 1-dim integer tensor, got "
             f"{counts.dtype} of shape {shape_str(counts.shape)}"))
-    if counts.size and counts.min() < 0:
-        raise RuntimeError(at_user_line(f"{op}: repeats can not be negative, got {counts.tolist()}"))
+    _no_negative_counts(counts, op)
     if size is not None and counts.ndim == 1 and counts.size not in (1, size):
         raise RuntimeError(at_user_line(
             f"{op}: repeats must have the same size as input along dim, but got repeats.size(0) = "
             f"{counts.size} and input.size(dim) = {size}"))
     return counts.reshape(-1) if size is None or counts.size != 1 else counts.reshape(())
+
+
+def _no_negative_counts(counts, op):
+    if counts.size and counts.min() < 0:
+        raise RuntimeError(at_user_line(f"{op}: repeats can not be negative, got {counts.tolist()}"))
+    return counts
 
 
 # ---------------------------------------------------------------- slices and copies
