@@ -363,3 +363,11 @@ def test_a_returned_detached_input_is_a_new_tensor():
         x = cr.ones(2, requires_grad=True)
         detached, same = compiled(x)
         assert same is x and detached is not x and not detached.requires_grad
+
+
+@pytest.mark.plain_compile
+def test_a_python_whose_instructions_the_observer_does_not_know_is_warned_about(monkeypatch):
+    from chainrule.jit import reads
+    monkeypatch.setattr(reads, "_PYTHON", (3, 14))
+    with pytest.warns(RuntimeWarning, match=r"instructions of Python 3.12 and earlier; on Python 3.14 some reads"):
+        cr.compile(lambda x: x * 2)(cr.ones(2))

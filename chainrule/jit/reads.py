@@ -21,6 +21,7 @@ import os
 import sys
 import sysconfig
 import types
+import warnings
 
 import numpy
 
@@ -274,6 +275,10 @@ class _FrameState:
         self.cells = {}      # free variable name -> its CellRoot (or None: made during the call)
 
 
+# Python 3.13 fuses loads of locals (LOAD_FAST_LOAD_FAST) and 3.14 writes subscripts as BINARY_OP:
+# the instructions followed here are those of 3.11 and 3.12
+_PYTHON = sys.version_info[:2]
+_FOLLOWED_UP_TO = (3, 12)
 _ATTRIBUTE_LOADS = ("LOAD_ATTR", "LOAD_METHOD")
 # methods of containers that change them without reading what they hold
 _WRITE_ONLY_METHODS = frozenset({"append", "appendleft", "extend", "extendleft", "add", "clear"})
@@ -296,6 +301,12 @@ class ReadObserver:
             self.known.setdefault(id(obj), (obj, ObjectRoot(obj, name), ()))
         for fn in known_functions:
             self._saw_function(fn)
+        if _PYTHON > _FOLLOWED_UP_TO:
+            warnings.warn(
+                f"chainrule.compile follows the Python reads of a trace with the instructions of Python "
+                f"{_FOLLOWED_UP_TO[0]}.{_FOLLOWED_UP_TO[1]} and earlier; on Python {_PYTHON[0]}.{_PYTHON[1]} some "
+                f"reads below the compiled function may go unguarded. compile(fn, check=True) finds them.",
+                RuntimeWarning, stacklevel=4)
 
     def __enter__(self):
         self.tracer.observer = self
