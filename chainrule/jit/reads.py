@@ -15,6 +15,7 @@ Code that a replay reruns whole (``optimizer.step()``, hooks, ``print``) reads a
 every call, so its reads are not guards.
 """
 import collections
+import copy
 import dis
 import gc
 import os
@@ -163,7 +164,6 @@ def expect_of(value):
     """How a read value is compared again: plain values by value, arrays by contents,
     containers by the identity of their items, anything else by identity."""
     if is_plain_value(value):
-        import copy
         return ("value", copy.deepcopy(value))
     if isinstance(value, numpy.ndarray):
         return ("array", _ArrayContents(value))
