@@ -182,6 +182,23 @@ def test_a_replay_checks_values_as_eager_code_does(name):
     assert len(compiled.traces) == 1                    # every later call was a replay
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_a_check_whose_result_nothing_uses_still_runs_on_every_replay(name):
+    checked_fn, valid, invalid = CASES[name]
+
+    def fn(*inputs):
+        checked_fn(*inputs)              # the result is dropped: dead code, but eager code raises here
+        return inputs[0] * 1
+
+    compiled = cr.compile(fn)
+    compiled(*valid())
+    compiled(*valid())
+    expected = eager_error(fn, invalid)
+    with pytest.raises(type(expected)) as info:
+        compiled(*invalid())
+    assert message(info.value) == message(expected)
+
+
 def test_a_failed_replay_leaves_its_input_unwritten_as_eager_does():
     compiled = cr.compile(written_in_place)
     compiled(table(), ints(0, 2))

@@ -155,6 +155,8 @@ class BinaryCrossEntropy(Function):
     """-(t log p + (1 - t) log(1 - p)) with PyTorch's guards: each log is at least -100 and
     the gradient's denominator p (1 - p) at least 1e-12, so p = 0 or 1 stays finite."""
 
+    is_check = True   # its forward checks 0 <= p <= 1: a compiled graph keeps it even when unused
+
     def forward(ctx, p, t):
         _check_probabilities(p)
         ctx.save_for_backward(p, t)

@@ -21,6 +21,13 @@ class ArrayOp(Function):
         return None
 
 
+class CheckOp(ArrayOp):
+    """A check on values (``replay_check``): a compiled graph keeps it even when nothing reads its
+    result, since eager code would raise there."""
+
+    is_check = True
+
+
 def array_op(fn, *inputs, **kwargs):
     """A Tensor holding ``fn`` of the inputs' arrays (numbers pass through as they are)."""
     out = ArrayOp.apply(*inputs, fn=fn, kwargs=kwargs or None)
@@ -50,11 +57,11 @@ def checked(check, x, **params):
 def replay_check(check, x, **params):
     """Inside ``chainrule.compile``: ``check`` on ``x`` as an op, whose result stands for ``x``.
 
-    A check in plain NumPy runs only on the traced call; as an op it runs on every replay, and
-    because the code after it reads its result, dead-code elimination keeps it. Outside a trace
-    this returns ``x`` and costs nothing.
+    A check in plain NumPy runs only on the traced call; as an op (``CheckOp``) it runs on every
+    replay, even when nothing reads the result of the op it guards. Outside a trace this
+    returns ``x`` and costs nothing.
     """
     if tracer[0] is None:
         return x
-    out = array_op(check, x, **params)
+    out = CheckOp.apply(x, fn=check, kwargs=params or None)
     return out if isinstance(x, Tensor) else out._data

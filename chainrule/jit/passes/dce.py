@@ -1,7 +1,8 @@
 """Dead-code elimination: drop nodes whose results nothing uses and that change nothing.
 
-Effects (in-place writes, gradient stores, optimizer steps, backward rules) and random
-draws stay: dropping a draw would shift every later random number.
+Effects (in-place writes, gradient stores, optimizer steps, backward rules), random
+draws (dropping one would shift every later random number) and checks on values (an index in
+range: eager code would raise there) stay.
 """
 from ..graph import EFFECT_KINDS
 from .util import Ref
@@ -12,6 +13,7 @@ def eliminate_dead_code(graph):
     kept = []
     for node in reversed(graph.nodes):
         needed = (node.kind in EFFECT_KINDS or node.pinned or getattr(node.fn, "is_random", False)
+                  or getattr(node.fn, "is_check", False)
                   or any(v in live for v in node.outputs if v is not None))
         if not needed:
             continue
