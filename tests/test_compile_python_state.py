@@ -371,3 +371,122 @@ def test_a_python_whose_instructions_the_observer_does_not_know_is_warned_about(
     monkeypatch.setattr(reads, "_PYTHON", (3, 14))
     with pytest.warns(RuntimeWarning, match=r"instructions of Python 3.12 and earlier; on Python 3.14 some reads"):
         cr.compile(lambda x: x * 2)(cr.ones(2))
+
+
+# ---------------------------------------------------------------- reads through iteration, locals and methods
+
+class _Scale:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def apply(self, x):
+        return x * self.scale
+
+
+LAYERS = [_Scale(1.0), _Scale(2.0)]
+
+
+def test_attributes_of_objects_reached_by_iterating_a_list_are_guarded():
+    def fn(x):
+        for layer in LAYERS:
+            x = x * layer.scale
+        return x + max(LAYERS, key=lambda layer: layer.scale).scale
+    same_as_eager(fn, [lambda: None, setter(LAYERS[0], "scale", 5.0), setter(LAYERS[1], "scale", 7.0)])
+
+
+def test_a_module_list_of_plain_objects_iterated_in_forward_is_guarded():
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layer = nn.Linear(3, 3)
+            self.specs = [_Scale(1.0)]
+
+        def forward(self, x):
+            y = self.layer(x)
+            for spec in self.specs:
+                y = y * spec.scale
+            return y
+    model = Model()
+    same_as_eager(model, [lambda: None, setter(model.specs[0], "scale", 4.0)])
+
+
+def test_a_learning_rate_read_in_a_loop_over_param_groups_is_guarded():
+    optimizer = cr.optim.SGD([nn.Parameter(cr.ones(1))], lr=0.1)
+
+    def fn(x):
+        for group in optimizer.param_groups:
+            x = x * group["lr"]
+        return x
+    same_as_eager(fn, [lambda: None, lambda: optimizer.param_groups[0].__setitem__("lr", 1.0)])
+
+
+def test_an_item_of_a_local_container_indexed_by_a_constant_is_guarded():
+    config = {"layer": _Scale(2.0)}
+
+    def helper(cfg, x):
+        return x * cfg["layer"].scale
+    same_as_eager(lambda x: helper(config, x), [lambda: None, setter(config["layer"], "scale", 5.0)])
+
+
+def test_the_object_of_a_bound_method_kept_in_a_dict_is_guarded():
+    scaler = _Scale(2.0)
+    ops = {"scale": scaler.apply}
+    same_as_eager(lambda x: ops["scale"](x), [lambda: None, setter(scaler, "scale", 5.0)])
+
+
+def test_an_attribute_added_to_an_object_read_with_hasattr_or_a_default_retraces():
+    class Config:
+        pass
+    config = Config()
+    config.name = "run"
+
+    def fn(x):
+        x = x * getattr(config, "scale", 1.0)
+        return x + 10 if hasattr(config, "shift") else x
+    compiled = same_as_eager(fn, [lambda: None, setter(config, "scale", 3.0), setter(config, "shift", True)])
+    assert "scale" in compiled.recompiles[0]
+
+
+def test_the_order_of_a_dict_is_guarded():
+    parts = {"a": cr.ones(2), "b": cr.zeros(2)}
+    weights = {"a": 1.0, "b": 2.0}
+
+    def fn(x):
+        return cr.cat([x * v for v in weights.values()] + list(parts.values()))
+    same_as_eager(fn, [lambda: None, lambda: parts.__setitem__("a", parts.pop("a")),
+                       lambda: weights.__setitem__("a", weights.pop("a"))], make_input=lambda i: cr.ones(1) * i)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_negative_zero_is_not_zero_in_reads_and_arguments():
+    global HELPER_FACTOR
+    HELPER_FACTOR = 0.0
+    same_as_eager(lambda x: x / HELPER_FACTOR, [lambda: None, setter(globals(), "HELPER_FACTOR", -0.0)])
+    compiled = cr.compile(lambda x, k: x / k)
+    compiled(cr.ones(2), 0.0)
+    np.testing.assert_array_equal(compiled(cr.ones(2), -0.0).numpy(), [-np.inf, -np.inf])
+    assert len(compiled.recompiles) == 1
+
+
+def test_a_numpy_array_attribute_of_a_module_changed_in_place_is_guarded():
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.table = np.ones(3, np.float32)
+
+        def forward(self, x):
+            return x * cr.tensor(self.table)
+    model = Model()
+    same_as_eager(lambda x: model(x), [lambda: None, lambda: model.table.__setitem__(0, 7.0)],
+                  make_input=lambda i: cr.ones(3))
+
+
+def test_an_object_whose_getattr_raises_key_error_is_traced():
+    class Config:
+        def __init__(self):
+            self.values = {"scale": 2.0}
+
+        def __getattr__(self, name):
+            return self.values[name]
+    config = Config()
+    same_as_eager(lambda x: x * config.scale, [lambda: None, lambda: None])

@@ -105,7 +105,7 @@ def test_an_index_array_is_a_graph_value_and_shows_in_the_listing():
     fn = cr.compile(lambda x, i: cr.index_select(x, 0, i))
     fn(floats(4, 5), integers(4, 3))
     listing = str(fn.graph)
-    assert "%2 = ArrayOp(%1, fn=_in_range, " in listing   # the range check, on each call's index
+    assert "%2 = CheckOp(%1, fn=_in_range, " in listing   # the range check, on each call's index
     assert "%3 = ViewOf(%2, " in listing          # index.reshape(-1): the same window of the new index
     assert "%4 = Index(%0, index=(%3,))" in listing
 

@@ -9,6 +9,7 @@ reads of them are guarded as reads: see reads.py).
 import collections
 import copy
 import dis
+import math
 import types
 
 import numpy
@@ -26,6 +27,23 @@ def is_plain_value(value):
     if isinstance(value, dict):
         return all(is_plain_value(k) and is_plain_value(v) for k, v in value.items())
     return False
+
+
+def same_plain(a, b):
+    """Plain values equal as a trace sees them: by type and value, with -0.0 apart from 0.0
+    (1 / x differs), nan equal to nan, and a dict's key order counting (its iteration order)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, float):
+        return (a == b and math.copysign(1.0, a) == math.copysign(1.0, b)) or (a != a and b != b)
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(same_plain(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(same_plain(a[k], b[k]) for k in a)
+    try:
+        return bool(a == b) or (a != a and b != b)
+    except Exception:
+        return False
 
 
 def captured_names(fn):
@@ -159,20 +177,23 @@ class _Attributes(_Identity):
         super().__init__(value)
         self.attributes = plain_attributes(value)
         self.tensors = tensor_attributes(value)
+        self.names = frozenset(vars(value))   # hasattr and getattr with a default see new attributes
 
     def changed(self, current):
         if current is not self.value:
             return True
         d = current.__dict__
-        return (any(d.get(k, _MISSING) != v for k, v in self.attributes.items())
-                or any(d.get(k) is not t for k, t in self.tensors.items()))
+        return (any(not same_plain(d.get(k, _MISSING), v) for k, v in self.attributes.items())
+                or any(d.get(k) is not t for k, t in self.tensors.items()) or d.keys() != self.names)
 
     def first_change(self, current):
         d = current.__dict__
         rebound = [(k, _Described("a tensor"), _Described("another object"))
                    for k, t in self.tensors.items() if d.get(k) is not t]
-        changed = [(k, v, d.get(k)) for k, v in self.attributes.items() if d.get(k, _MISSING) != v]
-        return (changed + rebound)[0]
+        changed = [(k, v, d.get(k)) for k, v in self.attributes.items() if not same_plain(d.get(k, _MISSING), v)]
+        added = [(k, _Described("no attribute"), d[k]) for k in d.keys() - self.names]
+        removed = [(k, _Described("an attribute"), _Described("none")) for k in self.names - d.keys()]
+        return (changed + rebound + added + removed)[0]
 
     def same_as(self, other):
         return (super().same_as(other) and self.attributes == other.attributes
@@ -233,7 +254,7 @@ def _differs(old, current):
         return old.changed(current)
     if isinstance(old, _Identity):
         return current is not old.value
-    return type(old) is not type(current) or old != current
+    return not same_plain(old, current)
 
 
 def forward_hooks(module):
@@ -274,7 +295,7 @@ def plain_attributes(module):
 def _same_items(a, b):
     """Equal by identity of the items (comparing tensors by value would need their data)."""
     if isinstance(a, dict):
-        return a.keys() == b.keys() and all(a[k] is b[k] for k in a)
+        return list(a) == list(b) and all(a[k] is b[k] for k in a)   # in order: iterating it sees the order
     if isinstance(a, set):
         return a == b
     return len(a) == len(b) and all(x is y for x, y in zip(a, b))

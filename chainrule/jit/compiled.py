@@ -20,7 +20,7 @@ from .codegen import generate
 from .dynamic import NotDynamic, batch_change, instantiate, smallest_batch, symbolic_template
 from .errors import TraceError
 from .graph import Node, Ref, same_kind, walk_refs
-from .captured import _IDENTITY_ONLY, _safe, captured_names, is_plain_value, plain_attributes
+from .captured import _IDENTITY_ONLY, _safe, captured_names, is_plain_value, plain_attributes, same_plain
 from .guards import Guards, Reason
 from .side_effects import (hyperparameter_change, mutation_in, rebound_tensors, snapshot_captured_state,
                            snapshot_hyperparameters, snapshot_tensor_attributes)
@@ -117,7 +117,7 @@ class _Literal:
     def __eq__(self, other):
         if not isinstance(other, _Literal) or type(other.value) is not type(self.value):
             return False
-        return other.value == self.value or (other.value != other.value and self.value != self.value)   # nan
+        return same_plain(other.value, self.value)   # -0.0 apart from 0.0, nan equal to nan
 
     def __hash__(self):
         return hash(self.value)
@@ -581,7 +581,7 @@ def _optimizers(graph, fn, reads, arguments):
     """The optimizers a trace used: stepped (also through a scheduler), captured, read or passed in."""
     from ..optim.optimizer import Optimizer
     found = [getattr(node.fn, "__self__", None) for node in graph.nodes if node.kind == "call"]
-    found += [getattr(owner, "optimizer", None) for owner in found]
+    found += [vars(owner).get("optimizer") for owner in found if isinstance(getattr(owner, "__dict__", None), dict)]
     found += [_safe(get) for _, get in captured_names(fn)] + [read.value for read in reads] + list(arguments)
     unique = {id(opt): opt for opt in found if isinstance(opt, Optimizer)}
     return list(unique.values())

@@ -12,7 +12,7 @@ from ..grad_mode import is_grad_enabled, _state as _grad_state
 from .._errors import shape_str
 from .captured import (_MISSING, _ArrayContents, _Attributes, _ClosureVariable, _GlobalVariable, _Identity, _Items,
                        _differs, _safe, _same_items, captured_names, forward_hooks, guard_of, object_attributes, object_changed,
-                       plain_attributes)
+                       plain_attributes, same_plain)
 from .reads import CellRoot, GlobalRoot
 
 
@@ -122,8 +122,7 @@ class Guards:
                 namespace[f"_value{k}"] = value.value
                 lines += [f"    if {read} is not _value{k}:", "        return False"]
             else:
-                lines += [f"    v = {read}",
-                          f"    if type(v) is not type(_value{k}) or v != _value{k}:", "        return False"]
+                lines += [f"    v = {read}"] + _same_value_lines("v", value, f"_value{k}", namespace)
         for m, (module, attributes) in enumerate(self.modules):
             namespace[f"_module{m}"] = module
             lines.append(f"    d = _module{m}.__dict__")
@@ -331,15 +330,22 @@ def _read_lines(read, r, namespace):
     kind, held = read.expect
     namespace[f"_read{r}"] = held
     if kind == "value":
-        namespace[f"_readtype{r}"] = type(held)
-        if held != held:   # nan
-            return lines + [f"    if type(v) is not _readtype{r} or v == v:", "        return False"]
-        return lines + [f"    if type(v) is not _readtype{r} or v != _read{r}:", "        return False"]
+        return lines + _same_value_lines("v", held, f"_read{r}", namespace)
     if kind == "identity":
         return lines + [f"    if v is not _read{r}:", "        return False"]
     if _inline_list(held):
         return lines + _same_list_lines(held, "v", f"_readlist{r}", namespace)
     return lines + [f"    if _read{r}.changed(v):", "        return False"]
+
+
+def _same_value_lines(read, value, name, namespace):
+    """Generated lines: ``read`` is the plain value ``value`` still (see ``same_plain``)."""
+    namespace[name] = value
+    if isinstance(value, (int, str, bytes, type(None))) or (isinstance(value, float) and value == value and value):
+        namespace[f"{name}_type"] = type(value)     # inline: the common case, a number or a string
+        return [f"    if type({read}) is not {name}_type or {read} != {name}:", "        return False"]
+    namespace["_same_plain"] = same_plain           # 0.0 and -0.0, nan, containers, dict order
+    return [f"    if not _same_plain({read}, {name}):", "        return False"]
 
 
 def _inline_list(guard):

@@ -27,7 +27,7 @@ import warnings
 import numpy
 
 from .captured import (_SCALARS, _ArrayContents, _Attributes, _Items, _steps_its_own_state, has_plain_attributes,
-                       is_plain_value)
+                       is_plain_value, same_plain)
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _LIBRARY_DIRS = tuple(sorted({os.path.abspath(p) + os.sep for key in ("stdlib", "platstdlib", "purelib", "platlib")
@@ -155,6 +155,9 @@ class Read:
         kind, held = self.expect
         if kind == "value":
             return f"{held!r} -> {now!r}"
+        if kind == "items" and now is held.value and isinstance(held, _Attributes):
+            name, old, new = held.first_change(now)
+            return f"attribute {name}: {old!r} -> {new!r}"
         if kind in ("array", "items") and now is held.value:
             return "changed in place"
         return f"is now a different {type(now).__name__} object"
@@ -185,17 +188,12 @@ def _is_plain_object(value):
 def differs(expect, now):
     kind, held = expect
     if kind == "value":
-        return type(now) is not type(held) or not _equal(now, held)
+        return not same_plain(now, held)
     if kind in ("array", "items"):
         return held.changed(now)
     return now is not held
 
 
-def _equal(a, b):
-    try:
-        return bool(a == b) or (a != a and b != b)   # nan reads equal to nan
-    except Exception:
-        return False
 
 
 # ------------------------------------------------------------------ reading attributes without running code
@@ -283,6 +281,7 @@ _ATTRIBUTE_LOADS = ("LOAD_ATTR", "LOAD_METHOD")
 # methods of containers that change them without reading what they hold
 _WRITE_ONLY_METHODS = frozenset({"append", "appendleft", "extend", "extendleft", "add", "clear"})
 _LOCAL_LOADS = ("LOAD_FAST", "LOAD_FAST_CHECK")
+_LOADS = frozenset(("LOAD_GLOBAL", "LOAD_DEREF", "LOAD_CONST") + _LOCAL_LOADS)
 
 
 class ReadObserver:
@@ -384,7 +383,8 @@ class ReadObserver:
             _consumed(last)
             return entry
         self._finish(frame, before)
-        self._finish(frame, last)
+        if op not in _LOADS:             # a load leaves the value before it pending: a subscript may follow
+            self._finish(frame, last)
         if op == "LOAD_GLOBAL":
             return self._global(frame, ins.argval, k)
         if op == "LOAD_DEREF" and ins.argval in frame.f_code.co_freevars:
@@ -478,6 +478,8 @@ class ReadObserver:
             self.known.setdefault(id(value), (value, root, steps))
             if isinstance(value, types.FunctionType):
                 self._saw_function(value)
+            if isinstance(value, types.MethodType):     # a bound method kept in a dict: its `self` too
+                self.known.setdefault(id(value.__self__), (value.__self__, root, steps + (("attr", "__self__"),)))
         return _Entry(k, value, root, steps, guard=guard)
 
     def _value(self, frame, entry):
@@ -512,18 +514,37 @@ class ReadObserver:
                 self._record(frame, known[1], known[2], value)
         elif entry.guard:
             self._record(frame, entry.root, entry.steps, entry.value)
+        elif entry.root is not None:     # guarded elsewhere (a module's list): what it holds still leads back
+            self._know_items(entry.value, entry.root, entry.steps)
         entry.guard = False
         entry.local = None
 
     def _record(self, frame, root, steps, value, contents=True):
         if isinstance(root, ObjectRoot) and not steps and (not contents or expect_of(value)[0] == "identity"):
             return                                # which object: held by whatever guards it
+        if contents:
+            self._know_items(value, root, steps)
         key = root.key + tuple(steps)
         reads = self.tracer.hooks[-1].reads if self.tracer.hooks else self.reads   # a hook's: see hooks.py
         read = reads.get(key)
         if read is None or contents and read.expect[0] == "identity":
             reads[key] = Read(root, tuple(steps), value, f"{frame.f_code.co_filename}:{frame.f_lineno}",
                                    contents)
+
+    def _know_items(self, container, root, steps):
+        """The objects a container used whole holds (iterated, unpacked, handed to ``max``) lead
+        back to it: ``for layer in LAYERS: layer.scale`` reads ``LAYERS[0].scale``."""
+        if isinstance(container, dict):
+            pairs, kind = container.items(), "item"
+        elif isinstance(container, (list, tuple, collections.deque)):
+            pairs, kind = enumerate(container), "item"
+        elif _is_plain_object(container):          # getattr(cfg, "sub").v
+            pairs, kind = vars(container).items(), "attr"
+        else:
+            return
+        for key, item in pairs:
+            if not isinstance(item, _SCALARS) and not _is_tensor(item):
+                self.known.setdefault(id(item), (item, root, tuple(steps) + ((kind, key),)))
 
     # ------------------------------------------------------------ functions and their defaults
 
@@ -574,4 +595,4 @@ def _is_tensor(value):
 def _guarded_by_module(obj, name):
     """A module's own attributes (plain values, tensors, submodules) are guarded by the module guards."""
     from ..nn.module import Module
-    return isinstance(obj, Module) and name in obj.__dict__
+    return isinstance(obj, Module) and name in obj.__dict__ and not isinstance(obj.__dict__[name], numpy.ndarray)

@@ -93,7 +93,10 @@ def snapshot_hyperparameters(fn):
     found = []
     for name, getter in captured_names(fn):
         value = _safe(getter)
-        groups = getattr(value, "param_groups", None)
+        try:
+            groups = getattr(value, "param_groups", None)
+        except Exception:          # a user __getattr__ that raises KeyError: not an optimizer
+            continue
         if isinstance(groups, list) and all(isinstance(g, dict) for g in groups):
             found.append((name, value, _hyperparameters(groups)))
     return found
