@@ -490,3 +490,17 @@ def test_an_object_whose_getattr_raises_key_error_is_traced():
             return self.values[name]
     config = Config()
     same_as_eager(lambda x: x * config.scale, [lambda: None, lambda: None])
+
+
+def test_a_returned_gradient_is_the_parameters_gradient_after_the_replay():
+    model = nn.Linear(3, 2)
+    optimizer = cr.optim.SGD(model.parameters(), lr=0.1)
+
+    def step(x):
+        optimizer.zero_grad()
+        model(x).sum().backward()
+        optimizer.step()
+        return model.weight.grad
+    compiled = cr.compile(step)
+    for _ in range(3):
+        assert compiled(cr.ones(4, 3)) is model.weight.grad

@@ -226,16 +226,22 @@ class Trace:
         # tensor it was given, or one from before the call (a parameter), each replay returns that
         # same object, as eager code does; a tensor returned twice is the same object twice
         self.returned_inputs, self.returned_outside, self.repeated = {}, {}, {}
+        # a returned `.grad` is whichever tensor the owner's `.grad` holds after the replay
+        owners = {id(t._grad): t for t in list(outside.values()) + list(inputs) if getattr(t, "_grad", None) is not None}
+        self.returned_grads = {}
         for k, tensor in enumerate(returned):
             earlier = next((j for j in range(k) if returned[j] is tensor), None)
             i = next((i for i, t in enumerate(inputs) if t is tensor), None)
-            if earlier is not None:
+            if id(tensor) in owners:
+                self.returned_grads[k] = owners[id(tensor)]
+            elif earlier is not None:
                 self.repeated[k] = earlier
             elif i is not None:
                 self.returned_inputs[k] = i
             elif id(tensor) in outside:
                 self.returned_outside[k] = tensor
-        self.plain = not (self.returned_inputs or self.returned_outside or self.repeated or self.effects)
+        self.plain = not (self.returned_inputs or self.returned_outside or self.repeated or self.effects
+                          or self.returned_grads)
 
     def select(self, tensors):
         """Make the replay for these inputs current (one replay here; one per batch size when dynamic)."""
@@ -252,6 +258,8 @@ class Trace:
                 outputs[k] = tensor
             for k, earlier in self.repeated.items():
                 outputs[k] = outputs[earlier]
+            for k, owner in self.returned_grads.items():
+                outputs[k] = owner.grad
         if self.effects:
             apply_effects(self.effects, args, kwargs or {}, tensors, iter(outputs[self.returned_count:]))
         if self.single:
@@ -273,6 +281,7 @@ class DynamicTrace(Trace):
         self.structure, self.returned_count = second.structure, second.returned_count
         self.returned_inputs, self.returned_outside, self.repeated = (second.returned_inputs, second.returned_outside,
                                                                      second.repeated)
+        self.returned_grads = second.returned_grads
         self.sizes = OrderedDict()   # batch size -> (traced graph, optimized graph, buffers, replay)
         for size, trace in ((size_first, first), (size_second, second)):
             self.sizes[size] = (trace.traced, trace.graph, trace.buffers, trace.replay)
