@@ -504,3 +504,15 @@ def test_a_returned_gradient_is_the_parameters_gradient_after_the_replay():
     compiled = cr.compile(step)
     for _ in range(3):
         assert compiled(cr.ones(4, 3)) is model.weight.grad
+
+
+def test_backward_with_create_graph_into_a_gradient_that_holds_a_value_stops_the_trace():
+    w = cr.tensor([0.5, -1.0, 2.0], requires_grad=True)
+
+    def fn(x):
+        (x * w).pow(2).sum().backward(create_graph=True)
+        return w.grad.sum().detach()
+    compiled = cr.compile(fn)
+    compiled(cr.ones(3))                                # .grad was None: stored, as eager code does
+    with pytest.raises(TraceError, match=r"adds into a .grad that already holds a value \(shape \(3,\)\)"):
+        compiled(cr.ones(3))

@@ -348,6 +348,13 @@ class Tracer:
             self.grad_events[id(var)] = (var, "accumulate", old is None)
             self.keep.append(var)
         site = user_location()
+        if create_graph and old is not None:
+            # the sum old + grad is made by the engine, outside ops: a replay would store grad alone
+            raise TraceError(
+                f"chainrule.compile: backward(create_graph=True) adds into a .grad that already holds a "
+                f"value (shape {tuple(old.shape)}).\n  at {site}\nA replay would store the new gradient "
+                f"without the old one. Clear the gradients (optimizer.zero_grad() or p.grad = None) inside "
+                f"the compiled function before this backward, or use chainrule.autograd.grad.")
         if old is None and not create_graph:
             array = var._grad._data
             vid = self._new_value(array)
