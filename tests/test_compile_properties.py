@@ -1,9 +1,9 @@
 """Hypothesis: random programs compiled agree with eager code while their Python state changes.
 
 A program is a short list of steps, each reading one kind of state: a module global, a closure
-cell, a captured tensor, list and dict items, an object's attributes, a branch on a flag, a
-layer, a layer with a forward hook that logs, an index tensor, a list argument the call appends
-to. Between calls the state changes (globals and cells rebound, tensors written in place or
+cell, a captured tensor, list and dict items, an object's attributes, objects met in a loop, a
+branch on a flag, a layer, a layer with a forward hook that logs, an index tensor, a list
+argument the call appends to. Between calls the state changes (globals and cells rebound, tensors written in place or
 replaced, items and attributes set, hooks added, the input made the captured tensor itself).
 Two identical worlds run the same program, one eagerly and one compiled; after every call the
 outputs, raised exceptions, parameters, optimizer state, hook logs and argument effects agree.
@@ -21,10 +21,10 @@ settings.register_profile("compile_properties", max_examples=200, deadline=None,
 G_SCALE = 1.0                      # the module global a step reads
 
 STEPS = ["global", "cell", "tensor", "list", "dict", "attribute", "branch", "layer", "hooked", "gather", "record",
-         "norm", "extra", "method"]
+         "norm", "extra", "method", "loop"]
 CHANGES = ["global", "cell", "tensor_in_place", "tensor_rebound", "list_item", "list_append", "dict_item",
            "attribute", "flag", "weight", "index", "index_out_of_range", "new_hook", "input_is_captured", "mode",
-           "param_group", "method_attribute"]
+           "param_group", "method_attribute", "loop_item"]
 VALUES = [-1.0, 0.5, 2.0]
 
 
@@ -53,6 +53,7 @@ class World:
         self.captured = cr.tensor([[0.5, -1.0, 2.0]])
         self.index = cr.tensor([2, 0, 1])
         self.norm = nn.BatchNorm1d(3)
+        self.specs = [Settings(), Settings()]          # objects a loop reaches
         self.extra = nn.Parameter(cr.tensor([1.0, 2.0, -1.0]))
         self.optimizer = cr.optim.SGD(list(self.layer.parameters()) + list(self.hooked.parameters()),
                                       lr=0.05, momentum=0.9)
@@ -61,7 +62,7 @@ class World:
     def _build(self, steps, train):
         captured, table, config, settings = self.captured, self.table, self.config, self.settings
         layer, hooked, index, optimizer = self.layer, self.hooked, self.index, self.optimizer
-        norm, extra = self.norm, self.extra
+        norm, extra, specs = self.norm, self.extra, self.specs
         shift = 0.5
 
         def rebind(name, value):
@@ -103,6 +104,9 @@ class World:
                     y = y * extra
                 elif step == "method":
                     y = settings.shifted(y)
+                elif step == "loop":
+                    for spec in specs:
+                        y = y * spec.scale
             return y
 
         def program(x, record):
@@ -148,6 +152,8 @@ class World:
                 self.norm.train(not self.norm.training)
             elif kind == "param_group" and len(self.optimizer.param_groups) == 1:
                 self.optimizer.add_param_group({"params": [self.extra], "lr": 0.1})
+            elif kind == "loop_item":
+                self.specs[1].scale = value
             elif kind == "method_attribute":
                 self.settings.offset = value
             elif kind == "new_hook":
