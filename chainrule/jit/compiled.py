@@ -115,9 +115,7 @@ class _Literal:
         self.value = value
 
     def __eq__(self, other):
-        if not isinstance(other, _Literal) or type(other.value) is not type(self.value):
-            return False
-        return same_plain(other.value, self.value)   # -0.0 apart from 0.0, nan equal to nan
+        return isinstance(other, _Literal) and same_plain(other.value, self.value)   # -0.0 is not 0.0
 
     def __hash__(self):
         return hash(self.value)

@@ -194,8 +194,6 @@ def differs(expect, now):
     return now is not held
 
 
-
-
 # ------------------------------------------------------------------ reading attributes without running code
 
 _NOT_FOUND = object()
