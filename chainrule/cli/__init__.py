@@ -1,17 +1,15 @@
 """The ``chainrule`` command: train, summary, eval, predict, datasets, diagnose.
 
-Exit codes: 0 success; 2 a bad config or bad arguments (a message on stderr, no
-traceback); 1 a failure during training (with a report of what happened); 130 a run
-stopped by Ctrl-C (after saving a checkpoint to resume from).
+Exit codes: 0 success; 2 bad input: the config, a data file, a checkpoint or the arguments
+(a message on stderr, no traceback, nothing written); 1 a failure while working (with a
+report of what happened, and the traceback in the run's error.txt); 130 stopped by Ctrl-C
+(a run saves a checkpoint to resume from). ``boundary.py`` turns every exception into one.
 """
 import argparse
 import sys
 
-from ..config import ConfigError
-from .errors import UsageError
 from . import train_command, inspect_commands, diagnose_command
-
-EXIT_BAD_INPUT = 2
+from .boundary import run_guarded, EXIT_BAD_INPUT
 
 
 class _Parser(argparse.ArgumentParser):
@@ -72,12 +70,9 @@ def build_parser():
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
     try:
-        return args.handler(args)
-    except (ConfigError, UsageError) as error:
-        print(f"chainrule {args.command}: error: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except ImportError as error:        # a missing optional package: the message names the pip install
-        print(f"chainrule {args.command}: error: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        args = build_parser().parse_args(argv)
+    except KeyboardInterrupt:
+        print("chainrule: stopped by Ctrl-C; nothing was written", file=sys.stderr)
+        return 130
+    return run_guarded(args.handler, args)

@@ -9,6 +9,7 @@ Exit code 0 when every check passes, 1 when one fails, 2 for a bad config.
 import os
 
 from .. import config as config_module
+from .arguments import positive_int
 from ..data.loader import default_collate
 from ..diag import check_init, overfit_batch, gradcheck_module, chance_level
 
@@ -16,8 +17,8 @@ from ..diag import check_init, overfit_batch, gradcheck_module, chance_level
 def add_arguments(parser):
     parser.add_argument("config")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
-    parser.add_argument("--batch", type=int, default=16, help="samples in the batch the checks use (16)")
-    parser.add_argument("--steps", type=int, default=200, help="steps of the overfit check (200)")
+    parser.add_argument("--batch", type=positive_int, default=16, help="samples in the batch the checks use (16)")
+    parser.add_argument("--steps", type=positive_int, default=200, help="steps of the overfit check (200)")
 
 
 def _expected_loss(experiment, output, target):

@@ -7,11 +7,14 @@ import os
 from .. import backend as B
 from .. import config as config_module
 from ..grad_mode import no_grad
-from ..io import atomic_write, load_state_dict
+from ..io import atomic_write
 from ..tensor import Tensor
+from ..train import CheckpointError
+from ..train.checkpoint import resolve_checkpoint
 from .errors import UsageError
 from .report import evaluate, format_report
-from .run_files import checkpoint_dir, write_json
+from .run_data import read_data_file, run_dataset
+from .run_files import checkpoint_dir, write_json, check_output_path, load_model_weights
 
 xp = B.xp
 
@@ -29,26 +32,39 @@ def summary(args):
 def load_run(run_dir, which="best"):
     """The Experiment of a run directory with the weights of its best (or last) checkpoint."""
     path = os.path.join(run_dir, "config.yaml")
-    if not os.path.exists(path):
+    if not os.path.isfile(path):
         raise UsageError(f"{run_dir} is not a run directory (no config.yaml); `chainrule train` makes one")
-    checkpoint = checkpoint_dir(run_dir, which)
-    if not os.path.exists(checkpoint):
-        fallback = checkpoint_dir(run_dir, "last")
-        if which == "best" and os.path.exists(fallback):
-            checkpoint = fallback
-        else:
-            raise UsageError(f"{run_dir} has no checkpoint {which}/ (train it first)")
+    checkpoint = _find_checkpoint(run_dir, which)
     experiment = config_module.load(path)
-    arrays = load_state_dict(os.path.join(checkpoint, "arrays.safetensors"))
-    experiment.model.load_state_dict({k[len("model."):]: v for k, v in arrays.items() if k.startswith("model.")})
+    try:
+        load_model_weights(experiment, checkpoint)
+    except CheckpointError as error:
+        raise CheckpointError(f"{error} (was {path} edited after training?)" if "different model" in str(error)
+                              else str(error)) from None
     return experiment, checkpoint
 
 
+def _find_checkpoint(run_dir, which):
+    """``which`` (best falls back to last: a run without a validation split has no best)."""
+    for name in (which, "last") if which == "best" else (which,):
+        try:
+            return resolve_checkpoint(checkpoint_dir(run_dir, name))
+        except CheckpointError:
+            continue
+    raise UsageError(f"{run_dir} has no checkpoint {which}/ (train it first)")
+
+
 def evaluate_run(args):
+    outputs = [args.json] if args.json else []
+    inputs = [args.data] if args.data else []
+    for output in outputs:
+        check_output_path("--json", output, inputs + [os.path.join(args.run_dir, "config.yaml")])
     experiment, checkpoint = load_run(args.run_dir, args.checkpoint)
     loader, title = experiment.test_loader, "test set"
     if args.data:
-        loader, title = _file_loader(experiment, args.data), args.data
+        table = read_data_file("--data", args.data)
+        dataset = run_dataset(experiment, table, args.data, with_targets=True)
+        loader, title = experiment.evaluation_loader(dataset), args.data
     result, matrices = evaluate(experiment, loader)
     print(format_report(f"{title} ({result['samples']} samples, weights from {checkpoint}):", result, matrices))
     if args.json:
@@ -57,53 +73,31 @@ def evaluate_run(args):
     return 0
 
 
-def _file_loader(experiment, path):
-    """A loader over a .npz/.csv file with the config's column names (columns and derive applied)."""
-    from ..config.data import read_table, ColumnDataset, _add_columns, _typed
-    from ..data import DataLoader
-    if not os.path.exists(path):
-        raise UsageError(f"--data {path}: no such file")
-    try:
-        table = read_table(path, path)
-    except (ValueError, OSError) as error:
-        raise UsageError(f"--data {path}: {error}") from None
-    source = config_module.from_dict(experiment.config, name=path)
-    _add_columns(source, experiment.config["data"], table)
-    missing = [c for c in experiment.inputs + experiment.targets if c not in table]
-    if missing:
-        raise UsageError(f"--data {path}: the file has no column(s) {missing}; it has {sorted(table)}")
-    dataset = ColumnDataset(_typed(table), experiment.inputs, experiment.targets)
-    return DataLoader(dataset, batch_size=experiment.batch_size)
-
-
 def predict(args):
+    check_output_path("--out", args.out, [args.input, os.path.join(args.run_dir, "config.yaml")])
     experiment, _ = load_run(args.run_dir, args.checkpoint)
-    if not os.path.exists(args.input):
-        raise UsageError(f"{args.input}: no such file")
-    try:
-        with xp.load(args.input, allow_pickle=False) as archive:
-            arrays = {name: archive[name] for name in archive.files}
-    except (ValueError, OSError) as error:
-        raise UsageError(f"{args.input}: cannot read it as .npz: {error}") from None
+    table = read_data_file("input", args.input)
     names = experiment.inputs
-    if len(names) == 1 and names[0] not in arrays and len(arrays) == 1:
-        arrays = {names[0]: next(iter(arrays.values()))}
-    missing = [n for n in names if n not in arrays]
+    if len(names) == 1 and names[0] not in table and len(table) == 1:     # one unnamed array: the input
+        table = {names[0]: next(iter(table.values()))}
+    missing = [n for n in names if n not in table]
     if missing:
-        raise UsageError(f"{args.input} needs the model's input array(s) {names}; it has {sorted(arrays)}")
-    dtype = B.get_default_dtype().np
-    tensors = {n: Tensor._make(xp.ascontiguousarray(arrays[n], dtype=dtype)) for n in names}
+        raise UsageError(f"{args.input} needs the model's input array(s) {names}; it has {sorted(table)}")
+    dataset = run_dataset(experiment, table, args.input, with_targets=False)
     experiment.model.eval()
+    parts = []
     with no_grad():
-        output = experiment.model(tensors[names[0]] if len(names) == 1 else tensors)
-    outputs = {"output": output} if not isinstance(output, dict) else output
+        for x, _ in experiment.evaluation_loader(dataset):
+            output = experiment.model(x)
+            parts.append({"output": output} if not isinstance(output, dict) else output)
     result = {}
     classification = {h.output or "output" for h in experiment.classification_heads()}
-    for name, tensor in outputs.items():
-        result[name] = tensor.numpy()
+    for name in parts[0]:
+        logits = Tensor._make(xp.concatenate([part[name].numpy() for part in parts]))
+        result[name] = logits.numpy()
         if name in classification:
-            result[f"{name}_probabilities"] = tensor.softmax(dim=1).numpy()
-            result[f"{name}_labels"] = tensor.numpy().argmax(1)
+            result[f"{name}_probabilities"] = logits.softmax(dim=1).numpy()
+            result[f"{name}_labels"] = result[name].argmax(1)
     _save_npz(args.out, result)
     shapes = ", ".join(f"{k} {tuple(v.shape)}" for k, v in result.items())
     print(f"wrote {args.out}: {shapes}")
@@ -116,6 +110,8 @@ def _save_npz(path, arrays):
         xp.savez(buffer, **arrays)
         with open(temporary, "wb") as handle:
             handle.write(buffer.getvalue())
+            handle.flush()
+            os.fsync(handle.fileno())
     atomic_write(path, write)
 
 

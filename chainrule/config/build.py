@@ -13,9 +13,10 @@ from ..data.loader import default_collate
 from ..data.transforms import TransformDataset
 from ..seeding import seed_everything
 from ..train import EarlyStopping, TerminateOnNaN, LearningRateMonitor, Trainer
-from .data import build_datasets, build_transforms
+from .data import build_datasets, build_transforms, check_labels
 from .model import build_model
 from .solver import build_optimizer, build_schedule
+from ..optim.lr_scheduler import ReduceLROnPlateau
 from .losses import build_heads, build_metrics, ConfigLoss, CLASSIFICATION_LOSSES
 from .graph import GraphModel
 from . import schema
@@ -49,13 +50,21 @@ class Experiment:
     targets: list = field(default_factory=list)
     heads: list = field(default_factory=list)
     checkpoint_monitor: tuple = ("val_loss", "min")
+    scheduler_monitor: str = "val_loss"
+    eval_transform: object = None
 
     def trainer(self, progress=True, callbacks=()):
         """A ``Trainer`` with this config's settings (plus any extra callbacks)."""
         return Trainer(self.model, self.optimizer, self.loss, metrics=self.metrics,
                        callbacks=list(self.callbacks) + list(callbacks), scheduler=self.scheduler,
-                       scheduler_interval=self.scheduler_interval, grad_clip_norm=self.grad_clip_norm,
-                       accumulate_grad_batches=self.accumulate_grad_batches, progress=progress)
+                       scheduler_interval=self.scheduler_interval, scheduler_monitor=self.scheduler_monitor,
+                       grad_clip_norm=self.grad_clip_norm, accumulate_grad_batches=self.accumulate_grad_batches,
+                       progress=progress)
+
+    def evaluation_loader(self, dataset):
+        """The one way data reaches a trained model (validation, test, ``eval --data``, ``predict``):
+        the config's evaluation transforms (``Normalize``, ...; not the ``Random*`` ones), in order."""
+        return _loader(dataset, self.eval_transform, self.batch_size, shuffle=False)
 
     def sample_input(self):
         """The first training sample's input as a batch of one (for summaries)."""
@@ -147,6 +156,81 @@ def _check_metrics(source, metrics, prediction, y):
                                ("metrics",)) from None
 
 
+def _check_transforms(source, dataset, train_transform, eval_transform):
+    """Each transform on the first training sample, in order; training and evaluation must give
+    samples of one shape (Random* transforms run in training only)."""
+    if train_transform is None:
+        return
+    sample, _ = dataset[0]
+    shapes = {}
+    for name, compose in (("training", train_transform), ("evaluation", eval_transform)):
+        x = sample
+        for transform in (compose.transforms if compose is not None else []):
+            index = train_transform.transforms.index(transform)          # its place in data.transforms
+            try:
+                x = transform(x)
+            except Exception as error:  # noqa: BLE001 - any failure here is a config error
+                shape = tuple(x.shape) if hasattr(x, "shape") else type(x).__name__
+                raise source.error(f"transform {type(transform).__name__} fails on a sample of shape {shape}: "
+                                   f"{without_location(error)}", ("data", "transforms", index)) from None
+        shapes[name] = tuple(x.shape) if hasattr(x, "shape") else None
+    if shapes["training"] != shapes["evaluation"]:
+        raise source.error(f"the transforms give training samples of shape {shapes['training']} but evaluation "
+                           f"samples of shape {shapes['evaluation']} (Random* transforms only run in training): "
+                           f"the model must see one shape", ("data", "transforms"))
+
+
+def check_class_labels(source, model, heads, datasets, sample):
+    """The labels of every classification head, in every split, are whole numbers in [0, classes):
+    the classes are the width of the head's output on ``sample`` (a batch of inputs). A label out of
+    range would otherwise fail mid-training, or with NLLLoss on some backends silently read
+    garbage. A model that cannot run the sample is left to check_sample_batch to report."""
+    classifiers = [head for head in heads if head.loss_type in CLASSIFICATION_LOSSES]
+    if not classifiers:
+        return
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            prediction = model(sample)
+    except Exception:  # noqa: BLE001 - reported with its layer by check_sample_batch
+        return
+    finally:
+        model.train(was_training)
+    for head in classifiers:
+        output = prediction if head.output is None else prediction[head.output]
+        if output.ndim < 2:
+            continue                    # the loss check reports a classifier without a class dimension
+        path = ("loss",) if head.output is None else ("losses", head.output)
+        check_labels(source, datasets, head.target, output.shape[1], path)
+
+
+def _check_sample_grid(source, config, sample, prediction):
+    """report.sample_grid shows inputs and outputs as images of ``image_shape``: both must fit it."""
+    options = config.get("report", {}).get("sample_grid")
+    if not options:
+        return
+    path = ("report", "sample_grid")
+    count = options.get("count", 8)
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise source.error(f"count must be an integer of at least 1, got {count!r}", path + ("count",))
+    shape = options.get("image_shape")
+    if not isinstance(shape, list) or not shape or not all(isinstance(n, int) and not isinstance(n, bool)
+                                                           and n >= 1 for n in shape):
+        raise source.error(f"image_shape must be a list of positive sizes such as [8, 8], got {shape!r}",
+                           path + ("image_shape",))
+    pixels = 1
+    for n in shape:
+        pixels *= n
+    if isinstance(sample, dict) or isinstance(prediction, dict):
+        raise source.error("sample_grid is for one-input, one-output models (autoencoders)", path)
+    sizes = {"input": sample.numel(), "output": prediction[0].numel()}
+    for what, size in sizes.items():
+        if size != pixels:
+            raise source.error(f"image_shape {shape} holds {pixels} values but each {what} has {size}",
+                               path + ("image_shape",))
+
+
 def _callbacks(source, config, metrics, has_validation):
     section = config.get("callbacks", {})
     logged = {"loss", "lr"} | set(metrics)
@@ -177,7 +261,21 @@ def _callbacks(source, config, metrics, has_validation):
     if section.get("lr_monitor", True):
         callbacks.append(LearningRateMonitor())
     checkpoint = check_monitor(section.get("checkpoint", {}), ("callbacks", "checkpoint"))
-    return callbacks, checkpoint
+    return callbacks, checkpoint, logged
+
+
+def _check_schedule_monitor(source, schedule, logged, has_validation):
+    """A ReduceLROnPlateau must monitor a value the run logs before its schedule steps (lr is not one)."""
+    if not isinstance(schedule.scheduler, ReduceLROnPlateau):
+        return
+    if schedule.interval != "epoch":
+        raise source.error("ReduceLROnPlateau steps once per epoch, on a monitored value: remove 'interval: step'",
+                           ("solver", "schedule"))
+    if schedule.monitor not in logged - {"lr"}:
+        hint = ("; the run has no validation split (data.validation_fraction is 0): monitor 'loss' or set "
+                "data.validation_fraction above 0") if not has_validation else ""
+        raise source.error(f"ReduceLROnPlateau cannot monitor '{schedule.monitor}': the run logs "
+                           f"{sorted(logged - {'lr'})}{hint}", ("solver", "schedule"))
 
 
 def build(source, config_dir=".", name=None):
@@ -195,17 +293,23 @@ def build(source, config_dir=".", name=None):
     metrics = build_metrics(source, config, heads, targets)
     batch_size = solver.get("batch_size", 32)
     train_transform, eval_transform = build_transforms(source, config["data"])
+    _check_transforms(source, train, train_transform, eval_transform)
     train_loader = _loader(train, train_transform, batch_size, shuffle=True)
     val_loader = _loader(validation, eval_transform, batch_size, shuffle=False)
     test_loader = _loader(test, eval_transform, batch_size, shuffle=False)
-    check_sample_batch(source, model, specs, loss, metrics, _sample_batch(train_loader, batch_size))
+    check_class_labels(source, model, heads, [train, validation, test], _sample_batch(train_loader, 1)[0])
+    prediction = check_sample_batch(source, model, specs, loss, metrics, _sample_batch(train_loader, batch_size))
+    _check_sample_grid(source, config, train_loader.dataset[0][0], prediction)
     optimizer = build_optimizer(source, solver, model.parameters())
-    scheduler, interval = build_schedule(source, solver, optimizer, len(train_loader))
-    callbacks, checkpoint_monitor = _callbacks(source, config, metrics, validation is not None)
+    schedule = build_schedule(source, solver, optimizer, len(train_loader))
+    callbacks, checkpoint_monitor, logged = _callbacks(source, config, metrics, validation is not None)
+    _check_schedule_monitor(source, schedule, logged, validation is not None)
+    callbacks += schedule.callbacks()
     seed_everything(seed)   # the sample batch and the checks drew nothing, but start from the seed anyway
     return Experiment(
         name=name or config.get("name") or "run", config=config, model=model, loss=loss, optimizer=optimizer,
-        scheduler=scheduler, scheduler_interval=interval, train_data=train, val_data=validation, test_data=test,
+        scheduler=schedule.scheduler, scheduler_interval=schedule.interval, scheduler_monitor=schedule.monitor,
+        eval_transform=eval_transform, train_data=train, val_data=validation, test_data=test,
         train_loader=train_loader, val_loader=val_loader, test_loader=test_loader, metrics=metrics,
         callbacks=callbacks, epochs=solver.get("epochs", 10), batch_size=batch_size, seed=seed,
         grad_clip_norm=solver.get("grad_clip_norm"), accumulate_grad_batches=solver.get("accumulate_grad_batches", 1),

@@ -5,15 +5,26 @@ a ``.npz`` file gives its arrays; a ``.csv`` file gives one column per header na
 ``columns`` stacks scalar columns into one feature array, ``derive`` makes new
 targets from existing ones (``{from: y, mod: 2}``), and ``inputs`` / ``targets`` pick
 what the model is fed and what the losses compare with.
+
+Every problem with the data is found before training and names the file, the column and
+the row (a CSV row by its line in the file): unreadable or damaged files, text, missing or
+non-finite values, a test file without a column the model needs. ``read_table`` raises
+``DataFileError`` for a bad file; the config code turns it into a ``ConfigError`` at the
+``data`` key that names the file. ``check_labels`` checks class labels once the model's
+number of classes is known.
 """
+import csv
 import inspect
+import io
+import math
 import os
+from dataclasses import dataclass
 
 from .. import backend as B
 from ..tensor import Tensor
 from ..data import transforms as transform_module
 from ..data.datasets import AVAILABLE
-from .errors import unknown_key
+from .errors import unknown_key, without_location
 from .layers import parse_layer, construct
 
 xp = B.xp
@@ -23,13 +34,64 @@ DERIVE_OPERATIONS = {
     "eq": lambda a, k: a == k, "ne": lambda a, k: a != k, "lt": lambda a, k: a < k,
     "le": lambda a, k: a <= k, "gt": lambda a, k: a > k, "ge": lambda a, k: a >= k,
 }
+# The delimiters a CSV header line is searched for (the most frequent one wins).
+CSV_DELIMITERS = (",", ";", "\t")
+# Built-in dataset options that count something (samples, classes, features): at least 1.
+COUNT_OPTIONS = frozenset(("n", "num_samples", "classes", "features"))
+
+
+class DataFileError(ValueError):
+    """A data file that cannot be used: unreadable, damaged, empty, not numbers, or NaN where it is
+    used. The message starts with the file's name as the user gave it."""
+
+
+class Table(dict):
+    """Named columns read from a file (a plain dict to every reader); ``lines[i]`` is the line of the
+    file that holds row i for a CSV file (blank lines and the header make it differ from i), else None."""
+
+    def __init__(self, columns, lines=None):
+        super().__init__(columns)
+        self.lines = lines
+
+
+@dataclass
+class RowOrigin:
+    """Where the rows of a table come from, so that a message can point into the file.
+
+    ``shown`` is the file as the config names it, ``word`` what a column is called there
+    ("column" in a CSV, "array" in an .npz) and ``numbers`` each row's line in the file
+    (CSV, ``unit`` "line") or None while the rows are still in file order (named by index).
+    """
+    shown: str
+    word: str = "column"
+    numbers: object = None
+    unit: str = "row"
+
+    @classmethod
+    def of(cls, table, shown):
+        lines = getattr(table, "lines", None)
+        if lines is not None:
+            return cls(shown, "column", xp.asarray(lines), "line")
+        return cls(shown, _column_word(shown))
+
+    def row(self, index):
+        number = index if self.numbers is None else self.numbers[index]
+        return f"{self.unit} {int(number)}"
+
+    def take(self, rows):
+        """The origin of the rows ``rows`` of this table (after a shuffled split)."""
+        numbers = xp.asarray(rows) if self.numbers is None else self.numbers[rows]
+        return RowOrigin(self.shown, self.word, numbers, self.unit)
 
 
 class ColumnDataset:
-    """Samples (inputs, targets) from named columns: one name gives a tensor, several a dict."""
+    """Samples (inputs, targets) from named columns: one name gives a tensor, several a dict.
 
-    def __init__(self, columns, inputs, targets):
+    ``origin`` (a ``RowOrigin``, optional) says where each sample came from, for messages."""
+
+    def __init__(self, columns, inputs, targets, origin=None):
         self.columns, self.inputs, self.targets = columns, list(inputs), list(targets)
+        self.origin = origin
         self._tensors = {name: Tensor._make(array) for name, array in columns.items()}
 
     def __len__(self):
@@ -62,6 +124,51 @@ def _names(source, value, path):
     raise source.error(f"must be a column name or a list of column names, got {value!r}", path)
 
 
+def _more(count, unit="row"):
+    """' (and 3 more rows)' after the first of several problems, or ''."""
+    if count <= 0:
+        return ""
+    return f" (and {count} more {unit}{'s' if count > 1 else ''})"
+
+
+def _column_word(shown):
+    return "array" if str(shown).lower().endswith(".npz") else "column"
+
+
+# ---------------------------------------------------------------- built-in datasets
+
+def _option_problem(key, value, default):
+    """What is wrong with ``value`` for a dataset option whose default is ``default``, or None.
+    The default gives the type; counts must be at least 1, fractions in [0, 1), the rest >= 0."""
+    if isinstance(default, bool):
+        return None if isinstance(value, bool) else f"must be true or false, got {value!r}"
+    if isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, int):
+            return f"must be a whole number, got {value!r}"
+        if key in COUNT_OPTIONS and value < 1:
+            return f"must be a whole number of at least 1 (a count), got {value}"
+        if value < 0:
+            return f"must be at least 0, got {value}"
+        return None
+    if isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return f"must be a number, got {value!r}"
+        if not math.isfinite(value):
+            return f"must be a finite number, got {value!r}"
+        if key.endswith("fraction") and not 0 <= value < 1:
+            return f"must be in [0, 1), got {value!r}"
+        if value < 0:
+            return f"must be at least 0, got {value!r}"
+    return None
+
+
+def _options_path(options):
+    """Where a failure of the dataset function points: the option when there is only one."""
+    if len(options) == 1:
+        return ("data", "options", next(iter(options)))
+    return ("data", "options") if options else ("data", "dataset")
+
+
 def _builtin(source, section):
     name = section["dataset"]
     if name not in AVAILABLE:
@@ -69,33 +176,317 @@ def _builtin(source, section):
                            ("data", "dataset"))
     options = section.get("options", {}) or {}
     function = AVAILABLE[name]
-    accepted = list(inspect.signature(function).parameters)
-    for key in options:
-        if key not in accepted:
-            raise source.error(f"dataset '{name}': {unknown_key('option', key, accepted)}", ("data", "options", key))
+    parameters = inspect.signature(function).parameters
+    for key, value in options.items():
+        if key not in parameters:
+            raise source.error(f"dataset '{name}': {unknown_key('option', key, list(parameters))}",
+                               ("data", "options", key))
+        problem = _option_problem(key, value, parameters[key].default)
+        if problem:
+            raise source.error(f"dataset '{name}': option '{key}' {problem}", ("data", "options", key))
     try:
         train, test = function(**options)
     except ImportError as error:
         raise source.error(str(error), ("data", "dataset")) from None
+    except (ValueError, TypeError, ArithmeticError, IndexError) as error:
+        # the options passed the checks above but the function still refuses them (e.g. n < classes)
+        raise source.error(f"dataset '{name}' cannot be made with the options {options}: "
+                           f"{without_location(error)}", _options_path(options)) from None
     as_columns = lambda dataset: {"x": dataset.tensors[0].numpy(), "y": dataset.tensors[1].numpy()}  # noqa: E731
-    return as_columns(train), as_columns(test)
+    train, test = as_columns(train), as_columns(test)
+    if len(train["x"]) == 0:
+        raise source.error(f"dataset '{name}' with the options {options} has no training samples; "
+                           f"ask for more samples", _options_path(options))
+    return train, test
 
+
+# ---------------------------------------------------------------- reading files
 
 def read_table(path, shown):
-    """Named arrays from a .npz or .csv file (CSV: a header row of names, numbers below)."""
-    if path.endswith(".npz"):
-        with xp.load(path, allow_pickle=False) as archive:
-            return {name: archive[name] for name in archive.files}
-    if path.endswith(".csv"):
-        table = xp.genfromtxt(path, delimiter=",", names=True, dtype=None, encoding="utf-8")
-        columns = {}
-        for name in table.dtype.names:
-            column = xp.asarray(table[name])
-            if column.dtype.kind not in "iufb":
-                raise ValueError(f"{shown}: column '{name}' is not numeric (dtype {column.dtype})")
-            columns[name] = column.reshape(-1)
-        return columns
-    raise ValueError(f"{shown}: data files must be .npz or .csv")
+    """Named arrays from a .npz or .csv file (CSV: a header row of names, numbers below).
+
+    Returns a ``Table`` (a dict of name -> array; ``lines`` maps a CSV row to its line in the
+    file). Every problem with the file raises ``DataFileError`` whose message starts with
+    ``shown``: unreadable, damaged, not UTF-8, no rows, text or objects instead of numbers,
+    missing values, rows of the wrong length. NaN and infinities are read as they are
+    (``check_finite`` checks the columns that are used).
+    """
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix == ".npz":
+        return _read_npz(path, shown)
+    if suffix == ".csv":
+        return _read_csv(path, shown)
+    raise DataFileError(f"{shown}: data files must be .npz or .csv")
+
+
+def _read_bytes(path, shown, size=-1):
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(size)
+    except OSError as error:
+        raise DataFileError(f"{shown} cannot be read: {error.strerror or error}") from None
+
+
+# .npz files
+
+def _read_npz(path, shown):
+    start = _read_bytes(path, shown, 8)
+    if not start:
+        raise DataFileError(f"{shown} is empty (0 bytes); an .npz file holds arrays saved by numpy.savez")
+    if start.startswith(b"\x93NUMPY"):
+        raise DataFileError(f"{shown} holds a single .npy array, not an .npz archive of named arrays; "
+                            f"save them with numpy.savez(path, x=..., y=...)")
+    if not start.startswith(b"PK"):
+        raise DataFileError(f"{shown} is not an .npz archive (it is not a zip file); "
+                            f"save the arrays with numpy.savez(path, x=..., y=...)")
+    try:
+        archive = xp.load(path, allow_pickle=False)
+    except Exception as error:  # noqa: BLE001 - a damaged zip raises many types (BadZipFile, EOFError, ...)
+        raise DataFileError(f"{shown} is damaged or truncated ({type(error).__name__}: {error}); "
+                            f"write it again") from None
+    if not isinstance(archive, xp.lib.npyio.NpzFile):
+        raise DataFileError(f"{shown} is not an .npz archive of named arrays")
+    with archive:
+        if not archive.files:
+            raise DataFileError(f"{shown} holds no arrays")
+        return Table({name: _npz_array(archive, name, shown) for name in archive.files})
+
+
+def _npz_array(archive, name, shown):
+    try:
+        array = archive[name]
+    except ValueError as error:
+        if "allow_pickle" in str(error) or "Object arrays" in str(error):
+            raise DataFileError(f"{shown}: array '{name}' holds Python objects (an object array, not loaded "
+                                f"for safety); it must hold numbers: save a numeric array") from None
+        raise DataFileError(f"{shown}: array '{name}' is damaged ({error}); write the file again") from None
+    except Exception as error:  # noqa: BLE001 - numpy's reader raises many types for a damaged member
+        raise DataFileError(f"{shown}: array '{name}' is damaged ({type(error).__name__}: {error}); "
+                            f"write the file again") from None
+    if not isinstance(array, xp.ndarray):
+        raise DataFileError(f"{shown}: '{name}' is not a numpy array (the archive holds other files); "
+                            f"save only arrays, with numpy.savez")
+    _check_array(array, name, shown)
+    return array
+
+
+def _check_array(array, name, shown):
+    """An .npz array must hold numbers, one row per sample, and at least one row."""
+    if array.dtype.kind in "US":
+        raise DataFileError(f"{shown}: array '{name}' holds text (dtype {array.dtype}); it must hold numbers "
+                            f"(class labels as 0, 1, 2, ...)")
+    if array.dtype.kind not in "iufb":
+        raise DataFileError(f"{shown}: array '{name}' holds {array.dtype} values; it must hold numbers")
+    if array.ndim == 0:
+        raise DataFileError(f"{shown}: array '{name}' is a single value; it must have one row per sample")
+    if len(array) == 0:
+        raise DataFileError(f"{shown}: array '{name}' has no rows (shape {array.shape})")
+
+
+# .csv files
+
+def _read_csv(path, shown):
+    text = _decode(_read_bytes(path, shown), shown)
+    header_text = next((line for line in text.splitlines() if line.strip()), None)
+    if header_text is None:
+        raise DataFileError(f"{shown} has no rows: the file is empty (a CSV file needs a header line of "
+                            f"column names, then one line of numbers per sample)")
+    delimiter = _delimiter(header_text)
+    records = _csv_records(text, delimiter, shown)
+    (header_line, header), rows = records[0], records[1:]
+    names = _header_names(header, header_line, shown)
+    if not rows:
+        raise DataFileError(f"{shown} has no rows: it holds only the header line ({', '.join(names)})")
+    for line, fields in rows:
+        if len(fields) != len(names):
+            raise DataFileError(_field_count_message(shown, line, len(fields), names, delimiter))
+    lines = xp.array([line for line, _ in rows], dtype=xp.int64)
+    columns = {name: _csv_column(name, [fields[i] for _, fields in rows], lines, shown, delimiter)
+               for i, name in enumerate(names)}
+    return Table(columns, lines)
+
+
+def _decode(raw, shown):
+    """The file's text; a UTF-8 byte-order mark (Excel writes one) is dropped."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        hint = " (it looks like UTF-16)" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
+        raise DataFileError(f"{shown} is not UTF-8 text{hint}: byte 0x{raw[error.start]:02x} on line {line} "
+                            f"is not valid UTF-8; save the file as UTF-8") from None
+
+
+def _delimiter(header_text):
+    """The delimiter the header line uses most; ',' for a header of one column."""
+    best = max(CSV_DELIMITERS, key=header_text.count)
+    return best if header_text.count(best) else ","
+
+
+def _csv_records(text, delimiter, shown):
+    """(line number, fields) of every line that is not blank."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records = []
+    try:
+        for fields in reader:
+            blank = not fields or (len(fields) == 1 and not fields[0].strip())
+            if not blank:
+                records.append((reader.line_num, fields))
+    except csv.Error as error:
+        raise DataFileError(f"{shown}: line {reader.line_num} cannot be read as CSV: {error}") from None
+    return records
+
+
+def _header_names(header, line, shown):
+    names = [field.strip() for field in header]
+    for index, name in enumerate(names):
+        if not name:
+            raise DataFileError(f"{shown}: column {index + 1} of the header line (line {line}) has no name; "
+                                f"every column needs a name")
+        if name in names[:index]:
+            raise DataFileError(f"{shown}: the header line (line {line}) names column '{name}' twice")
+    return names
+
+
+def _field_count_message(shown, line, count, names, delimiter):
+    message = (f"{shown}: line {line} has {count} field{'s' if count != 1 else ''} but the header line has "
+               f"{len(names)} column{'s' if len(names) != 1 else ''} ({', '.join(names)})")
+    if len(names) == 1:
+        return message + "; the header line holds no ',', ';' or tab, so the file is read as one column"
+    shown_delimiter = "tabs" if delimiter == "\t" else f"'{delimiter}'"
+    return message + f"; the fields are separated by {shown_delimiter} (as in the header line)"
+
+
+def _parse_numbers(values):
+    """int64 when every value is a whole number written without a point, else float64;
+    ValueError when a value is not a number ('nan' and 'inf' are numbers here)."""
+    try:
+        return xp.array([int(value) for value in values], dtype=xp.int64)
+    except (ValueError, OverflowError):
+        return xp.array([float(value) for value in values], dtype=xp.float64)
+
+
+def _is_number(value):
+    try:
+        float(value)
+        return True
+    except ValueError:
+        return False
+
+
+def _csv_column(name, fields, lines, shown, delimiter):
+    values = [field.strip() for field in fields]
+    empty = [line for value, line in zip(values, lines) if not value]
+    if empty:
+        raise DataFileError(f"{shown}: column '{name}' has an empty field (a missing value) at line {empty[0]}"
+                            f"{_more(len(empty) - 1)}; fill it in or drop the row")
+    try:
+        return _parse_numbers(values)
+    except ValueError:
+        pass
+    if {value.lower() for value in values} <= {"true", "false"}:
+        return xp.array([value.lower() == "true" for value in values])
+    value, line = next((v, line) for v, line in zip(values, lines) if not _is_number(v))
+    hint = "; write decimals with a point (1.5, not 1,5)" if "," in value and delimiter != "," else ""
+    raise DataFileError(f"{shown}: column '{name}' is not numeric (e.g. {value!r} at line {line}){hint}")
+
+
+# ---------------------------------------------------------------- checks on the values
+
+def check_finite(columns, names, shown, lines=None):
+    """Raise ``DataFileError`` if a column of ``names`` holds NaN or an infinite value.
+
+    The message names the file (``shown``), the column or array, the first bad row and how many
+    more there are. ``lines`` gives each row's line in the file; it defaults to a CSV ``Table``'s
+    own ``lines``, and without it rows are named by their index (``row 0`` is the first sample).
+    """
+    if lines is None:
+        lines = getattr(columns, "lines", None)
+    if lines is None:
+        origin = RowOrigin(shown, _column_word(shown))
+    else:
+        origin = RowOrigin(shown, "column", xp.asarray(lines), "line")
+    _check_finite(columns, names, origin)
+
+
+def _check_finite(columns, names, origin):
+    for name in names:
+        array = columns[name]
+        if array.dtype.kind != "f":
+            continue                                  # integers and booleans are always finite
+        bad = ~xp.isfinite(array)
+        if not bad.any():
+            continue
+        position = xp.unravel_index(int(xp.argmax(bad)), bad.shape)   # the first bad value, in row order
+        value = array[position]
+        what = "NaN" if xp.isnan(value) else ("inf" if value > 0 else "-inf")
+        where = origin.row(position[0])
+        if array.ndim > 1:
+            where += f" ({name}[{', '.join(str(int(i)) for i in position)}])"
+        rows = int(bad.reshape(len(array), -1).any(axis=1).sum())
+        raise DataFileError(f"{origin.shown}: {origin.word} '{name}' has {what} at {where}{_more(rows - 1)}; "
+                            f"clean the file or drop those rows")
+
+
+def check_labels(source, datasets, target, num_classes, path=("data", "targets")):
+    """Check and fix the class labels in column ``target`` for a classifier of ``num_classes`` outputs.
+
+    ``datasets`` are ColumnDatasets (train, validation, test; None is skipped). Float labels
+    whose values are all whole numbers (a CSV may write ``1.0``) become int64, in place (the
+    dataset's ``columns`` and its tensors). A float target of shape (N, num_classes, ...) holds
+    class probabilities and is left alone. Raises ``ConfigError`` at ``path`` (``source.error``)
+    for labels that are not whole numbers or are outside [0, num_classes), naming the file, the
+    column and the row. Returns the datasets as a list.
+    """
+    datasets = [dataset for dataset in datasets if dataset is not None]
+    for dataset in datasets:
+        labels = dataset.columns[target]
+        if labels.dtype.kind == "f":
+            if labels.ndim >= 2 and labels.shape[1] == num_classes:
+                continue                              # class probabilities, not class indices
+            labels = _whole_labels(source, dataset, target, labels, path)
+        _check_label_range(source, dataset, target, labels, num_classes, path)
+        if labels is not dataset.columns[target]:
+            dataset.columns[target] = labels
+            dataset._tensors[target] = Tensor._make(labels)
+    return datasets
+
+
+def _label_at(dataset, target, labels, bad):
+    """Where the first of the ``bad`` labels is, e.g. column 'y' holds 12 at line 3 of data.csv (and 2 more rows)."""
+    position = xp.unravel_index(int(xp.argmax(bad)), bad.shape)
+    value = labels[position]
+    shown_value = str(int(value)) if labels.dtype.kind in "iub" else str(value)
+    rows = int(bad.reshape(len(labels), -1).any(axis=1).sum())
+    origin = dataset.origin
+    if origin is None:
+        return f"column '{target}' holds {shown_value} at row {int(position[0])}{_more(rows - 1)}"
+    return (f"{origin.word} '{target}' holds {shown_value} at {origin.row(position[0])} of {origin.shown}"
+            f"{_more(rows - 1)}")
+
+
+def _whole_labels(source, dataset, target, labels, path):
+    fractional = labels != xp.floor(labels)           # NaN counts as not whole
+    if fractional.any():
+        raise source.error(f"labels must be integers: {_label_at(dataset, target, labels, fractional)}", path)
+    return labels.astype(xp.int64)
+
+
+def _check_label_range(source, dataset, target, labels, num_classes, path):
+    outside = (labels < 0) | (labels >= num_classes)
+    if outside.any():
+        raise source.error(f"labels must be in [0, {num_classes}) (the model outputs {num_classes} classes): "
+                           f"{_label_at(dataset, target, labels, outside)}", path)
+
+
+# ---------------------------------------------------------------- tables
+
+@dataclass
+class _Part:
+    """One table of samples, the ``data`` key that names it (file, test_file, dataset), and its rows' origin."""
+    columns: dict
+    key: str
+    origin: RowOrigin
 
 
 def _load_file(source, section, key, config_dir):
@@ -103,17 +494,50 @@ def _load_file(source, section, key, config_dir):
     path = name if os.path.isabs(name) else os.path.join(config_dir, name)
     if not os.path.exists(path):
         raise source.error(f"data file '{name}' does not exist (looked at {path})", ("data", key))
+    if os.path.isdir(path):
+        raise source.error(f"data file '{name}' is a directory; give a .npz or .csv file", ("data", key))
     try:
         return read_table(path, name)
     except (ValueError, OSError) as error:
         raise source.error(f"cannot read '{name}': {error}", ("data", key)) from None
 
 
-def _split(columns, fraction, seed):
-    n = len(next(iter(columns.values())))
+def _read_parts(source, section, config_dir):
+    """(main part, test part or None): the test part is None when it is to be split off the main one."""
+    if ("dataset" in section) == ("file" in section):
+        raise source.error("data needs exactly one of 'dataset' (a built-in name) or 'file' (.npz or .csv)",
+                           ("data",))
+    if "dataset" in section:
+        train, test = _builtin(source, section)
+        shown = f"dataset '{section['dataset']}'"
+        return _Part(train, "dataset", RowOrigin(shown)), _Part(test, "dataset", RowOrigin(shown + " (test split)"))
+    if section.get("options"):
+        raise source.error("options are keyword arguments of a built-in dataset; a data file takes none",
+                           ("data", "options"))
+    parts = []
+    for key in ("file", "test_file"):
+        if key in section:
+            table = _load_file(source, section, key, config_dir)
+            parts.append(_Part(table, key, RowOrigin.of(table, section[key])))
+    return parts[0], (parts[1] if len(parts) > 1 else None)
+
+
+def _split_rows(n, fraction, seed):
+    """(kept rows, held-out rows): a seeded shuffle, ``fraction`` of the rows held out."""
     order = xp.random.default_rng(seed).permutation(n)
     cut = int(round(n * fraction))
-    return ({k: v[order[cut:]] for k, v in columns.items()}, {k: v[order[:cut]] for k, v in columns.items()})
+    return order[cut:], order[:cut]
+
+
+def _split(part, fraction, seed):
+    kept, held = _split_rows(_row_count(part.columns), fraction, seed)
+    take = lambda rows: _Part({k: v[rows] for k, v in part.columns.items()}, part.key,  # noqa: E731
+                              part.origin.take(rows))
+    return take(kept), take(held)
+
+
+def _row_count(columns):
+    return len(next(iter(columns.values())))
 
 
 def _check_lengths(source, columns, path):
@@ -129,6 +553,9 @@ def _add_columns(source, section, columns):
         for i, part in enumerate(names):
             if part not in columns:
                 raise source.error(unknown_key("column", part, columns), path + (i,) if len(names) > 1 else path)
+        shapes = {part: columns[part].shape[1:] for part in names}
+        if len(set(shapes.values())) > 1:
+            raise source.error(f"cannot stack columns whose samples have different shapes: {shapes}", path)
         columns[name] = xp.stack([columns[p].astype(xp.float64) for p in names], axis=1)
     for name, rule in (section.get("derive") or {}).items():
         path = ("data", "derive", name)
@@ -141,8 +568,73 @@ def _add_columns(source, section, columns):
         operation, value = next((k, v) for k, v in rule.items() if k != "from")
         if operation not in DERIVE_OPERATIONS:
             raise source.error(unknown_key("derive operation", operation, DERIVE_OPERATIONS), path + (operation,))
+        if not isinstance(value, (int, float)):
+            raise source.error(f"the value to {operation} by must be a number, got {value!r}", path + (operation,))
+        if operation in ("mod", "floordiv") and value == 0:
+            raise source.error(f"cannot {operation} by 0", path + (operation,))
         result = DERIVE_OPERATIONS[operation](columns[origin], value)
         columns[name] = result.astype(xp.int64) if result.dtype == bool else result
+
+
+def _source_columns(section, names):
+    """``names`` after the columns they are made of (through ``columns`` and ``derive``), so that a
+    NaN is reported in the column the file holds, at its line."""
+    stacked, derived = section.get("columns") or {}, section.get("derive") or {}
+    found, seen = [], set()
+
+    def visit(name):
+        if not isinstance(name, str) or name in seen:
+            return
+        seen.add(name)
+        if isinstance(derived.get(name), dict):
+            visit(derived[name].get("from"))
+        elif name in stacked:
+            parts = stacked[name]
+            for part in ([parts] if isinstance(parts, str) else parts if isinstance(parts, list) else []):
+                visit(part)
+        found.append(name)
+
+    for name in names:
+        visit(name)
+    return found
+
+
+def _check_used_columns(source, part, inputs, targets):
+    """Every input and target column exists in this table (a test file is checked like the main one)."""
+    for key, names in (("inputs", inputs), ("targets", targets)):
+        for i, name in enumerate(names):
+            if name in part.columns:
+                continue
+            if part.key == "test_file":
+                raise source.error(f"test file '{part.origin.shown}' has no column '{name}' (it has "
+                                   f"{sorted(part.columns)}); the model's {key} must be in it", ("data", "test_file"))
+            path = ("data", key, i) if len(names) > 1 else ("data", key)
+            raise source.error(unknown_key("column", name, part.columns), path)
+
+
+def _check_part_finite(source, part, names):
+    try:
+        _check_finite(part.columns, [name for name in names if name in part.columns], part.origin)
+    except DataFileError as error:
+        raise source.error(str(error), ("data", part.key)) from None
+
+
+def _prepare(source, section, part, inputs, targets):
+    """Lengths, the ``columns`` and ``derive`` columns, the used columns present and finite."""
+    _check_lengths(source, part.columns, ("data", part.key))
+    used = inputs + [name for name in targets if name not in inputs]
+    _check_part_finite(source, part, _source_columns(section, used))     # the file's own columns first
+    _add_columns(source, section, part.columns)
+    _check_used_columns(source, part, inputs, targets)
+    _check_part_finite(source, part, used)
+
+
+def _check_test_shapes(source, main, test, names):
+    for name in names:
+        trained, tested = main.columns[name].shape[1:], test.columns[name].shape[1:]
+        if trained != tested:
+            raise source.error(f"test file '{test.origin.shown}': {test.origin.word} '{name}' has samples of shape "
+                               f"{tested}, the training file's have shape {trained}", ("data", "test_file"))
 
 
 def _typed(columns):
@@ -152,23 +644,26 @@ def _typed(columns):
             for name, a in columns.items()}
 
 
+def _typed_pair(train, test):
+    """``_typed`` of both splits; a column that is float in one split is float in both (a test file
+    may write 3 where the training file writes 2.5), so that the losses see one dtype."""
+    train, test = dict(train), dict(test)
+    for name in train.keys() & test.keys():
+        if (train[name].dtype.kind == "f") != (test[name].dtype.kind == "f"):
+            train[name], test[name] = train[name].astype(xp.float64), test[name].astype(xp.float64)
+    return _typed(train), _typed(test)
+
+
 def load_tables(source, section, seed, config_dir):
     """(train, test) column tables with the derived columns added."""
-    if ("dataset" in section) == ("file" in section):
-        raise source.error("data needs exactly one of 'dataset' (a built-in name) or 'file' (.npz or .csv)",
-                           ("data",))
-    if "dataset" in section:
-        train, test = _builtin(source, section)
-    else:
-        table = _load_file(source, section, "file", config_dir)
-        _check_lengths(source, table, ("data", "file"))
-        if "test_file" in section:
-            train, test = table, _load_file(source, section, "test_file", config_dir)
-        else:
-            train, test = _split(table, section.get("test_fraction", 0.2), seed)
-    for table in (train, test):
-        _add_columns(source, section, table)
-    return _typed(train), _typed(test)
+    main, test = _read_parts(source, section, config_dir)
+    for part in (main, test):
+        if part is not None:
+            _check_lengths(source, part.columns, ("data", part.key))
+            _add_columns(source, section, part.columns)
+    if test is None:
+        main, test = _split(main, section.get("test_fraction", 0.2), seed)
+    return _typed_pair(main.columns, test.columns)
 
 
 def build_transforms(source, section):
@@ -192,20 +687,43 @@ def build_transforms(source, section):
     return compose(train), compose(evaluation)
 
 
+def _check_split_sizes(source, section, train, held_out):
+    """The training split must keep rows; a validation split that was asked for must get some."""
+    if _row_count(train.columns) == 0:
+        raise source.error("the training split has no rows: the data is too small for test_fraction "
+                           f"{section.get('test_fraction', 0.2)} and validation_fraction "
+                           f"{section.get('validation_fraction', 0.1)}", ("data",))
+    if held_out is not None and _row_count(held_out.columns) == 0:
+        rows = _row_count(train.columns)
+        raise source.error(f"validation_fraction {section.get('validation_fraction', 0.1)} of {rows} training "
+                           f"rows holds out no rows; raise it, or set it to 0 for no validation",
+                           ("data", "validation_fraction"))
+
+
 def build_datasets(source, section, seed, config_dir):
-    """(train, validation or None, test) ColumnDatasets and the input and target names."""
-    train, test = load_tables(source, section, seed, config_dir)
+    """(train, validation or None, test) ColumnDatasets and the input and target names.
+
+    Every input and target column is checked before training, in the main file and in the test
+    file: present, and finite (a NaN is reported with its file, column and line)."""
     inputs = _names(source, section.get("inputs", "x"), ("data", "inputs"))
     targets = _names(source, section.get("targets", "y"), ("data", "targets"))
-    for key, names in (("inputs", inputs), ("targets", targets)):
-        for i, name in enumerate(names):
-            if name not in train:
-                path = ("data", key, i) if len(names) > 1 else ("data", key)
-                raise source.error(unknown_key("column", name, train), path)
-    _check_lengths(source, train, ("data",))
+    main, test = _read_parts(source, section, config_dir)
+    for part in (main, test):
+        if part is not None:
+            _prepare(source, section, part, inputs, targets)
+    if test is None:
+        main, test = _split(main, section.get("test_fraction", 0.2), seed)
+    else:
+        _check_test_shapes(source, main, test, inputs + targets)
+    main_columns, test_columns = _typed_pair(main.columns, test.columns)
+    main = _Part(main_columns, main.key, main.origin)
     fraction = section.get("validation_fraction", 0.1)
-    validation = None
+    held_out = None
     if fraction > 0:
-        train, held_out = _split(train, fraction, seed + 1)
-        validation = ColumnDataset(held_out, inputs, targets)
-    return ColumnDataset(train, inputs, targets), validation, ColumnDataset(test, inputs, targets), inputs, targets
+        main, held_out = _split(main, fraction, seed + 1)
+    _check_split_sizes(source, section, main, held_out)
+    validation = None
+    if held_out is not None:
+        validation = ColumnDataset(held_out.columns, inputs, targets, held_out.origin)
+    return (ColumnDataset(main.columns, inputs, targets, main.origin), validation,
+            ColumnDataset(test_columns, inputs, targets, test.origin), inputs, targets)

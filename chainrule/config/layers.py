@@ -116,11 +116,34 @@ def check_arguments(source, cls, args, arg_paths, path, what, given=0):
         if expected is not None and value is not None and not _type_ok(value, expected, key):
             raise source.error(f"{what}: argument '{key}' must be {expected.__name__}, got {value!r} "
                                f"({type(value).__name__})", arg_paths.get(key, path))
+        problem = _shape_problem(cls, key, value, default)
+        if problem:
+            raise source.error(f"{what}: argument '{key}' {problem}", arg_paths.get(key, path))
     missing = [p.name for p in params if p.default is inspect.Parameter.empty and p.name not in args]
     if missing:
         listing = ", ".join(f"'{m}'" for m in missing)
         raise source.error(f"{what}: missing required argument{'s' if len(missing) > 1 else ''} {listing} "
                            f"(signature: {cls.__name__}{_signature_text(params)})", path)
+
+
+def _numbers(value):
+    return isinstance(value, list) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+
+
+def _shape_problem(cls, key, value, default):
+    """A list of the wrong length: ``betas: 0.9`` for a pair, ``kernel_size: [3, 3, 3]`` for Conv2d."""
+    if isinstance(default, tuple) and default and all(isinstance(v, (int, float)) for v in default):
+        if not _numbers(value) or len(value) != len(default):
+            return f"must be a list of {len(default)} numbers such as {list(default)}, got {value!r}"
+    dims = cls.__name__[-2:]
+    if isinstance(value, list) and dims in ("1d", "2d", "3d") and key in _PER_DIMENSION:
+        if len(value) != int(dims[0]):
+            return (f"must be one number or a list of {dims[0]} (one per spatial dimension of "
+                    f"{cls.__name__}), got {value!r}")
+    return None
+
+
+_PER_DIMENSION = ("kernel_size", "stride", "padding", "dilation", "output_padding", "output_size")
 
 
 def _signature_text(params):

@@ -6,6 +6,7 @@ layer arguments) are checked where they are used, against the real signatures.
 from dataclasses import dataclass
 
 from .errors import unknown_key
+from .ranges import check_ranges
 
 NUMBER = (int, float)
 
@@ -132,11 +133,17 @@ def validate(source):
     _check_small(source, callbacks.get("early_stopping"), EARLY_STOPPING, ("callbacks", "early_stopping"))
     _check_small(source, callbacks.get("checkpoint"), CHECKPOINT, ("callbacks", "checkpoint"))
     _check_small(source, config.get("report", {}).get("sample_grid"), SAMPLE_GRID, ("report", "sample_grid"))
-    solver = config.get("solver", {})
-    for key in ("epochs", "batch_size", "accumulate_grad_batches"):
-        if key in solver and solver[key] < 1:
-            raise source.error(f"must be at least 1, got {solver[key]}", ("solver", key))
-    for key in ("validation_fraction", "test_fraction"):
-        value = config["data"].get(key)
-        if value is not None and not 0 <= value < 1:
-            raise source.error(f"must be in [0, 1), got {value}", ("data", key))
+    if "name" in config:
+        _check_name(source, config["name"])
+    seed = config.get("solver", {}).get("seed")
+    if seed is not None and not 0 <= seed < 2 ** 32:
+        raise source.error(f"a seed must be in [0, 2**32), got {seed}", ("solver", "seed"))
+    check_ranges(source)
+
+
+def _check_name(source, name):
+    """A run's name becomes a directory name under runs/: a name, not a path."""
+    bad = [c for c in ("/", "\\", "\0") if c in name]
+    if not name.strip() or bad or name in (".", "..") or name.startswith("."):
+        raise source.error(f"a run name must be a plain name (no path separators, not empty, not starting "
+                           f"with '.'), got {name!r}", ("name",))

@@ -14,6 +14,12 @@ from .errors import ConfigError, format_path
 _FLOAT_WITHOUT_DOT = re.compile(r"^[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+$")
 _loader = None
 
+# Limits that keep a hostile file from exhausting memory or the stack (a YAML "billion laughs"
+# expands a few aliases into billions of values): far above any real config.
+MAX_CONFIG_BYTES = 1_000_000
+MAX_VALUES = 100_000
+MAX_INCLUDE_DEPTH = 20
+
 
 def _yaml():
     try:
@@ -43,19 +49,29 @@ class Source:
         self.data, self.where = data, where
 
     def locate(self, path):
-        """'file:line' of ``path`` or of its nearest written parent."""
+        """'file:line' of ``path`` or of its nearest written parent; a ``--set`` that changed a value
+        inside ``path`` is named first, since the error may well be that value's."""
         path = tuple(path)
+        overrides = [w for p, w in self.where.items() if p[:len(path)] == path and w.startswith("--set ")]
         while path and path not in self.where:
             path = path[:-1]
-        return self.where.get(path)
+        location = self.where.get(path)
+        if overrides and location not in overrides:
+            return f"{overrides[-1]} ({location})" if location else overrides[-1]
+        return location
 
     def error(self, message, path=()):
         return ConfigError(message, self.locate(path), path)
 
 
-def _convert(node, file, path, where, constructor):
-    """A composed YAML node -> Python value; records ``file:line`` for ``path``."""
+def _convert(node, file, path, where, constructor, budget):
+    """A composed YAML node -> Python value; records ``file:line`` for ``path``. ``budget`` counts the
+    values made, since aliases can make one node appear exponentially many times."""
     yaml = _yaml()
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise ConfigError(f"the config expands to more than {MAX_VALUES} values (YAML aliases that repeat "
+                          f"each other?); write it out plainly", f"{file}:{node.start_mark.line + 1}")
     where[path] = f"{file}:{node.start_mark.line + 1}"
     if isinstance(node, yaml.MappingNode):
         result = {}
@@ -65,11 +81,11 @@ def _convert(node, file, path, where, constructor):
                 raise ConfigError(f"keys must be names, got {key!r}", f"{file}:{key_node.start_mark.line + 1}", path)
             if key in result:
                 raise ConfigError(f"key '{key}' is written twice", f"{file}:{key_node.start_mark.line + 1}", path)
-            result[key] = _convert(value_node, file, path + (key,), where, constructor)
+            result[key] = _convert(value_node, file, path + (key,), where, constructor, budget)
             where[path + (key,)] = f"{file}:{key_node.start_mark.line + 1}"
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_convert(item, file, path + (i,), where, constructor) for i, item in enumerate(node.value)]
+        return [_convert(item, file, path + (i,), where, constructor, budget) for i, item in enumerate(node.value)]
     return constructor.construct_object(node)
 
 
@@ -85,7 +101,7 @@ def _parse(text, file):
     where = {}
     if node is None:
         return {}, where
-    data = _convert(node, file, (), where, yaml.constructor.SafeConstructor())
+    data = _convert(node, file, (), where, yaml.constructor.SafeConstructor(), [MAX_VALUES])
     if not isinstance(data, dict):
         raise ConfigError(f"a config must be a mapping of sections (data, model, solver, ...), got a "
                           f"{type(data).__name__}", f"{file}:1")
@@ -106,6 +122,20 @@ def _merge(base, base_where, top, top_where, path=()):
             base_where.update({p: w for p, w in top_where.items() if p[:len(key_path)] == key_path})
 
 
+def _read_text(path, shown):
+    try:
+        if os.path.getsize(path) > MAX_CONFIG_BYTES:
+            raise ConfigError(f"the config is {os.path.getsize(path):,} bytes; a config may have at most "
+                              f"{MAX_CONFIG_BYTES:,} (data belongs in data files)", shown)
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except OSError as error:
+        raise ConfigError(f"cannot read the config: {error.strerror}", shown) from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"the config is not UTF-8 text (byte {error.object[error.start]:#04x} at offset "
+                          f"{error.start}); save it as UTF-8", shown) from None
+
+
 def read(path, _stack=()):
     """The config at ``path`` with its includes merged in."""
     path = os.path.abspath(path)
@@ -113,11 +143,10 @@ def read(path, _stack=()):
     if path in _stack:
         chain = " -> ".join(os.path.basename(p) for p in _stack + (path,))
         raise ConfigError(f"include cycle: {chain}", shown)
-    try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except OSError as error:
-        raise ConfigError(f"cannot read the config: {error.strerror}", shown) from None
+    if len(_stack) >= MAX_INCLUDE_DEPTH:
+        raise ConfigError(f"includes nest more than {MAX_INCLUDE_DEPTH} files deep (from "
+                          f"{os.path.basename(_stack[0])}); merge some of them", shown)
+    text = _read_text(path, shown)
     data, where = _parse(text, shown)
     includes = data.pop("include", [])
     include_where = where.get(("include",), shown)
@@ -156,9 +185,20 @@ def from_dict(data, name="<dict>"):
     return Source(data, where)
 
 
+def _override_value(text, where):
+    """A ``--set`` value read as YAML (with the limits of a config file); not YAML: the text itself."""
+    yaml = _yaml()
+    if not text.strip():
+        return ""
+    try:
+        node = yaml.compose(text, Loader=loader())
+    except yaml.YAMLError:
+        return text
+    return _convert(node, where, (), {}, yaml.constructor.SafeConstructor(), [MAX_VALUES])
+
+
 def apply_override(source, assignment):
     """Apply ``key.path=value`` (the value read as YAML: numbers, true/false, lists)."""
-    yaml = _yaml()
     where = f"--set {assignment}"
     if "=" not in assignment:
         raise ConfigError("--set needs key=value, e.g. --set solver.lr=0.01", where)
@@ -166,10 +206,7 @@ def apply_override(source, assignment):
     parts = [int(p) if p.lstrip("-").isdigit() else p for p in key.strip().split(".")]
     if not key.strip() or any(p == "" for p in parts):
         raise ConfigError("--set needs a dotted key path, e.g. --set solver.lr=0.01", where)
-    try:
-        value = yaml.load(text, Loader=loader()) if text.strip() else ""
-    except yaml.YAMLError:
-        value = text
+    value = _override_value(text, where)
     node = source.data
     for depth, part in enumerate(parts[:-1]):
         prefix = tuple(parts[:depth + 1])
