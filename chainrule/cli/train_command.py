@@ -54,10 +54,11 @@ class _NewRun:
         self.config_dir = os.path.dirname(os.path.abspath(path))
         self.name = self.source.data.get("name") or config_module.default_name(path)
         self.out, self.resume_from, self.finished_message = args.out, None, None
-        self.recorded_config = resolved_config(self.source.data, self.config_dir, self.name)
+        self.recorded_config = None          # known once the config is valid (claim)
 
     def claim(self):
         """Create the run directory (the first thing written) and its config.yaml."""
+        self.recorded_config = resolved_config(self.source.data, self.config_dir, self.name)
         if self.out is not None:
             run_dir = claim_run_directory(self.out, chosen=True)
         else:
