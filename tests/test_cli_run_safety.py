@@ -288,3 +288,42 @@ def test_reports_of_a_diverged_run_are_valid_json(tmp_path):
     for line in (run / "metrics.jsonl").read_text().splitlines():
         strict(line)
     strict((run / "checkpoints" / "last" / "state.json").read_text())
+
+
+# 10. Resume messages: a changed config allowed on request, a save killed between its renames.
+
+def test_allow_changed_config_resumes_with_a_warning(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["train", write_config(tmp_path), "--out", str(run), "--no-plots"]) == 0
+    config = run / "config.yaml"
+    config.write_text(config.read_text().replace("lr: 0.05", "lr: 0.01"))
+    assert main(["train", "--resume", str(run), "--epochs", "3", "--no-plots"]) == 2
+    assert "solver.lr: 0.05 when trained, 0.01 now" in capsys.readouterr().err
+    assert main(["train", "--resume", str(run), "--epochs", "3", "--no-plots", "--allow-changed-config"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: resuming with a changed config" in err and "solver.lr: 0.05 when trained, 0.01 now" in err
+    assert len((run / "metrics.jsonl").read_text().splitlines()) == 3
+
+
+def test_resume_falls_back_to_the_old_checkpoint(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["train", write_config(tmp_path), "--out", str(run), "--no-plots"]) == 0
+    last = run / "checkpoints" / "last"
+    os.replace(last, str(last) + ".old")              # a save killed between its two renames
+    assert main(["train", "--resume", str(run), "--epochs", "3", "--no-plots"]) == 0
+    assert f"{last} is missing (a save was stopped half-way): resuming from {last}.old" in capsys.readouterr().err
+    assert (last / "state.json").exists() and not os.path.exists(str(last) + ".old")
+
+
+def test_a_full_disk_during_training_names_the_file(tmp_path, monkeypatch, capsys):
+    import errno
+
+    def full(path, text):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path)
+    run = tmp_path / "run"
+    config = write_config(tmp_path)
+    monkeypatch.setattr(run_files, "write_text", full)
+    assert main(["train", config, "--out", str(run), "--no-plots"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert re.search(r"training failed in epoch 1 at step \d+: cannot use '.*metrics.jsonl': No space left", err)
