@@ -88,6 +88,13 @@ class Node:
             return ()
         return [self._unpack(entry) for entry in entries]
 
+    def saved_value(self, i):
+        """Saved value ``i`` alone: a backward that needs only some of its saved values reads
+        them one by one, so a value changed in place after saving fails only if it is read."""
+        if self._released:
+            self.saved_tensors  # raises the "backward a second time" error
+        return self._unpack(self._saved_entries[i])
+
     def _unpack(self, entry):
         kind, value, vbox, version = entry
         if vbox is not None and vbox[0] != version:
@@ -229,11 +236,8 @@ class Function(Node):
         else:
             record = False
             result = Tensor._make(out)
-        if cls.is_view:
-            base = inputs[0]
-            result._vbox = base._vbox
-            if record:
-                result._base = base._base if base._base is not None else base
+        if cls.is_view:  # the output shares memory, version counter and history with input 0
+            _views.register(inputs[0], result, cls, params)
         if apply_hooks:
             for hook in apply_hooks:
                 hook(cls, inputs, params, result)
@@ -253,3 +257,6 @@ def _op_error(cls, inputs, err):
             f"Reshape or unsqueeze one operand so they line up."))
     kind = IndexError if isinstance(err, IndexError) else ShapeError
     return kind(at_user_line(f"{op} on inputs {shapes}: {message}"))
+
+
+from . import views as _views  # noqa: E402  (views subclasses Function)

@@ -45,7 +45,10 @@ class Tensor:
     # class-level defaults until set (that keeps creating a tensor, the ops' hot path, cheap).
     __slots__ = ("_data", "_rg", "grad_fn", "_output_nr", "_vbox", "__dict__", "__weakref__")
     _grad = None           # the accumulated gradient (leaves, or after retain_grad)
-    _base = None           # for a view recorded in the graph: the tensor it views
+    _base = None           # for a view: the tensor that owns the memory (see chainrule/views.py)
+    _view_chain = ()       # for a view: the (view op, params) steps from _base to it
+    _views = None          # for a tensor with views: weak references to them
+    _made_without_grad = False  # a view made while grad mode was off
     _hooks = None          # leaf tensor hooks {id: fn}
     _accumulator = None    # weakref to this leaf's AccumulateGrad node
     _retains_grad = False
@@ -139,6 +142,10 @@ class Tensor:
 
     @property
     def mT(self):
+        if self._data.ndim == 0:  # PyTorch: the identity, with a deprecation warning
+            warnings.warn("Tensor.mT is deprecated on 0-D tensors. This function is the identity "
+                          "in these cases.", UserWarning, stacklevel=2)
+            return _ops.movement._alias(self)
         return self.transpose(-2, -1)
 
     # ------------------------------------------------------------ autograd state
@@ -495,6 +502,24 @@ class Tensor:
 
     def __itruediv__(self, other):
         return _ops.inplace.div_(self, other)
+
+    def __ifloordiv__(self, other):
+        return self.floor_divide_(other)
+
+    def __imod__(self, other):
+        return self.remainder_(other)
+
+    def __ipow__(self, other):
+        return _ops.inplace.pow_(self, other)
+
+    def __iand__(self, other):
+        return _ops.inplace.bitwise_and_(self, other)
+
+    def __ior__(self, other):
+        return _ops.inplace.bitwise_or_(self, other)
+
+    def __ixor__(self, other):
+        return _ops.inplace.bitwise_xor_(self, other)
 
 
 def gradient_edge(t):

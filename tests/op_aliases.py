@@ -27,6 +27,7 @@ ALIASES.update({f"{name}_": name for name in [
     "exp", "log", "sqrt", "abs", "neg", "relu", "sigmoid", "tanh", "sin", "cos", "floor", "ceil",
     "round", "trunc", "reciprocal", "square", "masked_fill", "scatter", "scatter_add"]})
 ALIASES["index_put_"] = "setitem"
+ALIASES.update({f"bitwise_{name}_": "logical" for name in ["and", "or", "xor"]})  # |= ^= &=: test_views_inplace
 ALIASES.update({f"{name}_": name for name in ["index_add", "index_copy", "index_fill"]})
 
 # Exported building blocks that are not PyTorch ops of their own.

@@ -205,6 +205,13 @@ class BasicIndex(Index):
     """``a[index]`` with ints, slices, None and ... only: a view."""
     is_view = True
 
+    def forward(ctx, a, index):
+        ctx.shape, ctx.index = a.shape, index
+        out = a[index]
+        if type(out) is not xp.ndarray:  # NumPy gives a scalar (a copy) for a 0-d result
+            out = a[index + (Ellipsis,)]
+        return out
+
 
 class IndexBackward(Function):
     """Scatter-add ``g`` into zeros of ``shape`` at ``index`` (duplicates accumulate)."""
@@ -313,7 +320,7 @@ def _fit_value(value, target_shape, dtype):
     """``value`` cast to ``dtype``, leading size-1 dims dropped, checked against the target."""
     if not isinstance(value, Tensor):
         if isinstance(value, numbers.Number):
-            return value
+            return value if dtype.np.kind == "f" else _number_as(value, dtype.np, "setitem").item()
         raise TypeError(at_user_line(
             f"can't assign a {type(value).__name__} to a chainrule.{dtype.name} tensor; "
             f"assign a number or a tensor: chainrule.tensor(value)"))
@@ -409,7 +416,8 @@ class ScatterAddInto(Function):
     def forward(ctx, g, shape, idx, dim):
         ctx.idx, ctx.dim = idx, dim
         out = xp.zeros(shape, dtype=g.dtype)
-        if idx.shape[dim] == 1:     # one index per slice: no repeats, so a plain write is exact (and fast)
+        full_slices = all(n == s for d, (n, s) in enumerate(zip(idx.shape, shape)) if d != dim)
+        if idx.shape[dim] == 1 and full_slices:  # one index per slice: no repeats, a plain write (fast)
             xp.put_along_axis(out, idx, g, axis=dim)
         else:
             xp.add.at(out, _full_index(idx, dim), g)
@@ -532,7 +540,10 @@ def _scatter_args(input, dim, index, src, op):
     _check_index_shape(idx, input, dim, op, src)
     idx = _check_index_range(idx, input._data.shape[dim] if input._data.ndim else 1, dim, op)
     if isinstance(src, Tensor):
-        src = src.to(input.dtype)
+        if src._data.dtype != input._data.dtype:
+            raise RuntimeError(at_user_line(
+                f"{op}(): Expected self.dtype to be equal to src.dtype (self is {input.dtype}, "
+                f"src is {src.dtype}); convert src with .to(self.dtype)"))
         if src._data.shape != idx.shape:  # the gradient of the unused part is zero
             src = src[tuple(slice(0, n) for n in idx.shape)]
     return dim, idx, src
@@ -544,14 +555,10 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
     ``self[i][index[i][j]] = src[i][j]`` for ``dim=1``. With repeated indices the
     last write wins (PyTorch leaves that order unspecified).
     """
-    if reduce is not None:
-        if reduce != "add":
-            raise RuntimeError(at_user_line(
-                f"scatter(): reduce='{reduce}' is not supported; use reduce='add' (or scatter_add)"))
-        return scatter_add(input, dim, index, src if src is not None else
-                           xp.full(index._data.shape, value))
     if src is None:
         src = value
+    if reduce is not None:
+        return _scatter_reduced(input, dim, index, src, reduce)
     if not isinstance(src, (Tensor, numbers.Number)):
         raise TypeError(at_user_line(
             f"scatter(): src must be a tensor or a number, got {type(src).__name__}"))
@@ -560,6 +567,39 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
         return scatter(input.reshape(1), 0, index.reshape(-1), src.reshape(-1) if
                        isinstance(src, Tensor) else src).reshape(())
     return ScatterInto.apply(input, src, idx=idx, dim=dim)
+
+
+def _scatter_reduced(input, dim, index, src, reduce):
+    """``scatter(..., reduce='add' | 'multiply')``: src (or a number) added or multiplied in."""
+    if reduce not in ("add", "multiply"):
+        raise RuntimeError(at_user_line(
+            f"scatter(): reduce argument must be either 'add' or 'multiply', got '{reduce}' "
+            f"(scatter_reduce has 'sum', 'prod', 'mean', 'amax' and 'amin')"))
+    if not isinstance(src, Tensor):
+        src = Tensor._make(xp.full(index._data.shape, src, dtype=input._data.dtype))
+    if reduce == "add":
+        return scatter_add(input, dim, index, src)
+    dim, idx, src = _scatter_args(input, dim, index, src, "scatter")
+    if input._data.ndim == 0:
+        return _scatter_reduced(input.reshape(1), 0, index.reshape(-1), src.reshape(-1),
+                                reduce).reshape(())
+    return ScatterMultiply.apply(input, src, idx=idx, dim=dim)
+
+
+class ScatterMultiply(Function):
+    """``input`` with ``src`` multiplied in at ``idx`` along ``dim`` (repeated indices multiply).
+
+    Not differentiable, as in PyTorch (``scatter_reduce(..., 'prod')`` is)."""
+
+    def forward(ctx, a, src, idx, dim):
+        out = a.copy()
+        xp.multiply.at(out, _full_index(idx, dim), src)
+        return out
+
+    def backward(ctx, g):
+        raise RuntimeError(at_user_line(
+            "the derivative of scatter(..., reduce='multiply') is not implemented; use "
+            "scatter_reduce(dim, index, src, reduce='prod'), which is differentiable"))
 
 
 def scatter_add(input, dim, index, src):
@@ -590,6 +630,10 @@ def _index_along_args(input, dim, index, source, op):
     expected = list(input._data.shape)
     if ndim:
         expected[dim] = idx.size
+    if source is not None and source._data.dtype != input._data.dtype:
+        raise RuntimeError(at_user_line(
+            f"{op}(): self and source expected to have the same dtype, but got (self) "
+            f"{input.dtype} and (source) {source.dtype}; convert source with .to(self.dtype)"))
     if source is not None and list(source._data.shape) != expected and \
             not (ndim == 0 and source._data.size == 1):
         raise RuntimeError(at_user_line(
@@ -648,6 +692,8 @@ def masked_fill(input, mask, value):
                 f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                 f"{value._data.ndim} dimension(s)"))
         value = value.to(input.dtype)
+    elif input._data.dtype.kind != "f":
+        value = Tensor._make(_number_as(value, input._data.dtype, "masked_fill"))
     try:
         xp.broadcast_shapes(mask._data.shape, input._data.shape)
     except ValueError:
@@ -655,6 +701,24 @@ def masked_fill(input, mask, value):
             f"masked_fill: the mask of shape {shape_str(mask.shape)} cannot be broadcast to the "
             f"input of shape {shape_str(input.shape)}")) from None
     return where(mask, value, input).to(input.dtype)
+
+
+def _number_as(value, dtype, op):
+    """The Python number ``value`` as a 0-d array of the integer or bool ``dtype``.
+
+    Floats are truncated toward zero and integers wrap (PyTorch's conversion of a
+    scalar); a float that no integer of ``dtype`` can hold is refused.
+    """
+    if dtype.kind == "b":
+        return xp.asarray(bool(value))
+    if isinstance(value, float) or isinstance(value, xp.floating):
+        info = xp.iinfo(dtype)
+        if not math.isfinite(value) or not info.min - 1 < value < info.max + 1:
+            raise RuntimeError(at_user_line(
+                f"{op}: value {value} cannot be converted to type {B.from_numpy_dtype(dtype)} "
+                f"without overflow"))
+        value = int(value)
+    return xp.asarray(value).astype(dtype)
 
 
 def masked_select(input, mask):

@@ -6,11 +6,12 @@ Every write bumps the version counter shared by a tensor and its views; a node
 that saved the old values then refuses to run backward (see ``Node._unpack``).
 """
 from .. import backend as B
+from .. import views
 from ..grad_mode import _state as _grad_state
 from ..function import tracer as _tracer
 from ..tensor import Tensor
 from .._errors import at_user_line, shape_str
-from . import elementwise, unary
+from . import compare, elementwise, unary
 from .promotion import result_type
 
 xp = B.xp
@@ -24,11 +25,29 @@ def _check_target(target, op):
             f"{op}: a leaf Variable that requires grad (shape {shape_str(target.shape)}) is being "
             f"used in an in-place operation. Wrap parameter updates in `with chainrule.no_grad():`, "
             f"or use an out-of-place op."))
-    if target._base is not None and target._base._rg:
+    views.check_view_target(target, op)
+
+
+def _check_memory(target, op):
+    """Refuse a write into memory that one element cannot own alone (an expanded view)."""
+    data = target._data
+    if data.flags.writeable:
+        return
+    if not views.has_internal_overlap(data):
         raise RuntimeError(at_user_line(
-            f"{op}: in-place change of a view (shape {shape_str(target.shape)}) of a tensor that "
-            f"requires grad is not supported by chainrule's autograd. Use an out-of-place op, or "
-            f"index-assign on the base tensor: base[idx] = value."))
+            f"{op}: the tensor's memory is read-only (shape {shape_str(target.shape)}; it was made "
+            f"from a read-only NumPy array). Use .clone() to get a tensor you can change."))
+    if op not in _FILLS:
+        raise views.overlap_error(op)
+    if _grad_state["enabled"] and target._rg:
+        raise RuntimeError(at_user_line(
+            f"{op}: writing into an expand()/broadcast_to() view of a tensor that requires grad "
+            f"is not supported by chainrule's autograd; write into a clone() of it, or into the "
+            f"tensor it expands."))
+
+
+# In-place ops whose result does not read the old values: they may write into an expanded view.
+_FILLS = ("fill_", "zero_")
 
 
 def _snapshot(target):
@@ -40,11 +59,21 @@ def _snapshot(target):
     return old
 
 
+def _any_requires_grad(values):
+    return any(isinstance(v, Tensor) and v._rg for v in values)
+
+
 def commit(target, op, name, *args, **kwargs):
-    """Compute ``op(target, *args, **kwargs)`` out of place and store it in ``target``'s memory."""
+    """Compute ``op(target, *args, **kwargs)`` out of place and store it in ``target``'s memory.
+
+    When the graph is recorded the result is computed from a copy of the old
+    values (the op may save them for backward); the target, its root (if it is a
+    view) and every live view then take the history of the write (``views.py``).
+    """
     _check_target(target, name)
+    _check_memory(target, name)
     recording = _grad_state["enabled"]
-    if recording and target._rg:
+    if recording and (target._rg or _any_requires_grad(args) or _any_requires_grad(kwargs.values())):
         source = _snapshot(target)
         args = [source if a is target else a for a in args]  # x.mul_(x) reads the old x twice
     else:
@@ -59,15 +88,24 @@ def commit(target, op, name, *args, **kwargs):
         raise RuntimeError(at_user_line(
             f"{name}: output with shape {shape_str(target.shape)} doesn't match the broadcast "
             f"shape {shape_str(result.shape)}"))
-    target._data[...] = result._data
+    views.writable(target._data)[...] = result._data
     target._vbox[0] += 1
     if _tracer[0] is not None:
         _tracer[0].assigned(target, result)
     if recording and result._rg:
-        target.grad_fn = result.grad_fn
-        target._output_nr = result._output_nr
-        target._rg = True
+        _take_history(target, result)
     return target
+
+
+def _take_history(target, result):
+    """``target`` now holds ``result``: give it (and its root and views) that history."""
+    target.grad_fn = result.grad_fn
+    target._output_nr = result._output_nr
+    target._rg = True
+    if target._base is not None:
+        views.write_through_view(target, result)
+    else:
+        views.rebase_views(target)
 
 
 def _write_directly(target, ufunc, other, name):
@@ -75,8 +113,11 @@ def _write_directly(target, ufunc, other, name):
 
     Returns False when the graph must be recorded and the general path has to run.
     """
-    if _grad_state["enabled"] and (target._rg or (isinstance(other, Tensor) and other._rg)):
+    root = target._base
+    if _grad_state["enabled"] and (target._rg or (isinstance(other, Tensor) and other._rg) or
+                                   (root is not None and root._rg)):
         return False
+    _check_memory(target, name)
     operand = other._data if isinstance(other, Tensor) else other
     if _tracer[0] is not None:
         _tracer[0].sees(target)   # a tensor made in the call is recorded as it was before
@@ -136,6 +177,9 @@ def _replace_all(x, value):
     everywhere = Tensor._make(xp.ones(x._data.shape, dtype=bool))
     if isinstance(value, Tensor):
         value = value.to(x.dtype)
+    elif x._data.dtype.kind != "f":
+        from .indexing import _number_as
+        value = Tensor._make(_number_as(value, x._data.dtype, "fill_"))
     return elementwise.where(everywhere, value, x).to(x.dtype)
 
 
@@ -156,7 +200,32 @@ def zero_(input):
 def setitem_(input, index, value):
     """``input[index] = value``: differentiable w.r.t. both the kept part and ``value``."""
     from .indexing import index_put
+    if not input._data.flags.writeable and views.has_internal_overlap(input._data):
+        return _setitem_expanded(input, index, value)
     return commit(input, index_put, "setitem", index, value)
+
+
+def _setitem_expanded(input, index, value):
+    """``x[index] = value`` for an expanded view ``x``: allowed where the indexed part owns its
+    memory (``x[0] = v`` on ``y.expand(2, 3)``), as in PyTorch."""
+    from .indexing import parse_index, _fit_value, _indexed_shape
+    steps, advanced = parse_index(index, input._data.shape)
+    if advanced:
+        raise RuntimeError(at_user_line(
+            f"setitem: advanced indexing (index tensors, masks) into an expand()/broadcast_to() "
+            f"view of shape {shape_str(input.shape)} is not supported: clone() the tensor first"))
+    region = input._data[steps[0] + (Ellipsis,)]
+    if views.has_internal_overlap(region):
+        raise views.overlap_error("setitem")
+    if _grad_state["enabled"] and (input._rg or (isinstance(value, Tensor) and value._rg)):
+        raise RuntimeError(at_user_line(
+            "setitem: writing into an expand()/broadcast_to() view of a tensor that requires grad "
+            "is not supported by chainrule's autograd; write into a clone() of it, or into the "
+            "tensor it expands."))
+    value = _fit_value(value, _indexed_shape(input._data.shape, steps[0]), input.dtype)
+    views.writable(region)[...] = value._data if isinstance(value, Tensor) else value
+    input._vbox[0] += 1
+    return input
 
 
 def _unary_inplace(name, fn):
@@ -184,6 +253,18 @@ round_ = _unary_inplace("round", unary.round)
 trunc_ = _unary_inplace("trunc", unary.trunc)
 reciprocal_ = _unary_inplace("reciprocal", unary.reciprocal)
 square_ = _unary_inplace("square", unary.square)
+
+
+def bitwise_and_(input, other):
+    return commit(input, compare.bitwise_and, "bitwise_and_", other)
+
+
+def bitwise_or_(input, other):
+    return commit(input, compare.bitwise_or, "bitwise_or_", other)
+
+
+def bitwise_xor_(input, other):
+    return commit(input, compare.bitwise_xor, "bitwise_xor_", other)
 
 
 def masked_fill_(input, mask, value):
@@ -227,5 +308,6 @@ def index_fill_(input, dim, index, value):
 __all__ = ["add_", "sub_", "mul_", "div_", "pow_", "clamp_", "copy_", "fill_", "zero_", "exp_", "log_",
            "sqrt_", "abs_", "neg_", "relu_", "sigmoid_", "tanh_", "sin_", "cos_", "floor_", "ceil_",
            "round_", "trunc_", "reciprocal_", "square_", "masked_fill_", "index_put_", "scatter_",
-           "scatter_add_", "index_add_", "index_copy_", "index_fill_"]
+           "scatter_add_", "index_add_", "index_copy_", "index_fill_", "bitwise_and_", "bitwise_or_",
+           "bitwise_xor_"]
 TENSOR_METHODS = __all__
