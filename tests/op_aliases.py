@@ -30,5 +30,12 @@ ALIASES["index_put_"] = "setitem"
 ALIASES.update({f"bitwise_{name}_": "logical" for name in ["and", "or", "xor"]})  # |= ^= &=: test_views_inplace
 ALIASES.update({f"{name}_": name for name in ["index_add", "index_copy", "index_fill"]})
 
+# In-place methods of the newer ops (tests/test_more_ops.py runs them vs torch: values, dtypes,
+# version counters, gradients, and the shape changes of squeeze_/unsqueeze_/t_/transpose_).
+ALIASES.update({f"{name}_": name for name in [
+    "addcmul", "addcdiv", "lerp", "floor_divide", "remainder", "fmod", "tril", "triu", "cumsum",
+    "scatter_reduce", "index_reduce", "masked_scatter", "squeeze", "unsqueeze", "transpose"]})
+ALIASES.update({"clamp_min_": "clamp", "clamp_max_": "clamp", "t_": "transpose"})
+
 # Exported building blocks that are not PyTorch ops of their own.
 HELPERS = {"sum_to_shape"}

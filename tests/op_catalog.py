@@ -57,6 +57,22 @@ def positive(rng, shape):
     return rng.uniform(0.3, 2.0, shape)
 
 
+def with_nan(rng, shape):
+    values = rng.uniform(-2.0, 2.0, shape)
+    return np.where(rng.random(shape) < 0.3, np.nan, values)
+
+
+def with_nan_and_inf(rng, shape):
+    values = rng.uniform(-2.0, 2.0, shape)
+    special = rng.choice([np.nan, np.inf, -np.inf], shape)
+    return np.where(rng.random(shape) < 0.4, special, values)
+
+
+def small_integers(rng, shape):
+    """Few distinct values: repeats for unique, ties for searchsorted."""
+    return rng.integers(-3, 4, shape).astype(float)
+
+
 def F(lib):
     """chainrule.nn.functional or torch.nn.functional."""
     return lib.nn.functional
@@ -250,7 +266,103 @@ CATALOG = [
     Op("amax argmax (0-d)", lambda lib, a: [a.amax(), a.argmax(), a.max(dim=0).values], [()], "reduction"),
     Op("shape ops (0-d and empty)", lambda lib, a: [a.reshape(-1), a.unsqueeze(0), a.flatten(), a * 1],
        [()], "shape", gradgrad=True, cases=[[(0, 3)], [(1, 1)]]),
+    # --- math of two operands ---------------------------------------------------------
+    Op("atan2 arctan2", lambda lib, a, b: [lib.atan2(a, b), a.arctan2(b)], [(3, 4), (4,)], "arithmetic",
+       gradgrad=True, sampler=away_from_zero),
+    Op("hypot", lambda lib, a, b: lib.hypot(a, b), [(3, 4), (4,)], "arithmetic", gradgrad=True,
+       sampler=away_from_zero),
+    Op("logaddexp logaddexp2", lambda lib, a, b: [lib.logaddexp(a, b), a.logaddexp2(b * 40)], [(3, 4), (4,)],
+       "arithmetic", gradgrad=True),
+    Op("copysign", lambda lib, a, b: [lib.copysign(a, b), a.copysign(-1.5)], [(3, 4), (4,)], "arithmetic",
+       sampler=away_from_zero),
+    Op("xlogy", lambda lib, a, b: [lib.xlogy(a, b), a.xlogy(2.0), lib.xlogy(0.5, b)], [(3, 4), (4,)],
+       "arithmetic", gradgrad=True, sampler=positive),
+    Op("float_power", lambda lib, a, b: [lib.float_power(a, b), a.float_power(2), lib.float_power(1.5, b)],
+       [(3, 4), (4,)], "arithmetic", gradgrad=True, sampler=positive),
+    Op("rsub", lambda lib, a, b: [lib.rsub(a, b), lib.rsub(a, b, alpha=2), lib.rsub(a, 3.0)], [(3, 4), (4,)],
+       "arithmetic", gradgrad=True),
+    # --- special functions and signs -----------------------------------------------------
+    Op("lgamma", lambda lib, a: [a.lgamma(), lib.lgamma(-a), lib.lgamma(a * 7)], [(3, 4)], "unary", gradgrad=True,
+       sampler=lambda rng, shape: rng.integers(0, 4, shape) + rng.uniform(0.15, 0.85, shape)),
+    Op("erfinv", lambda lib, a: [lib.erfinv(a), a.erfinv()], [(3, 4)], "unary", gradgrad=True, low=-0.9, high=0.9),
+    Op("exp2", lambda lib, a: [lib.exp2(a), a.exp2()], [(3, 4)], "unary", gradgrad=True),
+    Op("sgn signbit", lambda lib, a: [lib.sgn(a), a.signbit()], [(3, 4)], "unary", grad=False,
+       sampler=away_from_zero),
+    # --- NaN-aware reductions ---------------------------------------------------------------
+    Op("nansum nanmean", lambda lib, a: [lib.nansum(a), a.nansum(dim=-1), lib.nanmean(a, dim=0, keepdim=True),
+                                         a.nanmean()], [(3, 4)], "reduction", gradgrad=True, sampler=with_nan,
+       cases=[[()], [(0, 3)], [(1, 1)], [(2, 1, 3)]]),
+    Op("nan_to_num", lambda lib, a: [lib.nan_to_num(a, nan=1.5, posinf=2.0, neginf=-3.0), a.nan_to_num(0.0, 9.0, -9.0)],
+       [(3, 4)], "unary", gradgrad=True, sampler=with_nan_and_inf),
+    # --- scans ------------------------------------------------------------------------------
+    Op("cummax cummin", lambda lib, a: [*a.cummax(-1), *lib.cummin(a, 0)], [(3, 4)], "reduction", gradgrad=True,
+       sampler=distinct, cases=[[()], [(0, 3)], [(2, 1)], [(5,)]]),
+    Op("logcumsumexp", lambda lib, a: [a.logcumsumexp(-1), lib.logcumsumexp(a * 30, 0)], [(3, 4)], "reduction",
+       gradgrad=True, cases=[[()], [(0, 3)], [(2, 1)]]),
+    Op("diff", lambda lib, a, b: [a.diff(), lib.diff(a, n=2, dim=0), lib.diff(a, dim=0, prepend=b, append=b)],
+       [(3, 4), (1, 4)], "reduction", gradgrad=True, cases=[[(1, 4), (2, 4)], [(0, 4), (1, 4)], [(2, 1), (1, 1)]]),
+    # --- searching and counting (not differentiable) ------------------------------------------
+    Op("searchsorted bucketize", lambda lib, a, b: [lib.searchsorted(a.sort(dim=-1).values, b),
+                                                    lib.searchsorted(a.sort(dim=-1).values, b, right=True),
+                                                    lib.bucketize(b, a[0].sort().values),
+                                                    lib.searchsorted(a[0], b, sorter=a[0].argsort(), side="right")],
+       [(3, 5), (3, 4)], "comparison", grad=False, sampler=small_integers, auto_cases=False,
+       cases=[[(1, 5), (1, 0)], [(2, 1), (2, 3)], [(2, 0), (2, 3)]]),
+    Op("unique", lambda lib, a: [*lib.unique(a, return_inverse=True, return_counts=True),
+                                 *a.unique(dim=0, return_inverse=True, return_counts=True), lib.unique(a, dim=1)],
+       [(5, 3)], "comparison", grad=False, sampler=small_integers, cases=[[(1, 1)], [(6, 2)]]),
+    Op("unique (0-d and empty)", lambda lib, a: [*lib.unique(a, return_inverse=True, return_counts=True)], [()],
+       "comparison", grad=False, cases=[[(0, 3)], [(2, 0, 1)]]),
+    Op("isin", lambda lib, a, b: [lib.isin(a, b), lib.isin(a, b, invert=True), lib.isin(a, 1.0), lib.isin(1.0, b)],
+       [(3, 4), (5,)], "comparison", grad=False, sampler=small_integers, auto_cases=False,
+       cases=[[(), (3,)], [(0, 3), (2,)], [(2, 2), (0,)], [(2, 2), (2, 1)]]),
+    Op("bincount", lambda lib, a, b: [lib.bincount(_counts(a)), _counts(a).bincount(b, minlength=12),
+                                      lib.bincount(_counts(a), minlength=2)], [(6,), (6,)], "comparison",
+       grad=False, auto_cases=False, cases=[[(0,), (0,)], [(1,), (1,)]]),
+    Op("argwhere", lambda lib, a: [lib.argwhere(a > 0), a.argwhere()], [(3, 4)], "comparison", grad=False,
+       cases=[[()], [(0, 3)], [(1, 1)], [(2, 1, 3)]]),
+    # --- layout -------------------------------------------------------------------------------
+    Op("rot90", lambda lib, a: [a.rot90(), lib.rot90(a, 2, (1, 2)), lib.rot90(a, -1, [2, 0]), a.rot90(4, [0, 1])],
+       [(2, 3, 4)], "shape", gradgrad=True, cases=[[(0, 3, 1)], [(1, 1, 1)]]),
+    Op("diag", lambda lib, a: [a[0].diag(), a[0].diag(2), a.diag(-1), a.diag(1)], [(3, 4)], "shape",
+       gradgrad=True, cases=[[(1, 1)], [(2, 0)], [(4, 2)]]),
+    Op("trace", lambda lib, a: a.trace(), [(3, 4)], "shape", gradgrad=True, cases=[[(1, 1)], [(0, 3)], [(4, 2)]]),
+    Op("tensor_split", lambda lib, a: [*a.tensor_split(3, dim=1), *lib.tensor_split(a, [1, 4], dim=1),
+                                       *a.tensor_split(lib.tensor([2]))], [(3, 7)], "shape", gradgrad=True,
+       cases=[[(2, 2)], [(0, 0)], [(1, 5)]]),
+    Op("meshgrid", lambda lib, a, b: [*lib.meshgrid(a, b, indexing="ij"), *lib.meshgrid([a, b, a], indexing="xy")],
+       [(3,), (2,)], "shape", gradgrad=True, cases=[[(), (4,)], [(0,), (2,)], [(1,), (1,)]]),
+    Op("broadcast_tensors", lambda lib, a, b: list(lib.broadcast_tensors(a, b)), [(3, 1), (4,)], "shape",
+       gradgrad=True, cases=[[(), (2, 3)], [(0, 1), (3,)], [(1,), (1, 1)]]),
+    Op("cross", lambda lib, a, b: [lib.cross(a, b, dim=-1), a.cross(b * 2, -1)], [(4, 3), (1, 3)], "linalg",
+       gradgrad=True, cases=[[(3,), (3,)], [(2, 1, 3), (1, 4, 3)], [(0, 3), (1, 3)]]),
+    # --- scatter with a reduction -----------------------------------------------------------------
+    Op("scatter_reduce", lambda lib, a, b: [a.scatter_reduce(1, _scatter_index(lib), b, reduce, include_self=own)
+                                            for reduce in ("sum", "mean", "amax", "amin") for own in (True, False)],
+       [(3, 4), (3, 3)], "indexing", gradgrad=True, sampler=distinct),
+    Op("scatter_reduce prod", lambda lib, a, b: [lib.scatter_reduce(a, 1, _scatter_index(lib), b, "prod"),
+                                                 a.scatter_reduce(1, _scatter_index(lib), b, "prod", include_self=False)],
+       [(3, 4), (3, 3)], "indexing", gradgrad=True, sampler=away_from_zero),
+    Op("scatter_reduce prod with zeros", lambda lib, a, b: [a.scatter_reduce(1, _scatter_index(lib), b, "prod"),
+                                                            a.scatter_reduce(1, _scatter_index(lib), b, "prod",
+                                                                             include_self=False)],
+       [(3, 4), (3, 3)], "indexing", sampler=lambda rng, shape: np.where(rng.random(shape) < 0.3, 0.0,
+                                                                         rng.uniform(0.5, 1.5, shape))),
+    Op("index_reduce", lambda lib, a, b: [a.index_reduce(0, lib.tensor([0, 2, 0]), b, reduce, include_self=own)
+                                          for reduce in ("prod", "mean", "amax", "amin") for own in (True, False)],
+       [(3, 4), (3, 4)], "indexing", gradgrad=True, sampler=distinct),
+    Op("masked_scatter", lambda lib, a, b: [a.masked_scatter(a > 0, b), lib.masked_scatter(a, a < 0.5, b)],
+       [(3, 4), (12,)], "indexing", gradgrad=True, cases=[[(), (1,)], [(0, 3), (0,)], [(2, 1, 3), (6,)]]),
 ]
+
+
+def _counts(a):
+    """Non-negative integers from a float sample (bincount's input)."""
+    return (a.abs() * 3).long()
+
+
+def _scatter_index(lib):
+    return lib.tensor([[0, 1, 0], [3, 3, 2], [1, 1, 1]])
 
 
 def _setitem(a, b):

@@ -3,10 +3,12 @@ and, for the names in its ``TENSOR_METHODS``, methods of ``Tensor``."""
 from ..tensor import Tensor
 from .. import creation
 from . import (elementwise, unary, compare, reduce, fused, movement, join, pad, indexing,
-               sorting, linalg, inplace)
+               sorting, linalg, inplace, binary_math, special_functions, sign, nan_ops, scan,
+               search, layout, scatter_reduce, inplace_variants)
 
 FAMILIES = (elementwise, unary, compare, reduce, fused, movement, join, pad, indexing, sorting,
-            linalg, inplace)
+            linalg, inplace, binary_math, special_functions, sign, nan_ops, scan, search, layout,
+            scatter_reduce, inplace_variants)
 
 for _family in FAMILIES + (creation,):
     for _name in _family.TENSOR_METHODS:

@@ -54,15 +54,27 @@ less, less_equal, greater, greater_equal, not_equal = lt, le, gt, ge, ne
 
 # ---------------------------------------------------------------- logical (any dtype: nonzero is True)
 
+def _tensors_only(op, input, other):
+    """PyTorch's logical ops take two tensors: a Python number is refused, not broadcast."""
+    for position, (name, x) in enumerate((("input", input), ("other", other)), start=1):
+        if not isinstance(x, Tensor):
+            raise TypeError(at_user_line(
+                f"{op}(): argument '{name}' (position {position}) must be Tensor, not "
+                f"{type(x).__name__}. Wrap a number first, e.g. {op}(x, chainrule.tensor({x!r}))."))
+
+
 def logical_and(input, other):
+    _tensors_only("logical_and", input, other)
     return array_op(xp.logical_and, input, other)
 
 
 def logical_or(input, other):
+    _tensors_only("logical_or", input, other)
     return array_op(xp.logical_or, input, other)
 
 
 def logical_xor(input, other):
+    _tensors_only("logical_xor", input, other)
     return array_op(xp.logical_xor, input, other)
 
 
@@ -80,6 +92,12 @@ def _integral_only(x, label, logical):
 
 
 def _bitwise(fn, input, other, label, logical):
+    for x in (input, other):
+        if isinstance(x, float):
+            raise NotImplementedError(at_user_line(
+                f"{label} is only supported for integer and bool tensors and Python ints/bools; "
+                f"got the Python float {x!r} (it would make the operands float). For masks, "
+                f"compare first (x > 0) or use {logical}()."))
     a, b = promote(input, other)
     _integral_only(a, label, logical)
     _integral_only(b, label, logical)

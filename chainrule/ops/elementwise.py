@@ -1,19 +1,25 @@
 """Binary arithmetic, ``where``, ``maximum``/``minimum``, the dtype cast and composites
-(``lerp``, ``addcmul``, ``addcdiv``).
+(``lerp``, ``addcmul``, ``addcdiv``). Division lives in ``division.py`` (re-exported here).
 
 Each public function promotes its operands with PyTorch's rules (see
 ``promotion.py``) and then calls a primitive. Backward rules are written with
 chainrule ops, so they are differentiable; the engine sums gradients back over
-broadcast dimensions.
+broadcast dimensions. A primitive saves only what its gradients read, and reads
+a saved value only for a gradient that is needed (``ctx.saved_value``), so an
+operand changed in place after the op breaks backward only where PyTorch's does.
 """
+import builtins
 import math
 
 from .. import backend as B
 from ..function import Function
 from ..tensor import Tensor, tracer
 from .._errors import at_user_line
-from .promotion import promote, cast_to, result_type
-from .array_op import array_op, checked
+from .promotion import promote, cast_to, result_type, check_scalar_fits
+from .array_op import array_op
+from .select import select
+from .division import (Div, Remainder, Fmod, Rounded, div, divide, true_divide,  # noqa: F401
+                       floor_divide, remainder, fmod)
 
 xp = B.xp
 
@@ -64,20 +70,10 @@ class Mul(Function):
         return a * b
 
     def backward(ctx, g):
-        a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        return (g * b if need_a else None), (g * a if need_b else None)
-
-
-class Div(Function):
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return a / b
-
-    def backward(ctx, g):  # d(a/b) = da / b - a db / b^2
-        a, b = ctx.saved_tensors
-        grad_a = g / b
-        return grad_a, (-grad_a * a / b if ctx.needs_input_grad[1] else None)
+        grad_a = g * ctx.saved_value(1) if need_a else None
+        grad_b = g * ctx.saved_value(0) if need_b else None
+        return grad_a, grad_b
 
 
 class Neg(Function):
@@ -95,7 +91,9 @@ class Pow(Function):
 
     def forward(ctx, a, b):
         out = a ** b
-        ctx.save_for_backward(a, b, out)
+        # a tensor exponent's gradient reads the result (saved, as PyTorch does, whether or not
+        # it is needed); x ** 2 saves x alone, so its result may change in place
+        ctx.save_for_backward(a, b, out if type(b) is xp.ndarray else None)
         return out
 
     def backward(ctx, g):
@@ -121,51 +119,10 @@ class Pow(Function):
         return grad_a, grad_b
 
 
-class Remainder(Function):
-    """Python's ``%`` (the sign of the divisor); d/db = -floor(a / b)."""
-
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        out = xp.remainder(a, b)
-        if out.dtype.kind == "f":  # an exact zero keeps the dividend's sign, as in PyTorch
-            out = xp.asarray(out)
-            xp.copysign(out, a, out=out, where=out == 0)
-        return out
-
-    def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        grad_b = -g * div(a, b, rounding_mode="floor") if ctx.needs_input_grad[1] else None
-        return g, grad_b
-
-
-class Fmod(Function):
-    """C's ``fmod`` (the sign of the dividend); d/db = -trunc(a / b)."""
-
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return xp.fmod(a, b)
-
-    def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        grad_b = -g * div(a, b, rounding_mode="trunc") if ctx.needs_input_grad[1] else None
-        return g, grad_b
-
-
-class Rounded(Function):
-    """Floor or truncating division: piecewise constant, so the gradient is zero."""
-
-    def forward(ctx, a, b, fn):
-        return fn(a, b)
-
-    def backward(ctx, g):
-        zeros = _zeros_like(g)
-        return zeros, zeros
-
-
 class Where(Function):
     def forward(ctx, condition, a, b):
         ctx.save_for_backward(condition)
-        return xp.where(condition, a, b)
+        return select(condition, a, b)
 
     def backward(ctx, g):
         (condition,) = ctx.saved_tensors
@@ -175,21 +132,24 @@ class Where(Function):
 
 
 class PairwiseExtreme(Function):
-    """Elementwise maximum (or minimum); ties split the gradient equally, as in PyTorch."""
+    """Elementwise maximum (or minimum), with PyTorch's gradients: g to the operand that is
+    picked, g / 2 to each on a tie, and g to both where one is NaN (neither loses). The
+    gradient is selected, not multiplied by a 0/1 mask, so an infinite g gives 0 to the loser."""
 
     largest = True
 
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return xp.maximum(a, b) if ctx.largest else xp.minimum(a, b)
+        return keeping_ties(xp.maximum if ctx.largest else xp.minimum, a, b)
 
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        x, y = a._data, b._data
-        wins = (x > y) if ctx.largest else (x < y)
-        share_a = wins.astype(g._data.dtype) + (x == y).astype(g._data.dtype) * 0.5
-        share_a = Tensor._make(share_a)  # a constant: it only selects
-        return g * share_a, g * (1 - share_a)
+        need_a, need_b = ctx.needs_input_grad
+        shared = where(array_op(xp.equal, a, b), g * 0.5, g)
+        beats, loses = (xp.greater, xp.less) if ctx.largest else (xp.less, xp.greater)
+        grad_a = where(array_op(loses, a, b), 0.0, shared) if need_a else None
+        grad_b = where(array_op(beats, a, b), 0.0, shared) if need_b else None
+        return grad_a, grad_b
 
 
 class Maximum(PairwiseExtreme):
@@ -198,6 +158,17 @@ class Maximum(PairwiseExtreme):
 
 class Minimum(PairwiseExtreme):
     largest = False
+
+
+def keeping_ties(fn, a, b):
+    """``fn(a, b)`` (NumPy's maximum or minimum) giving ``a`` where ``a == b``, as PyTorch does: the
+    two zeros (-0.0, 0.0) tie, and NumPy's pick between them depends on the dtype."""
+    out = xp.asarray(fn(a, b))
+    if out.dtype.kind == "f":
+        ties = a == b
+        if ties.any():
+            xp.copyto(out, a, where=ties)
+    return out
 
 
 def _zeros_like(g):
@@ -233,11 +204,15 @@ def sub(input, other, *, alpha=1):
 subtract = sub
 
 
+def _is_bool(x):
+    return x._data.dtype == xp.bool_ if isinstance(x, Tensor) else isinstance(x, bool)
+
+
 _ONE = 1
 
 
 def _scaled(input, other, alpha, op):
-    """``alpha * other`` after PyTorch's checks on ``alpha``."""
+    """``alpha * other`` after PyTorch's checks on ``alpha``; a number ``other`` stays a number."""
     target = result_type(input, other)
     if isinstance(alpha, bool) and target is not B.bool_:
         raise RuntimeError(at_user_line(
@@ -247,9 +222,24 @@ def _scaled(input, other, alpha, op):
         raise RuntimeError(at_user_line(
             f"{op}: For integral input tensors, argument alpha must not be a floating point "
             f"number (got alpha={alpha} for a {target} result)."))
+    # sub scales by -alpha (so alpha=128 fits int8 there, and -128 does not), as PyTorch does
+    check_scalar_fits(-alpha if op == "sub" and not isinstance(alpha, bool) else alpha,
+                      target, op, "alpha")
     if target is B.bool_:
-        return mul(other, bool(alpha))
-    return mul(other, alpha)
+        alpha = bool(alpha)
+    if isinstance(other, Tensor):  # scaled in the result dtype: an int32 other does not wrap
+        return mul(cast_to(other, target), alpha)
+    return _scaled_number(other, alpha, target)
+
+
+def _scaled_number(other, alpha, target):
+    """``alpha * other`` for a number: a Python number of the result's kind, which then promotes
+    as a Python scalar (int_tensor + 1.5 * 2 is float32, not a float64 0-d tensor)."""
+    if target is B.bool_:
+        return bool(other) and alpha
+    if target.category == 1:
+        return int(other) * alpha
+    return float(other) * alpha
 
 
 def mul(input, other):
@@ -259,100 +249,6 @@ def mul(input, other):
 
 
 multiply = mul
-
-
-def div(input, other, *, rounding_mode=None):
-    """True division (integers give the default float); ``rounding_mode`` 'trunc' or 'floor'."""
-    if rounding_mode is not None:
-        return _rounded_division(input, other, rounding_mode)
-    a, b = promote(input, other)
-    if not _is_floating(a) and not _is_floating(b):  # integer division gives the default float
-        target = B.get_default_dtype()
-        a, b = cast_to(a, target), cast_to(b, target)
-    return Div.apply(a, b)
-
-
-divide = true_divide = div
-
-
-def _is_floating(x):
-    return x._data.dtype.kind == "f" if isinstance(x, Tensor) else isinstance(x, float)
-
-
-def _is_bool(x):
-    return x._data.dtype == xp.bool_ if isinstance(x, Tensor) else isinstance(x, bool)
-
-
-def _integer_operands(a, b, op):
-    """True for an integer result; refuses bool operands."""
-    kind = (a if isinstance(a, Tensor) else b)._data.dtype.kind
-    if kind == "b":
-        raise NotImplementedError(at_user_line(
-            f"{op}: not implemented for bool tensors; convert with .long() or .float() first"))
-    return kind != "f"
-
-
-def _nonzero_divisor(b, op):
-    """The integer divisor ``b`` (a number or a tensor) after checking it holds no 0."""
-    if isinstance(b, Tensor):
-        return checked(_no_zero, b, op=op)   # inside chainrule.compile: checked on every replay
-    return _no_zero(b, op)
-
-
-def _no_zero(divisor, op):
-    if (divisor == 0) if isinstance(divisor, int) else not divisor.all():
-        raise RuntimeError(at_user_line(
-            f"{op}: ZeroDivisionError: integer division by zero (the divisor holds a 0). "
-            f"Convert to a floating dtype to get inf/nan instead."))
-    return divisor
-
-
-def _rounded_division(input, other, rounding_mode):
-    if rounding_mode not in ("trunc", "floor"):
-        raise ValueError(at_user_line(
-            f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
-            f"'{rounding_mode}'"))
-    a, b = promote(input, other)
-    integer = _integer_operands(a, b, "div")
-    if integer:
-        b = _nonzero_divisor(b, "div")
-    if rounding_mode == "floor":
-        fn = xp.floor_divide
-    else:
-        fn = _truncating_divide_int if integer else _truncating_divide_float
-    return Rounded.apply(a, b, fn=fn)
-
-
-def _truncating_divide_float(a, b):
-    return xp.trunc(a / b)
-
-
-def _truncating_divide_int(a, b):
-    # floor division rounds an inexact negative quotient down; truncation rounds it up
-    q = xp.floor_divide(a, b)
-    up = (a - q * b != 0) & ((xp.asarray(a) < 0) != (xp.asarray(b) < 0))
-    return q + up.astype(q.dtype)
-
-
-def floor_divide(input, other):
-    """Division rounded towards minus infinity (``//``); zero gradient, as in PyTorch."""
-    return _rounded_division(input, other, "floor")
-
-
-def remainder(input, other):
-    """Python's ``%``: the result takes the sign of the divisor."""
-    a, b = promote(input, other)
-    if _integer_operands(a, b, "remainder"):
-        b = _nonzero_divisor(b, "remainder")
-    return Remainder.apply(a, b)
-
-
-def fmod(input, other):
-    """C's remainder: the result takes the sign of the dividend."""
-    a, b = promote(input, other)
-    if _integer_operands(a, b, "fmod"):
-        b = _nonzero_divisor(b, "fmod")
-    return Fmod.apply(a, b)
 
 
 def neg(input):
@@ -375,6 +271,8 @@ def pow(input, exponent):
     if isinstance(input, Tensor) and not isinstance(exponent, Tensor):
         if input._data.dtype.kind in "iub" and isinstance(exponent, float):
             input = cast_to(input, B.get_default_dtype())
+        if type(exponent) in (int, float) and builtins.abs(exponent) > 127:  # may overflow int8
+            check_scalar_fits(exponent, result_type(input, exponent), "pow", "exponent")
     a, b = promote(input, exponent)
     kind = (a if isinstance(a, Tensor) else b)._data.dtype.kind
     if kind == "f":
@@ -419,11 +317,20 @@ def where(condition, input=None, other=None):
         raise RuntimeError(at_user_line(
             f"where expected condition to be a boolean tensor, but got a tensor with dtype "
             f"{condition.dtype}. Compare to build a mask (x > 0), or convert with .bool()."))
+    for name, x in (("input", input), ("other", other)):
+        if type(x) is int:  # a number argument must fit the result dtype (PyTorch's check)
+            check_scalar_fits(x, result_type(input, other), "where", name, floats=False)
     a, b = promote(input, other)
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):  # two numbers
         dtype = result_type(a, b).np
         a, b = xp.asarray(a, dtype), xp.asarray(b, dtype)
     return Where.apply(condition, a, b)
+
+
+def _where_method(input, condition, other):
+    """``x.where(condition, y)``: ``x`` where ``condition`` holds, else ``y`` (the tensor is the
+    first choice, not the condition, as in PyTorch)."""
+    return where(condition, input, other)
 
 
 def maximum(input, other):
@@ -457,6 +364,7 @@ def lerp(input, end, weight):
     if input._data.dtype.kind != "f":
         raise NotImplementedError(at_user_line(
             f"lerp: not implemented for {input.dtype} tensors; convert with .float() first"))
+    check_scalar_fits(weight, B.from_numpy_dtype(input._data.dtype), "lerp", "weight")
     return input + weight * (end - input)
 
 
@@ -468,25 +376,47 @@ def _same_dtype(input, other, op, name):
 
 
 def addcmul(input, tensor1, tensor2, *, value=1):
-    """``input + value * tensor1 * tensor2``."""
-    if isinstance(value, float) and result_type(input, tensor1, tensor2).category != 2:
-        value = int(value)  # an integer result uses the integer part of value, as in PyTorch
-    return input + value * tensor1 * tensor2
+    """``input + value * tensor1 * tensor2``, in the dtype the three tensors promote to."""
+    target = result_type(input, tensor1, tensor2)
+    value = _addc_value(value, target, "addcmul")
+    compute = _computation_dtype(target)
+    input, tensor1, tensor2 = (cast_to(t, compute) for t in (input, tensor1, tensor2))
+    return cast_to(input + value * tensor1 * tensor2, target)
 
 
 def addcdiv(input, tensor1, tensor2, *, value=1):
-    """``input + value * tensor1 / tensor2`` (true division)."""
+    """``input + value * tensor1 / tensor2`` (true division), in the tensors' promoted dtype."""
     if tensor1._data.dtype.kind in "biu" and tensor2._data.dtype.kind in "biu":
         raise RuntimeError(at_user_line(
             "addcdiv: Integer division with addcdiv is no longer supported; convert tensor1 or "
             "tensor2 to a floating dtype, or use input + value * tensor1 // tensor2 for "
             "floor division."))
-    return input + value * tensor1 / tensor2
+    target = result_type(input, tensor1, tensor2)
+    value = _addc_value(value, target, "addcdiv")
+    compute = _computation_dtype(target)
+    input, tensor1, tensor2 = (cast_to(t, compute) for t in (input, tensor1, tensor2))
+    return cast_to(input + value * tensor1 / tensor2, target)
+
+
+def _addc_value(value, target, op):
+    """``value`` as PyTorch applies it: it does not take part in type promotion, an integer
+    result uses its integer part, and it must fit an integer result."""
+    if isinstance(value, float) and target.category != 2:
+        value = int(value)
+    check_scalar_fits(value, target, op, "value", floats=False)
+    return value
+
+
+def _computation_dtype(target):
+    """float16 arithmetic runs in float32 and rounds once at the end, as PyTorch's CPU kernels do."""
+    return B.float32 if target is B.float16 else target
 
 
 __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
            "floor_divide", "remainder", "fmod", "neg", "negative", "pow", "where",
            "maximum", "minimum", "lerp", "addcmul", "addcdiv"]
 TENSOR_METHODS = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
-                  "floor_divide", "remainder", "fmod", "neg", "negative", "pow", "where",
+                  "floor_divide", "remainder", "fmod", "neg", "negative", "pow",
                   "maximum", "minimum", "lerp", "addcmul", "addcdiv"]
+# The method takes the tensor as the first choice, not as the condition: registered by hand.
+Tensor.where = _where_method

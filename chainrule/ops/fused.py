@@ -13,7 +13,7 @@ from .. import backend as B
 from ..function import Function
 from .._errors import at_user_line
 from .._dims import wrap_dim
-from .reduce import reduce_axes, _keepdim_shape, _drop
+from .reduce_dims import reduce_axes, _keepdim_shape, _drop
 
 xp = B.xp
 

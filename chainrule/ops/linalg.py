@@ -1,15 +1,18 @@
 """Contractions: matmul (and its spellings mm, bmm, mv, dot, inner), outer, tensordot,
 einsum, the fused add-products addmm/addmv/baddbmm, matrix_power and kron.
 
-One primitive, ``MatMul``, carries the BLAS products; ``Einsum`` carries every
-other contraction (NumPy's einsum, which calls BLAS for large pairwise products).
-The rest composes from these and from elementwise ops.
+One primitive, ``MatMul``, carries the BLAS products; ``Einsum`` (``einsum.py``,
+re-exported here) carries every other contraction (NumPy's einsum, which calls
+BLAS for large pairwise products). The rest composes from these and from
+elementwise ops. Each gradient reads only the other operand, so an operand that
+needs no gradient's partner may change in place after the product, as in PyTorch.
 """
 from .. import backend as B
 from ..function import Function
 from ..tensor import Tensor
 from .._dims import wrap_dim
 from .._errors import at_user_line, shape_str, ShapeError
+from .einsum import Einsum, einsum, contract, LETTERS  # noqa: F401
 
 xp = B.xp
 
@@ -29,19 +32,20 @@ class MatMul(Function):
     """
 
     def forward(ctx, a, b, ta=False, tb=False):
-        ctx.ta, ctx.tb = ta, tb
+        ctx.ta, ctx.tb, ctx.b_ndim = ta, tb, b.ndim
         ctx.save_for_backward(a, b)
         return xp.matmul(_t(a) if ta else a, _t(b) if tb else b)
 
     def backward(ctx, g):  # g: (..., n, p)
-        a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         ta, tb = ctx.ta, ctx.tb
         grad_a = grad_b = None
-        if need_a:
+        if need_a:  # reads b only: a may have changed in place if b needs no gradient
+            b = ctx.saved_value(1)
             grad_a = MatMul.apply(b, g, ta=tb, tb=True) if ta else MatMul.apply(g, b, tb=not tb)
         if need_b:
-            if b.ndim == 2 and a.ndim > 2 and not ta:
+            a = ctx.saved_value(0)
+            if ctx.b_ndim == 2 and a.ndim > 2 and not ta:
                 # a 2-D b (a weight) serves every batch entry: its gradient is one product over
                 # the flattened rows, not a batch of products summed afterwards
                 a, g = a.reshape(-1, a.shape[-1]), g.reshape(-1, g.shape[-1])    # (rows, k), (rows, p)
@@ -312,191 +316,12 @@ def tensordot(a, b, dims=2):
             raise ShapeError(at_user_line(
                 f"tensordot: contracted dimensions need to match, but a {shape_str(a.shape)} has size "
                 f"{size_a} in dim {da} and b {shape_str(b.shape)} has size {size_b} in dim {db}"))
-    sub_a = list(_LETTERS[:nd_a])
-    sub_b = list(_LETTERS[nd_a:nd_a + nd_b])
+    sub_a = list(LETTERS[:nd_a])
+    sub_b = list(LETTERS[nd_a:nd_a + nd_b])
     for da, db in zip(dims_a, dims_b):
         sub_b[db] = sub_a[da]
     out = [c for i, c in enumerate(sub_a) if i not in dims_a] + [c for i, c in enumerate(sub_b) if i not in dims_b]
-    return Einsum.apply(a, b, inputs=["".join(sub_a), "".join(sub_b)], output="".join(out))
-
-
-# ---------------------------------------------------------------- einsum
-
-_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-_OPTIMIZE_WORK = 2 ** 17  # multiply-adds above which a pairwise einsum goes through BLAS
-
-
-def _term_letters(term, what, equation):
-    """The letters of one term of the equation, and whether it holds an ellipsis."""
-    head, dots, tail = term.partition("...")
-    if "..." in tail:
-        raise RuntimeError(at_user_line(
-            f"einsum(): {what} '{term}' of '{equation}' holds more than one ellipsis ('...')"))
-    for c in head + tail:
-        if c == ".":
-            raise RuntimeError(at_user_line(
-                f"einsum(): found '.' in {what} '{term}' of '{equation}' that is not part of an "
-                f"ellipsis ('...')"))
-        if c not in _LETTERS:
-            raise RuntimeError(at_user_line(
-                f"einsum(): invalid subscript in '{term}' of '{equation}': subscripts must be "
-                f"letters a-z, A-Z (and one '...' per term), got {c!r}"))
-    return head + tail, bool(dots)
-
-
-def _parse_einsum(equation, operands):
-    """Explicit subscripts for every operand and the output, with '...' spelled out as letters."""
-    equation = equation.replace(" ", "")
-    lhs, arrow, rhs = equation.partition("->")
-    terms = lhs.split(",")
-    if len(terms) != len(operands):
-        raise RuntimeError(at_user_line(
-            f"einsum(): the equation '{equation}' names {len(terms)} operands but "
-            f"{len(operands)} tensors were given"))
-    parsed = []
-    ellipsis_ndim = 0
-    for i, (term, op) in enumerate(zip(terms, operands)):
-        letters, has_dots = _term_letters(term, f"operand {i}", equation)
-        ndim = op._data.ndim
-        if (not has_dots and len(letters) != ndim) or len(letters) > ndim:
-            raise RuntimeError(at_user_line(
-                f"einsum(): the subscript '{term}' has {len(letters)} letters but the operand has "
-                f"{ndim} dimensions (shape {shape_str(op.shape)})"
-                + ("" if has_dots else "; add '...' to cover the others")))
-        parsed.append((term, has_dots))
-        if has_dots:
-            ellipsis_ndim = max(ellipsis_ndim, ndim - len(letters))
-    broadcast = "".join(c for c in _LETTERS if c not in equation)[:ellipsis_ndim]
-    expanded = []
-    for (term, has_dots), op in zip(parsed, operands):
-        n = op._data.ndim - len(term.replace("...", ""))
-        expanded.append(term.replace("...", broadcast[ellipsis_ndim - n:]) if has_dots else term)
-    if arrow:
-        letters, _ = _term_letters(rhs, "the output", equation)
-        output = rhs.replace("...", broadcast)
-        for c in letters:
-            if letters.count(c) > 1:
-                raise RuntimeError(at_user_line(
-                    f"einsum(): output subscript {c} appears more than once in the output of '{equation}'"))
-            if not any(c in subs for subs in expanded):
-                raise RuntimeError(at_user_line(
-                    f"einsum(): output subscript '{c}' does not appear in any input of '{equation}'"))
-    else:  # implicit mode: '...' first, then the letters that appear once, in sorted order
-        joined = "".join(expanded)
-        output = broadcast + "".join(sorted(c for c in set(joined) if joined.count(c) == 1 and c not in broadcast))
-    _check_sizes(expanded, operands, broadcast)
-    return expanded, output
-
-
-def _check_sizes(expanded, operands, broadcast):
-    """A letter's sizes must be equal within an operand and equal or 1 across operands."""
-    seen = {}
-    for i, (subs, op) in enumerate(zip(expanded, operands)):
-        own = {}
-        for c, n in zip(subs, op._data.shape):
-            if own.setdefault(c, n) != n:
-                raise RuntimeError(at_user_line(
-                    f"einsum(): subscript {c} is repeated for operand of shape {shape_str(op.shape)} "
-                    f"but the sizes don't match, {own[c]} != {n}"))
-        for c, n in own.items():
-            m = seen.setdefault(c, n)
-            if m != n and 1 not in (m, n):
-                name = "a dimension covered by '...'" if c in broadcast else f"subscript {c}"
-                raise ShapeError(at_user_line(
-                    f"einsum(): {name} has size {n} for operand {i} (shape {shape_str(op.shape)}) "
-                    f"which does not broadcast with previously seen size {m}"))
-            seen[c] = max(m, n)
-
-
-def _should_optimize(inputs, arrays):
-    """Let NumPy plan the contraction (BLAS, pairwise order) when the work pays for the planning."""
-    if len(arrays) > 2:
-        return True
-    sizes = {}
-    for subs, a in zip(inputs, arrays):
-        sizes.update(zip(subs, a.shape))
-    work = 1
-    for n in sizes.values():
-        work *= n
-    return len(arrays) == 2 and work >= _OPTIMIZE_WORK
-
-
-class Einsum(Function):
-    """out = einsum(inputs -> output). The gradient of operand i is the einsum of the upstream
-    gradient with the other operands, into operand i's subscripts."""
-
-    def forward(ctx, *arrays, inputs, output):
-        ctx.inputs, ctx.output = inputs, output
-        ctx.save_for_backward(*arrays)
-        equation = ",".join(inputs) + "->" + output
-        return xp.einsum(equation, *arrays, optimize=_should_optimize(inputs, arrays))
-
-    def backward(ctx, g):
-        operands = ctx.saved_tensors
-        grads = []
-        for i, (subs, needs) in enumerate(zip(ctx.inputs, ctx.needs_input_grad)):
-            if not needs:
-                grads.append(None)
-                continue
-            others = [s for j, s in enumerate(ctx.inputs) if j != i]
-            tensors = [t for j, t in enumerate(operands) if j != i]
-            grads.append(_einsum_into(subs, operands[i]._data.shape, [ctx.output] + others, [g] + tensors))
-        return tuple(grads)
-
-
-def _einsum_into(target, shape, subscripts, tensors):
-    """einsum(subscripts -> target) shaped for an operand of ``shape``.
-
-    A letter repeated in the target (a diagonal, as in 'ii') is written through an
-    identity matrix. A letter no other operand carries (summed away, as j in 'ij->i')
-    or carries only at size 1 (broadcast) comes out at size 1 and is expanded; a
-    letter this operand holds at size 1 but others at n is summed back by the engine.
-    """
-    from ..creation import eye
-    used = "".join(subscripts) + target
-    fresh = iter(c for c in _LETTERS if c not in used)
-    unique, seen = [], set()
-    subscripts, tensors = list(subscripts), list(tensors)
-    for c, n in zip(target, shape):
-        if c in seen:  # the diagonal: out[..i..j..] = sum(...) * eye[i, j]
-            new = next(fresh)
-            subscripts.append(c + new)
-            tensors.append(eye(n, dtype=tensors[0].dtype))
-            c = new
-        seen.add(c)
-        unique.append(c)
-    carried = "".join(subscripts)
-    present = "".join(c for c in unique if c in carried)
-    out = Einsum.apply(*tensors, inputs=subscripts, output=present)
-    sizes = [out._data.shape[present.index(c)] if c in present else 1 for c in unique]
-    if len(present) != len(unique):
-        out = out.reshape(sizes)  # size 1 for the summed-away letters
-    wanted = [n if s == 1 else s for s, n in zip(sizes, shape)]
-    return out.expand(wanted) if wanted != sizes else out
-
-
-def einsum(equation, *operands):
-    """Einstein summation, e.g. ``einsum('bij,bjk->bik', a, b)``; differentiable in every operand.
-
-    Subscripts are letters; '...' stands for the remaining (broadcast) dims; without '->'
-    the output is '...' then the letters that appear once, sorted; a letter repeated in
-    one operand takes its diagonal ('ii->i'). Operands may also come as one list.
-    """
-    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
-        operands = tuple(operands[0])
-    if not operands:
-        raise ValueError(at_user_line(
-            "einsum(): must specify the equation string and at least one operand"))
-    for i, op in enumerate(operands):
-        if not isinstance(op, Tensor):
-            raise TypeError(at_user_line(
-                f"einsum(): expected Tensor as operand {i}, but got {type(op).__name__}"))
-    if len({op._data.dtype for op in operands}) > 1:
-        raise RuntimeError(at_user_line(
-            f"einsum(): expected all operands to have the same dtype, got "
-            f"{', '.join(str(op.dtype) for op in operands)}; convert them, e.g. b.to(a.dtype)"))
-    inputs, output = _parse_einsum(equation, operands)
-    return Einsum.apply(*operands, inputs=inputs, output=output)
+    return contract([a, b], ["".join(sub_a), "".join(sub_b)], "".join(out), "tensordot")
 
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "inner", "outer", "ger", "addmm", "addmv", "baddbmm",

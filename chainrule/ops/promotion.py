@@ -5,7 +5,13 @@ Operands fall in three groups, in order of priority: tensors with dimensions,
 is of a higher category (bool < integer < floating): ``int32_tensor + 2.5`` is
 float32 (the default float), ``float32_tensor + 2.5`` stays float32, and a
 float64 0-d tensor does not turn a float32 tensor into float64.
+
+Python ints keep PyTorch's two conventions. An operand (``uint8_tensor + 300``)
+wraps around to the result dtype; it must fit in 64 bits, or OverflowError. A
+scalar argument (``alpha``, a clamp bound, an exponent, ``where``'s fill value)
+is converted with a range check instead: ``check_scalar_fits``.
 """
+import math
 import numbers
 
 from .. import backend as B
@@ -13,10 +19,14 @@ from ..tensor import Tensor
 from .._errors import at_user_line
 
 
+_INT64_MIN, _UINT64_MAX = -2**63, 2**64 - 1
+
+
 def _scalar_dtype(value):
     if isinstance(value, bool):
         return B.bool_
     if isinstance(value, numbers.Integral):
+        check_64_bits(value)
         return B.int64
     if isinstance(value, numbers.Real):
         return B.get_default_dtype()
@@ -67,9 +77,10 @@ def promote(a, b):
         if isinstance(b, Tensor):
             if a._data.dtype == b._data.dtype:
                 return a, b
-        elif type(b) in _PLAIN_NUMBERS and a._data.dtype.kind == "f":
+        elif type(b) in _PLAIN_NUMBERS and a._data.dtype.kind == "f" and _fits_64_bits(b):
             return a, b
-    elif isinstance(b, Tensor) and type(a) in _PLAIN_NUMBERS and b._data.dtype.kind == "f":
+    elif isinstance(b, Tensor) and type(a) in _PLAIN_NUMBERS and b._data.dtype.kind == "f" \
+            and _fits_64_bits(a):
         return a, b
     a, b = _as_python_scalar(a), _as_python_scalar(b)
     target = result_type(a, b)
@@ -77,6 +88,19 @@ def promote(a, b):
 
 
 _PLAIN_NUMBERS = (float, int)
+
+
+def _fits_64_bits(number):
+    return type(number) is float or _INT64_MIN <= number <= _UINT64_MAX
+
+
+def check_64_bits(value):
+    """A Python int operand must fit in 64 bits (int64, or uint64's bit pattern), as in PyTorch."""
+    if not _INT64_MIN <= value <= _UINT64_MAX:
+        raise OverflowError(at_user_line(
+            f"int too big to convert: the Python integer {value} does not fit in 64 bits (tensor "
+            f"arithmetic takes ints in [-2**63, 2**64 - 1]). Use a float, e.g. {float(value):g}, "
+            f"or a smaller number."))
 
 
 def cast_to(x, target):
@@ -100,12 +124,42 @@ def _wrap_integer(value, target):
     low, high = _INTEGER_RANGE[target.name]
     if low <= value <= high:
         return value
+    check_64_bits(value)
     span = high - low + 1
     return (value - low) % span + low
 
 
 _INTEGER_RANGE = {"uint8": (0, 255), "int8": (-128, 127), "int16": (-2**15, 2**15 - 1),
                   "int32": (-2**31, 2**31 - 1), "int64": (-2**63, 2**63 - 1)}
+
+
+def check_scalar_fits(value, target, op, name, floats=True):
+    """Refuse a scalar argument that overflows the result dtype ``target``, as PyTorch does.
+
+    Integers take their range; an unsigned dtype also takes the negatives of its range
+    (uint8 accepts -255..255: they wrap, as ``a - b`` is ``a + 255 * b``). With ``floats``, a
+    finite number beyond a floating dtype's largest value is refused too. Bools never overflow.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or target.category == 0:
+        return
+    if isinstance(value, int):
+        check_64_bits(value)
+    if target.category == 1:
+        low, high = _INTEGER_RANGE[target.name]
+        if low == 0:
+            low = -high
+        fits = low <= value <= high
+    elif floats:
+        high = float(B.xp.finfo(target.np).max)
+        low = -high
+        fits = not math.isfinite(value) or abs(value) <= high
+    else:
+        return
+    if not fits:
+        raise RuntimeError(at_user_line(
+            f"{op}: value cannot be converted to type {target.name} without overflow: {name}="
+            f"{value} is outside [{low}, {high}]. Pass a value in that range, or convert the "
+            f"tensor to a wider dtype first (e.g. x.long() or x.double())."))
 
 
 def to_floating(x):

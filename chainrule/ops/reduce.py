@@ -1,84 +1,31 @@
-"""Reductions: sum, mean, var/std, prod, max/min, median/mode, norms and cumulative ops.
+"""Reductions: sum, mean, var/std, prod, norms and cumulative ops; this family also registers
+the order statistics (max/min, median, mode, ...: ``order_stats.py``).
 
 ``dim`` follows PyTorch: an int, a sequence of ints, or None for all dims (an
 empty sequence also means all dims); negative dims count from the end; a 0-d
-tensor takes dim 0 or -1; ``keepdim=True`` keeps reduced dims as size 1.
-Each primitive is one backend call forward; its backward is written with
-chainrule ops, so gradients of gradients work.
+tensor takes dim 0 or -1; ``keepdim=True`` keeps reduced dims as size 1 (see
+``reduce_dims.py``). Each primitive is one backend call forward; its backward
+is written with chainrule ops, so gradients of gradients work. ``dtype=``
+sets the dtype the reduction accumulates in and returns, as in PyTorch.
 """
 import builtins
 import math
 import warnings
-from collections import namedtuple
 
 from .. import backend as B
 from ..function import Function
+from ..grad_mode import _state as _grad_state
 from ..tensor import Tensor, tracer
 from .._errors import at_user_line, shape_str
 from .._dims import wrap_dim
 from .elementwise import cast, where
-from .indexing import TakeAlong
 from .array_op import array_op
+from .reduce_dims import (reduce_axes, _keepdim_shape, _drop, _out_shape, _count,  # noqa: F401
+                          _expand_back, _require_float)
+from .order_stats import (MaxResult, MinResult, AminmaxResult, MedianResult, ModeResult,  # noqa: F401
+                          amax, amin, argmax, argmin, max, min, aminmax, median, mode, extreme)
 
 xp = B.xp
-
-
-# ---------------------------------------------------------------- dims and shapes
-
-def reduce_axes(dim, ndim, op):
-    """``dim`` as a sorted tuple of axes, or None for all dims (None or an empty sequence)."""
-    if dim is None:
-        return None
-    if isinstance(dim, int):
-        axis = wrap_dim(dim, ndim, op)
-        return (axis,) if ndim else ()
-    axes = [wrap_dim(d, ndim, op) for d in dim]
-    if not axes:
-        return None
-    if len(set(axes)) != len(axes):
-        repeated = next(a for a in axes if axes.count(a) > 1)
-        raise RuntimeError(at_user_line(
-            f"{op}(): dim {repeated} appears multiple times in the list of dims {list(dim)}"))
-    return tuple(sorted(axes)) if ndim else ()
-
-
-def _keepdim_shape(shape, axes):
-    """``shape`` with the reduced ``axes`` set to 1 (all of them when axes is None)."""
-    if axes is None:
-        return (1,) * len(shape)
-    return tuple(1 if i in axes else s for i, s in enumerate(shape))
-
-
-def _drop(shape, axes):
-    """``shape`` without the reduced ``axes`` (all of them when axes is None)."""
-    return tuple(s for i, s in enumerate(shape) if axes is not None and i not in axes)
-
-
-def _out_shape(shape, axes, keepdim):
-    return _keepdim_shape(shape, axes) if keepdim else _drop(shape, axes)
-
-
-def _count(shape, axes):
-    """How many elements each output of a reduction over ``axes`` combines."""
-    n = 1
-    for a in range(len(shape)) if axes is None else axes:
-        n *= shape[a]
-    return n
-
-
-def _expand_back(g, shape, axes):
-    """A reduced gradient broadcast back to the input ``shape`` (dropped dims restored)."""
-    from .movement import Expand
-    if g._data.ndim and g._data.ndim != len(shape):  # keepdim=False: put the 1s back
-        g = g.reshape(_keepdim_shape(shape, axes))
-    return Expand.apply(g, shape=shape)
-
-
-def _require_float(input, op, fix):
-    if input._data.dtype.kind != "f":
-        raise RuntimeError(at_user_line(
-            f"{op}(): expected a floating point input, got "
-            f"{B.from_numpy_dtype(input._data.dtype).name}. Convert first: {fix}"))
 
 
 # ---------------------------------------------------------------- sum and mean
@@ -121,12 +68,23 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
     """Sum over ``dim`` (all dims by default); integers and bools sum as int64."""
     axes = reduce_axes(dim, input._data.ndim, "sum")
     if dtype is not None:
+        _differentiable_dtype(input, dtype, "sum")
         np_dtype = B.to_dtype(dtype).np
     elif input._data.dtype.kind in "biu":
         np_dtype = xp.int64
     else:
         np_dtype = None
     return Sum.apply(input, axes=axes, keepdim=keepdim, np_dtype=np_dtype)
+
+
+def _differentiable_dtype(input, dtype, op):
+    """An input that requires grad cannot reduce into an integer ``dtype=`` (PyTorch refuses)."""
+    dtype = B.to_dtype(dtype)
+    if dtype.category != 2 and input._rg and _grad_state["enabled"]:
+        raise RuntimeError(at_user_line(
+            f"{op}(): Autograd not support dtype: {dtype.name}. The input requires grad and an "
+            f"integer result has no gradient; detach first (x.detach().{op}(..., dtype=...)) or "
+            f"keep a floating dtype."))
 
 
 class Mean(Function):
@@ -144,6 +102,11 @@ class Mean(Function):
 
 def mean(input, dim=None, keepdim=False, *, dtype=None):
     """Arithmetic mean over ``dim``; needs a floating input (or ``dtype``), as in PyTorch."""
+    if dtype is not None and B.to_dtype(dtype).category != 2:
+        raise RuntimeError(at_user_line(
+            f"mean(): could not infer output dtype. Optional dtype must be either a floating "
+            f"point or complex dtype. Got: {B.to_dtype(dtype).name.capitalize()}. Pass "
+            f"dtype=chainrule.float32 (or float64)"))
     if dtype is not None:
         input = input.to(dtype)
     if input._data.dtype.kind != "f":
@@ -158,11 +121,18 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
 # ---------------------------------------------------------------- variance
 
 class Var(Function):
-    """sum((x - mean)^2) / max(0, n - correction) over ``axes``."""
+    """sum((x - mean)^2) / max(0, n - correction) over ``axes``.
 
-    def forward(ctx, a, axes, keepdim, correction):
+    The gradient 2 (x - mean) / (n - correction) follows PyTorch also without degrees of
+    freedom (n <= correction): over all elements (``whole``, no dim given) it is inf * g, or
+    nan * g where x equals the mean; over given dims, 2 / (n - correction) is inf at 0 and a
+    negative number below.
+    """
+
+    def forward(ctx, a, axes, keepdim, correction, whole):
         n = _count(a.shape, axes)
-        ctx.shape, ctx.axes, ctx.divisor = a.shape, axes, builtins.max(0, n - correction)
+        ctx.shape, ctx.axes, ctx.whole = a.shape, axes, whole
+        ctx.dof, ctx.divisor = n - correction, builtins.max(0, n - correction)
         ctx.save_for_backward(a)
         if n == 0:
             return xp.full(_out_shape(a.shape, axes, keepdim), xp.nan, dtype=a.dtype)
@@ -175,13 +145,14 @@ class Var(Function):
 
     def backward(ctx, g):  # 2 (x - mean) / (n - correction) * g
         (a,) = ctx.saved_tensors
-        centered = a - mean(a, ctx.axes, keepdim=True)
+        centered_mean = mean(a, ctx.axes, keepdim=True)
         if g._data.ndim and g._data.ndim != len(ctx.shape):
             g = g.reshape(_keepdim_shape(ctx.shape, ctx.axes))
-        if ctx.divisor:
-            return centered * (g * (2.0 / ctx.divisor))
-        with xp.errstate(invalid="ignore"):  # no degrees of freedom: inf or nan, as in PyTorch
-            return centered * (g * math.inf)
+        if ctx.dof <= 0 and ctx.whole:  # inf where x differs from the mean (or is NaN), else nan
+            at_mean = array_op(xp.equal, a, centered_mean)
+            return g * where(at_mean, math.nan, math.inf).to(g.dtype)
+        scale = 2.0 / ctx.dof if ctx.dof else math.inf
+        return (a - centered_mean) * (g * scale)
 
 
 class StdFromVar(Function):
@@ -215,7 +186,8 @@ def _variance(input, dim, unbiased, keepdim, correction, op):
     if _count(input._data.shape, axes) - correction <= 0:
         warnings.warn(f"{op}(): degrees of freedom is <= 0: correction={correction} is not less "
                       f"than the number of reduced elements, so the result is inf or nan", stacklevel=3)
-    return Var.apply(input, axes=axes, keepdim=keepdim, correction=correction)
+    whole = dim is None or input._data.ndim == 0
+    return Var.apply(input, axes=axes, keepdim=keepdim, correction=correction, whole=whole)
 
 
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -248,7 +220,7 @@ def _plain_dim(dim):
 class Prod(Function):
     def forward(ctx, a, axis, keepdim):
         ctx.axis, ctx.keepdim = axis, keepdim
-        out = xp.prod(a, axis=axis, keepdims=keepdim)
+        out = xp.prod(a, axis=axis, keepdims=keepdim, dtype=a.dtype)  # NumPy would widen small ints
         ctx.save_for_backward(a, out)
         return out
 
@@ -282,6 +254,7 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
             f"prod(): dim must be one int, got {dim!r}; reduce one dim at a time "
             f"(x.prod(0).prod(0)) or flatten first"))
     if dtype is not None:
+        _differentiable_dtype(input, dtype, "prod")
         input = input.to(dtype)
     elif input._data.dtype.kind in "biu":
         input = input.to(B.int64)
@@ -302,7 +275,7 @@ def _reverse_cumsum(t, axis):
 class Cumsum(Function):
     def forward(ctx, a, axis):
         ctx.axis = axis
-        return xp.cumsum(a, axis=axis)
+        return xp.cumsum(a, axis=axis, dtype=a.dtype)  # NumPy would widen small ints
 
     def backward(ctx, g):
         return _reverse_cumsum(g, ctx.axis)
@@ -311,24 +284,30 @@ class Cumsum(Function):
 def _cumulative_input(input, dim, dtype, op):
     axis = wrap_dim(dim, input._data.ndim, op)
     if dtype is not None:
+        _differentiable_dtype(input, dtype, op)
         input = input.to(dtype)
     elif input._data.dtype.kind in "biu":
         input = input.to(B.int64)
     return input, axis
 
 
+def _copy(input):
+    from .movement import Clone   # movement needs this module
+    return Clone.apply(input)
+
+
 def cumsum(input, dim, *, dtype=None):
     """Running sum along ``dim``; integers and bools accumulate as int64."""
     input, axis = _cumulative_input(input, dim, dtype, "cumsum")
     if input._data.ndim == 0:
-        return input * 1
+        return _copy(input)
     return Cumsum.apply(input, axis=axis)
 
 
 class Cumprod(Function):
     def forward(ctx, a, axis):
         ctx.axis = axis
-        out = xp.cumprod(a, axis=axis)
+        out = xp.cumprod(a, axis=axis, dtype=a.dtype)
         ctx.save_for_backward(a, out)
         return out
 
@@ -364,236 +343,8 @@ def cumprod(input, dim, *, dtype=None):
     """Running product along ``dim``; integers and bools accumulate as int64."""
     input, axis = _cumulative_input(input, dim, dtype, "cumprod")
     if input._data.ndim == 0:
-        return input * 1
+        return _copy(input)
     return Cumprod.apply(input, axis=axis)
-
-
-# ---------------------------------------------------------------- max / min family
-
-MaxResult = namedtuple("max", ["values", "indices"])
-MinResult = namedtuple("min", ["values", "indices"])
-AminmaxResult = namedtuple("aminmax", ["min", "max"])
-MedianResult = namedtuple("median", ["values", "indices"])
-ModeResult = namedtuple("mode", ["values", "indices"])
-
-
-class Extreme(Function):
-    """A value picked per reduced slice (amax, amin, median); its gradient is split evenly
-    among the entries equal to it (``nan_ties``: NaN entries tie with a NaN result)."""
-
-    def forward(ctx, a, value, axes, keepdim, nan_ties):  # value: the result, keepdim-shaped
-        ctx.value, ctx.axes, ctx.shape, ctx.nan_ties = value, axes, a.shape, nan_ties
-        ctx.save_for_backward(a)
-        return value if keepdim else value.reshape(_drop(a.shape, axes))
-
-    def backward(ctx, g):
-        (a,) = ctx.saved_tensors
-        data, value = a._data, ctx.value
-        hit = data == value                                           # (input shape)
-        if ctx.nan_ties:
-            hit |= xp.isnan(data) & xp.isnan(value)
-        count = hit.sum(axis=ctx.axes, keepdims=True)
-        with xp.errstate(invalid="ignore"):  # no tie at all (a NaN amax): nan, as in PyTorch
-            share = Tensor._make((hit / count).astype(data.dtype))
-        return _expand_back(g, ctx.shape, ctx.axes) * share
-
-
-def _check_nonempty(input, axes, op, numel_error=RuntimeError):
-    shape = input._data.shape
-    if axes is None:
-        if input._data.size == 0:
-            raise numel_error(at_user_line(
-                f"{op}(): Expected reduction dim to be specified for input.numel() == 0 (input "
-                f"shape {shape_str(shape)}). Specify the reduction dim with the 'dim' argument."))
-        return
-    for a in axes:
-        if shape[a] == 0:
-            raise IndexError(at_user_line(
-                f"{op}(): Expected reduction dim {a} to have non-zero size (input shape "
-                f"{shape_str(shape)}); there is no {op} of an empty dimension"))
-
-
-def _extreme(input, dim, keepdim, largest, op, nan_ties=False):
-    axes = reduce_axes(dim, input._data.ndim, op)
-    _check_nonempty(input, axes, op)
-    value = array_op(xp.max if largest else xp.min, input, axis=axes, keepdims=True)._data
-    return Extreme.apply(input, value=value, axes=axes, keepdim=keepdim, nan_ties=nan_ties)
-
-
-def amax(input, dim=None, keepdim=False):
-    """The largest value over ``dim`` (all dims by default); ties share the gradient evenly."""
-    return _extreme(input, dim, keepdim, True, "amax")
-
-
-def amin(input, dim=None, keepdim=False):
-    """The smallest value over ``dim`` (all dims by default); ties share the gradient evenly."""
-    return _extreme(input, dim, keepdim, False, "amin")
-
-
-def _arg_extreme(input, dim, keepdim, largest, op):
-    data = input._data
-    if data.dtype == xp.bool_:
-        raise RuntimeError(at_user_line(f"{op}(): does not support bool input; convert first: x.int().{op}()"))
-    if dim is None:
-        _check_nonempty(input, None, op, numel_error=IndexError)
-        return array_op(_flat_arg_extreme, input, largest=largest, keepdim=keepdim)
-    axis = wrap_dim(dim, data.ndim, op)
-    if data.ndim == 0:
-        return Tensor._make(xp.zeros((), xp.int64))
-    _check_nonempty(input, (axis,), op)
-    return array_op(_arg_extreme_along, input, largest=largest, axis=axis, keepdim=keepdim)
-
-
-def _flat_arg_extreme(data, largest, keepdim):
-    """The int64 position of the first largest (smallest) element of the flattened ``data``."""
-    index = xp.asarray((xp.argmax if largest else xp.argmin)(data.reshape(-1)), dtype=xp.int64)
-    return index.reshape((1,) * data.ndim if keepdim else ())
-
-
-def _arg_extreme_along(data, largest, axis, keepdim):
-    return (xp.argmax if largest else xp.argmin)(data, axis=axis, keepdims=keepdim).astype(xp.int64)
-
-
-def argmax(input, dim=None, keepdim=False):
-    """Index of the largest value along ``dim`` (of the flattened tensor when ``dim`` is None)."""
-    return _arg_extreme(input, dim, keepdim, True, "argmax")
-
-
-def argmin(input, dim=None, keepdim=False):
-    """Index of the smallest value along ``dim`` (of the flattened tensor when ``dim`` is None)."""
-    return _arg_extreme(input, dim, keepdim, False, "argmin")
-
-
-def _argmax_int64(data, axis):
-    """The keepdim-shaped int64 position of the first maximum along ``axis``."""
-    return xp.argmax(data, axis=axis, keepdims=True).astype(xp.int64)
-
-
-def _argmin_int64(data, axis):
-    return xp.argmin(data, axis=axis, keepdims=True).astype(xp.int64)
-
-
-def _select(input, idx, axis, keepdim, result_type):
-    """The values at ``idx`` (keepdim-shaped) along ``axis``; the gradient goes to that index."""
-    indices = idx if isinstance(idx, Tensor) else Tensor._make(idx.astype(xp.int64))
-    values = TakeAlong.apply(input, idx=indices._data, dim=axis)
-    if not keepdim:
-        values, indices = values.squeeze(axis), indices.squeeze(axis)
-    return result_type(values, indices)
-
-
-def _zero_dim_result(input, result_type):
-    return result_type(input * 1, Tensor._make(xp.zeros((), xp.int64)))
-
-
-def _max_min(input, dim, keepdim, other, largest, op):
-    from .elementwise import maximum, minimum
-    if isinstance(dim, Tensor) or other is not None:  # max(a, b): elementwise
-        return (maximum if largest else minimum)(input, dim if other is None else other)
-    if dim is None:  # all elements; ties (NaNs included) share the gradient
-        return _extreme(input, None, False, largest, op, nan_ties=True)
-    result_type = MaxResult if largest else MinResult
-    axis = wrap_dim(dim, input._data.ndim, op)
-    if input._data.ndim == 0:
-        return _zero_dim_result(input, result_type)
-    _check_nonempty(input, (axis,), op)
-    index = array_op(_argmax_int64 if largest else _argmin_int64, input, axis=axis)  # the first one
-    return _select(input, index, axis, keepdim, result_type)
-
-
-def max(input, dim=None, keepdim=False, *, other=None):
-    """The largest value (gradient split among ties); with ``dim``, a (values, indices) pair
-    (gradient to that index, the first occurrence); with a tensor, ``maximum``."""
-    return _max_min(input, dim, keepdim, other, True, "max")
-
-
-def min(input, dim=None, keepdim=False, *, other=None):
-    """The smallest value; with ``dim``, a (values, indices) pair; with a tensor, ``minimum``."""
-    return _max_min(input, dim, keepdim, other, False, "min")
-
-
-def aminmax(input, *, dim=None, keepdim=False):
-    """``(min, max)`` over ``dim`` (an int) or all elements, as a named pair."""
-    axes = reduce_axes(dim, input._data.ndim, "aminmax")
-    if input._data.size == 0 and (axes is None or any(input._data.shape[a] == 0 for a in axes)):
-        raise RuntimeError(at_user_line(
-            f"aminmax(): cannot compute aminmax over an empty dimension as the operation has no "
-            f"identity (input shape {shape_str(input._data.shape)})"))
-    return AminmaxResult(amin(input, dim, keepdim), amax(input, dim, keepdim))
-
-
-def _median_value(data):
-    """The lower median of all of ``data``, shaped (1,) * ndim."""
-    flat = data.reshape(-1)
-    return flat[_median_index(flat, 0)].reshape((1,) * data.ndim)
-
-
-def _median_index(data, axis):
-    """Positions (keepdim-shaped) of the lower median along ``axis``, or of a NaN if there is one."""
-    order = xp.argsort(data, axis=axis, kind="stable")  # NaNs sort last
-    n = data.shape[axis]
-    pos = xp.full(_keepdim_shape(data.shape, (axis,)), (n - 1) // 2)
-    if data.dtype.kind == "f":
-        nans = xp.isnan(data).sum(axis=axis, keepdims=True)
-        pos = xp.where(nans > 0, n - nans, pos)
-    return xp.take_along_axis(order, pos, axis=axis)
-
-
-def median(input, dim=None, keepdim=False):
-    """The lower median, the ((n - 1) // 2)-th smallest value (NaN where there is a NaN).
-
-    Without ``dim``: over all elements, the gradient split evenly among equal entries.
-    With ``dim``: a (values, indices) pair, the gradient going to that index.
-    """
-    data = input._data
-    if data.dtype == xp.bool_:
-        raise NotImplementedError(at_user_line("median(): not implemented for bool; convert first: x.int()"))
-    if dim is None:
-        if data.size == 0:
-            _require_float(input, "median", "x.float().median() (the median of nothing is nan)")
-            return Tensor._make(xp.full((), xp.nan, dtype=data.dtype))
-        value = array_op(_median_value, input)._data     # an op: a compiled graph recomputes it
-        return Extreme.apply(input, value=value, axes=None, keepdim=False, nan_ties=True)
-    if not isinstance(dim, int):
-        raise TypeError(at_user_line(f"median(): dim must be an int, got {dim!r}"))
-    axis = wrap_dim(dim, data.ndim, "median")
-    if data.ndim == 0:
-        return _zero_dim_result(input, MedianResult)
-    _check_nonempty(input, (axis,), "median")
-    return _select(input, array_op(_median_index, input, axis), axis, keepdim, MedianResult)
-
-
-def _mode_index(data, axis):
-    """Positions (keepdim-shaped) of the most frequent value along ``axis``: on a tie the
-    smallest value, at its last occurrence (as PyTorch)."""
-    moved = xp.moveaxis(data, axis, -1)                              # (..., n)
-    order = xp.argsort(moved, axis=-1, kind="stable")
-    ordered = xp.take_along_axis(moved, order, axis=-1)
-    n = ordered.shape[-1]
-    position = xp.arange(n)
-    starts = xp.ones(ordered.shape, dtype=bool)                      # a new run of equal values
-    starts[..., 1:] = ordered[..., 1:] != ordered[..., :-1]
-    ends = xp.ones(ordered.shape, dtype=bool)
-    ends[..., :-1] = starts[..., 1:]
-    first = xp.maximum.accumulate(xp.where(starts, position, 0), axis=-1)
-    last = xp.flip(xp.minimum.accumulate(xp.flip(xp.where(ends, position, n), -1), axis=-1), -1)
-    best = xp.argmax(last - first, axis=-1)[..., None]              # longest run, smallest value
-    index = xp.take_along_axis(order, xp.take_along_axis(last, best, axis=-1), axis=-1)
-    return xp.moveaxis(index, -1, axis)
-
-
-def mode(input, dim=-1, keepdim=False):
-    """The most frequent value along ``dim`` and its index, as a (values, indices) pair."""
-    data = input._data
-    axis = wrap_dim(dim, data.ndim, "mode")
-    if data.ndim == 0:
-        return _zero_dim_result(input, ModeResult)
-    _check_nonempty(input, (axis,), "mode")
-    if data.size == 0:  # another dim is empty: empty results
-        index = xp.zeros(_keepdim_shape(data.shape, (axis,)), dtype=xp.int64)
-    else:
-        index = array_op(_mode_index, input, axis)
-    return _select(input, index, axis, keepdim, ModeResult)
 
 
 # ---------------------------------------------------------------- norms
@@ -683,7 +434,8 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
             raise RuntimeError(at_user_line(
                 f"norm(): cannot compute the {p} norm over an empty dimension (input shape "
                 f"{shape_str(input._data.shape)}) because the operation has no identity"))
-        return _extreme(input.abs(), dim, keepdim, p > 0, "norm")
+        # NaN entries tie with a NaN norm; their gradient is sign(NaN) = 0, as in PyTorch
+        return extreme(input.abs(), dim, keepdim, p > 0, "norm", nan_ties=True)
     return PNorm.apply(input, axes=axes, keepdim=keepdim, p=p)
 
 

@@ -1,9 +1,11 @@
 """Sorting and selection: sort, argsort, topk, kthvalue, msort.
 
 Each op finds the positions with NumPy and reads the values with a gather
-(``TakeAlong``), so the values are differentiable with no backward of their
-own: the gradient goes back to the positions the values came from. Indices
-are int64. NaN counts as the largest value, as in PyTorch.
+(``TakeAlong``, ``PickAlong``), so the values are differentiable with no backward
+of their own: the gradient goes back to the positions the values came from.
+The values are fresh tensors (never views of the input) of the input's dtype;
+indices are int64. NaN counts as the largest value, as in PyTorch. As in
+PyTorch, topk refuses bool tensors and kthvalue refuses them past 0-d.
 """
 from collections import namedtuple
 
@@ -13,6 +15,7 @@ from .._errors import at_user_line, shape_str
 from .._dims import wrap_dim
 from .indexing import TakeAlong
 from .array_op import array_op
+from .order_stats import pick_along, zero_dim_result
 
 xp = B.xp
 
@@ -49,9 +52,11 @@ def _order_int64(data, dim, descending):
     return _order(data, dim, descending).astype(xp.int64)
 
 
-def _scalar_result(input, kind):
-    """Sorting a 0-d tensor: the value itself and index 0."""
-    return kind(input * 1, Tensor._make(xp.zeros((), xp.int64)))
+def _refuse_bool(input, op, error, fix):
+    if input._data.dtype == xp.bool_:
+        raise error(at_user_line(
+            f"{op}(): not supported for bool tensors (chainrule.bool, shape "
+            f"{shape_str(input.shape)}), as in PyTorch. Convert first: {fix}"))
 
 
 def sort(input, dim=-1, descending=False, stable=False):
@@ -61,7 +66,7 @@ def sort(input, dim=-1, descending=False, stable=False):
     """
     if input._data.ndim == 0:
         wrap_dim(dim, 0, "sort")
-        return _scalar_result(input, SortResult)
+        return zero_dim_result(input, SortResult)
     dim = wrap_dim(dim, input._data.ndim, "sort")
     return SortResult(*_select(input, array_op(_order_int64, input, dim=dim, descending=descending), dim))
 
@@ -80,6 +85,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
 
     Returned in order (largest first) whether or not ``sorted`` is set.
     """
+    _refuse_bool(input, "topk", RuntimeError, f"x.int().topk({k})")
     ndim = input._data.ndim
     dim = wrap_dim(dim, ndim, "topk")
     size = input._data.shape[dim] if ndim else 1
@@ -88,7 +94,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
             f"topk(): selected index k={k} out of range for dimension {dim} of size {size} "
             f"(input shape {shape_str(input.shape)}); k must be between 0 and {size}"))
     if ndim == 0:
-        return _scalar_result(input, TopkResult)
+        return zero_dim_result(input, TopkResult)
     return TopkResult(*_select(input, array_op(_topk_index, input, k=k, dim=dim, largest=largest), dim))
 
 
@@ -118,12 +124,10 @@ def kthvalue(input, k, dim=-1, keepdim=False):
             f"kthvalue(): selected number k={k} out of range for dimension {dim} of size {size} "
             f"(k counts from 1)"))
     if ndim == 0:
-        return _scalar_result(input, KthvalueResult)
+        return zero_dim_result(input, KthvalueResult)
+    _refuse_bool(input, "kthvalue", NotImplementedError, f"x.int().kthvalue({k})")
     idx = array_op(_kth_index, input, k=k, dim=dim)                    # (..., 1, ...)
-    values, indices = _select(input, idx, dim)
-    if not keepdim:
-        values, indices = values.squeeze(dim), indices.squeeze(dim)
-    return KthvalueResult(values, indices)
+    return pick_along(input, idx, dim, keepdim, KthvalueResult)
 
 
 def msort(input):
