@@ -1,0 +1,1063 @@
+"""One named test per distinct difference the op fuzzer has found: its minimal reproducer,
+run in chainrule and in PyTorch and compared under the fuzzer's rules (``same.py``).
+
+A difference the library still has is marked ``open(...)`` (a strict xfail): the file stays
+green now, and a fix makes the test pass unexpectedly, which fails it until the mark goes.
+"""
+import pytest
+
+from .same import assert_same
+
+inf, nan = float("inf"), float("nan")
+
+
+def open_difference(reason):
+    return pytest.mark.xfail(strict=True, reason=f"open: {reason}")
+
+
+def cases(table, still_open=(), reason=""):
+    """Parameters from ``{id: value}``; the ids in ``still_open`` are marked open with ``reason``."""
+    return [pytest.param(value, id=key, marks=[open_difference(reason)] if key in still_open else [])
+            for key, value in table.items()]
+
+
+# ---------------------------------------------------------------------------------------------
+# Known before the fuzzer, and found by it again.
+
+ONE_ELEMENT_VIEWS = {
+    "index": lambda x: x[0],
+    "select": lambda x: x.select(0, 0),
+    "unbind": lambda x: x.unbind(0)[0],
+}
+
+
+@pytest.mark.parametrize("view", ONE_ELEMENT_VIEWS.values(), ids=ONE_ELEMENT_VIEWS.keys())
+def test_a_one_element_view_of_a_1d_tensor_sees_writes_to_its_base(view):
+    def run(lib):
+        x = lib.zeros(3)
+        v = view(x)
+        x.add_(1)
+        return v
+    assert_same(run)
+
+
+@pytest.mark.parametrize("view", ONE_ELEMENT_VIEWS.values(), ids=ONE_ELEMENT_VIEWS.keys())
+def test_a_write_to_a_one_element_view_reaches_its_base(view):
+    def run(lib):
+        x = lib.zeros(3)
+        view(x).fill_(7)
+        return x
+    assert_same(run)
+
+
+def test_an_empty_index_of_a_0d_tensor_is_a_view():
+    def run(lib):
+        x = lib.zeros(())
+        v = x[()]
+        x.add_(1)
+        return v
+    assert_same(run)
+
+
+WRITES_AFTER_A_VIEW = {
+    "setitem": lambda b: b.__setitem__(0, 5.0),
+    "mul_": lambda b: b.mul_(3),
+    "exp_": lambda b: b.exp_(),
+}
+
+
+@pytest.mark.parametrize("write", WRITES_AFTER_A_VIEW.values(), ids=WRITES_AFTER_A_VIEW.keys())
+def test_the_gradient_through_a_view_taken_before_a_write_to_its_base(write):
+    def run(lib):
+        a = lib.tensor([1.0, 2.0], requires_grad=True)
+        b = a * 2
+        c = b[0]
+        write(b)
+        c.backward()
+        return a.grad
+    assert_same(run)
+
+
+AUGMENTED = {
+    "//=": lambda x: x.__ifloordiv__(2),
+    "%=": lambda x: x.__imod__(4),
+    "**=": lambda x: x.__ipow__(2),
+    "|=": lambda x: x.__ior__(1),
+    "^=": lambda x: x.__ixor__(1),
+}
+
+
+@pytest.mark.parametrize("assign", AUGMENTED.values(), ids=AUGMENTED.keys())
+def test_an_augmented_assignment_writes_in_place(assign):
+    def run(lib):
+        x = lib.tensor([5, 6])
+        alias = x
+        x = assign(x)
+        return alias, x is alias
+    assert_same(run)
+
+
+def test_an_in_place_change_of_an_amax_result_makes_its_backward_refuse():
+    def run(lib):
+        x = lib.tensor([1.0, 3.0, 2.0], requires_grad=True)
+        y = x.amax()
+        y.add_(1)
+        y.backward()
+        return x.grad
+    assert_same(run)
+
+
+def test_index_fill_of_int32_with_a_float_value_keeps_the_other_elements():
+    def run(lib):
+        x = lib.tensor([2 ** 31 - 1, 5], dtype=lib.int32)
+        return x.index_fill(0, lib.tensor([1]), 2.5)
+    assert_same(run)
+
+
+def test_masked_fill_of_int64_with_a_float_value_keeps_the_other_elements():
+    def run(lib):
+        x = lib.tensor([2 ** 53 + 1, 0])
+        return x.masked_fill(x == 0, 1.5)
+    assert_same(run)
+
+
+INFINITE_UPSTREAM = {
+    "relu": lambda lib, x: lib.relu(x),
+    "clamp": lambda lib, x: x.clamp(min=0),
+    "maximum": lambda lib, x: lib.maximum(x, lib.zeros(3)),
+    "minimum": lambda lib, x: lib.minimum(x, lib.zeros(3)),
+    "max": lambda lib, x: x.max(0)[0],
+    "min": lambda lib, x: x.min(0)[0],
+    "median": lambda lib, x: x.median(),
+}
+
+
+@pytest.mark.parametrize("op", INFINITE_UPSTREAM.values(), ids=INFINITE_UPSTREAM.keys())
+def test_an_infinite_upstream_gradient_gives_zero_where_the_local_gradient_is_zero(op):
+    def run(lib):
+        x = lib.tensor([-1.0, 2.0, 0.5], requires_grad=True)
+        (op(lib, x) * inf).sum().backward()
+        return x.grad
+    assert_same(run)
+
+
+def test_the_gradient_of_sqrt_of_clamp_at_zero():
+    def run(lib):
+        x = lib.tensor([0.0, 4.0], requires_grad=True)
+        x.clamp(min=0).sqrt().sum().backward()
+        return x.grad
+    assert_same(run)
+
+
+NAN_INPUT_GRADIENTS = {
+    "abs": lambda lib, x: x.abs().sum(),
+    "relu": lambda lib, x: x.relu().sum(),
+    "hardtanh": lambda lib, x: lib.nn.functional.hardtanh(x).sum(),
+    "maximum": lambda lib, x: lib.maximum(x, lib.zeros(2)).sum(),
+    "norm p=1": lambda lib, x: x.norm(p=1),
+}
+
+
+@pytest.mark.parametrize("loss", NAN_INPUT_GRADIENTS.values(), ids=NAN_INPUT_GRADIENTS.keys())
+def test_gradients_at_a_nan_input(loss):
+    def run(lib):
+        x = lib.tensor([nan, 0.5], requires_grad=True)
+        loss(lib, x).backward()
+        return x.grad
+    assert_same(run)
+
+
+@pytest.mark.parametrize("name", ["var", "std"])
+def test_the_gradient_of_var_and_std_with_correction_at_least_n(name):
+    def run(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        getattr(x, name)(correction=2).backward()
+        return x.grad
+    assert_same(run)
+
+
+def test_an_integer_add_refuses_a_float_alpha():
+    def run(lib):
+        return lib.tensor([1, 2]).add(lib.tensor([3, 4]), alpha=0.5), lib.tensor([1, 2]).sub(1, alpha=1.5)
+    assert_same(run)
+
+
+@pytest.mark.parametrize("name", ["addcmul", "addcdiv"])
+def test_addcmul_and_addcdiv_with_a_value_an_int_tensor_and_float16(name):
+    def run(lib):
+        start = lib.tensor([1.0, 2.0], dtype=lib.float16)
+        other = lib.tensor([3.0, 4.0], dtype=lib.float16)
+        return getattr(lib, name)(start, lib.tensor([1, 2]), other, value=0.5)
+    assert_same(run)
+
+
+@pytest.mark.parametrize("name", ["cumsum", "cumprod"])
+def test_scans_honour_dtype(name):
+    def run(lib):
+        return getattr(lib.tensor([1, 2]), name)(0, dtype=lib.float64)
+    assert_same(run)
+
+
+def test_prod_honours_dtype():
+    def run(lib):
+        return lib.tensor([1.0, 2.0]).prod(dtype=lib.float64), lib.tensor([3, 4]).prod(0, dtype=lib.float32)
+    assert_same(run)
+
+
+def test_einsum_over_bool():
+    def run(lib):
+        return lib.einsum("i->", lib.tensor([True, True])), lib.einsum("ij->", lib.ones(2, 2, dtype=lib.bool))
+    assert_same(run)
+
+
+@pytest.mark.parametrize("call", [lambda lib, x: lib.sort(x), lambda lib, x: lib.kthvalue(x, 1)],
+                         ids=["sort", "kthvalue"])
+def test_sort_and_kthvalue_of_a_0d_bool(call):
+    def run(lib):
+        return call(lib, lib.tensor(True))
+    assert_same(run)
+
+
+def test_no_version_error_for_an_in_place_multiply_of_a_plain_tensor_by_one_that_requires_grad():
+    def run(lib):
+        w = lib.tensor([2.0, 3.0], requires_grad=True)
+        x = lib.ones(2)
+        x.mul_(w)
+        x.sum().backward()
+        return w.grad
+    assert_same(run)
+
+
+def test_no_version_error_for_an_in_place_op_on_the_result_of_pow_with_a_scalar_exponent():
+    def run(lib):
+        x = lib.tensor([2.0, 3.0], requires_grad=True)
+        y = x ** 2
+        y.add_(1)
+        y.sum().backward()
+        return x.grad
+    assert_same(run)
+
+
+def test_no_version_error_for_a_changed_saved_tensor_whose_gradient_is_not_needed():
+    def run(lib):
+        x = lib.tensor([2.0, 3.0], requires_grad=True)
+        a = x * 1
+        c = a * lib.tensor([4.0, 5.0])
+        a.add_(1)
+        c.sum().backward()
+        return x.grad
+    assert_same(run)
+
+
+@open_difference("writing into a broadcast_to()/expand() view whose elements do not overlap raises "
+                 "NumPy's read-only error")
+def test_writing_into_a_broadcast_view_without_overlap():
+    def run(lib):
+        x = lib.zeros(())
+        x.broadcast_to((1,)).add_(1)
+        return x
+    assert_same(run)
+
+
+def test_scatter_add_with_an_index_smaller_than_src_in_other_dims():
+    def run(lib):
+        return lib.zeros(2, 3).scatter_add(0, lib.tensor([[0, 1]]), lib.ones(2, 3))
+    assert_same(run)
+
+
+@pytest.mark.parametrize("op", [lambda x: x // 0, lambda x: x % 0], ids=["//", "%"])
+def test_integer_division_by_zero_of_an_empty_tensor(op):
+    def run(lib):
+        return op(lib.zeros(0, dtype=lib.int64))
+    assert_same(run)
+
+
+def test_mT_of_a_0d_tensor():
+    def run(lib):
+        return lib.tensor(1.0).mT
+    assert_same(run)
+
+
+def test_the_values_of_max_along_a_dim_are_not_a_view():
+    def run(lib):
+        x = lib.tensor([[1.0, 2.0], [3.0, 0.0]], requires_grad=True)
+        values, _ = x.max(0)
+        values.add_(1)
+        values.sum().backward()
+        return x.grad
+    assert_same(run)
+
+
+CREATE_GRAPH = {
+    "relu": lambda x: x.relu(),
+    "abs": lambda x: x.abs(),
+    "tril": lambda x: x.reshape(2, 2).tril(),
+}
+
+
+@pytest.mark.parametrize("op", CREATE_GRAPH.values(), ids=CREATE_GRAPH.keys())
+def test_create_graph_gradients_of_piecewise_linear_ops_require_grad(op):
+    def run(lib):
+        x = lib.tensor([1.0, -1.0, 2.0, -3.0], dtype=lib.float64, requires_grad=True)
+        (g,) = lib.autograd.grad((op(x) * x).sum(), [x], create_graph=True)
+        (h,) = lib.autograd.grad(g.sum(), [x])
+        return g, h
+    assert_same(run)
+
+
+@pytest.mark.parametrize("call", [lambda lib, x: lib.topk(x, 1), lambda lib, x: lib.kthvalue(x, 1)],
+                         ids=["topk", "kthvalue"])
+def test_topk_and_kthvalue_refuse_bool(call):
+    def run(lib):
+        return call(lib, lib.tensor([True, False]))
+    assert_same(run)
+
+
+@pytest.mark.parametrize("name", ["logical_and", "logical_or", "logical_xor"])
+def test_logical_ops_refuse_python_scalars(name):
+    def run(lib):
+        return getattr(lib, name)(lib.tensor([1.0, 0.0]), 2), getattr(lib.tensor([1.0, 0.0]), name)(nan)
+    assert_same(run)
+
+
+def test_scatter_refuses_a_src_of_another_dtype():
+    def run(lib):
+        return lib.zeros(3).scatter(0, lib.tensor([0]), lib.tensor([1]))
+    assert_same(run)
+
+
+@open_difference("fill_ with an integer out of the tensor's range wraps instead of raising")
+def test_fill_refuses_an_out_of_range_integer():
+    def run(lib):
+        return lib.zeros(2, dtype=lib.uint8).fill_(300)
+    assert_same(run)
+
+
+# ---------------------------------------------------------------------------------------------
+# Found by the fuzzer.
+
+@open_difference("index_fill refuses negative indices; PyTorch counts them from the end")
+@pytest.mark.parametrize("in_place", [False, True], ids=["index_fill", "index_fill_"])
+def test_index_fill_with_a_negative_index(in_place):
+    def run(lib):
+        x = lib.tensor([1.0, 2.0])
+        if in_place:
+            x.index_fill_(0, lib.tensor([-2]), 5.0)
+            return x
+        return x.index_fill(0, lib.tensor([-1]), 5.0)
+    assert_same(run)
+
+
+OUT_OF_RANGE_INDICES = {
+    "index_select": lambda lib: lib.tensor([1, 2]).index_select(0, lib.tensor([2])),
+    "index_add": lambda lib: lib.index_add(lib.tensor([1.0]), 0, lib.tensor([-2]), lib.tensor([1.0])),
+    "index_fill": lambda lib: lib.tensor([1.0, 2.0]).index_fill(0, lib.tensor([2]), 5.0),
+    "index_reduce": lambda lib: lib.index_reduce(lib.tensor([1.0]), 0, lib.tensor([1]), lib.tensor([1.0]), "prod"),
+    "index_copy": lambda lib: lib.index_copy(lib.zeros(3, 2), 1, lib.tensor([0]), lib.zeros(3, 2)),
+}
+
+
+@pytest.mark.parametrize("call", cases(OUT_OF_RANGE_INDICES, OUT_OF_RANGE_INDICES,
+                                       "an index out of range raises RuntimeError; PyTorch raises IndexError"))
+def test_an_index_out_of_range_is_an_index_error(call):
+    assert_same(call)
+
+
+WRONG_RANKS = {
+    "mv": lambda lib: lib.mv(lib.tensor(1.0), lib.tensor(1.0)),
+    "baddbmm": lambda lib: lib.baddbmm(lib.ones(1, 1), lib.ones(1, 1), lib.ones(1, 1)),
+    "cross": lambda lib: lib.cross(lib.tensor(1.0), lib.tensor(1.0), dim=0),
+}
+
+
+@pytest.mark.parametrize("call", cases(WRONG_RANKS, WRONG_RANKS, "a tensor of the wrong rank raises RuntimeError; "
+                                       "PyTorch raises IndexError (dimension out of range)"))
+def test_a_tensor_of_the_wrong_rank_is_an_index_error(call):
+    assert_same(call)
+
+
+@open_difference("index_copy and index_add of a 0-d bool tensor return int64")
+@pytest.mark.parametrize("name", ["index_copy", "index_add"])
+def test_index_copy_and_index_add_of_a_bool_tensor_stay_bool(name):
+    def run(lib):
+        x = lib.tensor(False)
+        return getattr(lib, name)(x, 0, lib.tensor([0]), x)
+    assert_same(run)
+
+
+@open_difference("masked_scatter of an empty bool tensor returns int64")
+def test_masked_scatter_of_an_empty_bool_tensor_stays_bool():
+    def run(lib):
+        x = lib.zeros((1, 0), dtype=lib.bool)
+        return lib.masked_scatter(x, x > 0, x)
+    assert_same(run)
+
+
+@open_difference("tensordot of int32 tensors returns int64")
+def test_tensordot_of_int32_tensors_stays_int32():
+    def run(lib):
+        x = lib.tensor([[-5], [-5]], dtype=lib.int32)
+        return lib.tensordot(x, x, dims=([-1], [0]))
+    assert_same(run)
+
+
+def test_clamp_with_a_nan_bound_gives_nan():
+    def run(lib):
+        return lib.clamp(lib.tensor([1.0]), min=2, max=nan), lib.clamp_min(lib.tensor([-5]), nan)
+    assert_same(run)
+
+
+@open_difference("index_copy into an inf or nan element gives nan (the target is multiplied by a mask)")
+def test_index_copy_into_infinite_or_nan_elements():
+    def run(lib):
+        x = lib.tensor(inf)
+        return lib.index_copy(x, 0, lib.tensor([0]), x), lib.index_copy(lib.tensor(nan), 0, lib.tensor([0]), x)
+    assert_same(run)
+
+
+OVERLAPPING_WRITES = {
+    "scatter_": lambda lib, x: x.scatter_(0, lib.tensor([1]), x),
+    "scatter_add_": lambda lib, x: x.scatter_add_(0, lib.tensor([0]), x),
+    "scatter_reduce_": lambda lib, x: x.scatter_reduce_(0, lib.tensor([0]), x, "sum", include_self=False),
+    "index_copy_": lambda lib, x: x.index_copy_(0, lib.tensor([0, 1]), x),
+    "index_add_": lambda lib, x: x.index_add_(0, lib.tensor([0, 1]), x),
+    "index_reduce_": lambda lib, x: x.index_reduce_(0, lib.tensor([0, 1]), x, "prod", include_self=False),
+    "index_put_": lambda lib, x: x.index_put_((lib.tensor([0, 1]),), x),
+    "setitem": lambda lib, x: x.__setitem__(lib.tensor([0, 1]), x),
+}
+
+
+@pytest.mark.parametrize("write", cases(OVERLAPPING_WRITES, OVERLAPPING_WRITES, "a write whose source overlaps its "
+                                        "target is computed from a snapshot; PyTorch refuses it"))
+def test_a_write_whose_source_overlaps_its_target(write):
+    def run(lib):
+        x = lib.tensor([1.0, 2.0])
+        write(lib, x)
+        return x
+    assert_same(run)
+
+
+PYTHON_INTS_OUT_OF_RANGE = {
+    "mul_": lambda lib: lib.tensor([1, 2], dtype=lib.uint8).mul_(-1),
+    "sub_": lambda lib: lib.tensor([1, 2], dtype=lib.uint8).sub_(2 ** 31),
+    "add_": lambda lib: lib.tensor([1], dtype=lib.int32).add_(2 ** 32 + 1),
+    "full_like": lambda lib: lib.full_like(lib.tensor([1], dtype=lib.uint8), -1),
+}
+
+
+@pytest.mark.parametrize("call", cases(PYTHON_INTS_OUT_OF_RANGE, PYTHON_INTS_OUT_OF_RANGE, "a Python int outside "
+                                       "the integer dtype's range raises OverflowError; PyTorch wraps it"))
+def test_an_in_place_integer_op_with_a_python_int_out_of_range(call):
+    assert_same(call)
+
+
+SAME_KIND_IN_PLACE = {
+    "cumsum_": lambda lib, x: x.cumsum_(0),
+    "|=": lambda lib, x: x.__ior__(lib.tensor([2, 4])),
+    "clamp_min_": lambda lib, x: x.clamp_min_(lib.tensor([150, 0])),
+    "addcmul_": lambda lib, x: x.addcmul_(lib.tensor([1, 1]), lib.tensor([2, 2])),
+}
+
+
+@pytest.mark.parametrize("write", cases(SAME_KIND_IN_PLACE, SAME_KIND_IN_PLACE, "an in-place op whose result type "
+                                        "is a wider integer refuses; PyTorch casts back (same kind)"))
+def test_an_in_place_op_on_uint8_with_an_int64_result_type(write):
+    def run(lib):
+        x = lib.tensor([200, 100], dtype=lib.uint8)
+        write(lib, x)
+        return x
+    assert_same(run)
+
+
+def test_the_where_method_takes_the_condition_first():
+    def run(lib):
+        x = lib.tensor([0, 3], dtype=lib.uint8)
+        return x.where(x > 0, x)
+    assert_same(run)
+
+
+@open_difference("an all-False mask assignment to a leaf that requires grad raises; PyTorch writes nothing")
+def test_an_all_false_mask_assignment_to_a_leaf_that_requires_grad():
+    def run(lib):
+        x = lib.tensor([1.0], requires_grad=True)
+        x[False] = 2.0
+        return x
+    assert_same(run)
+
+
+@open_difference("an all-False mask assignment of a value that requires grad makes the target require grad")
+def test_an_all_false_mask_assignment_does_not_make_the_target_require_grad():
+    def run(lib):
+        x = lib.tensor([1.0])
+        x[False] = lib.tensor([2.0], requires_grad=True)
+        return x
+    assert_same(run)
+
+
+@open_difference("an all-False mask assignment counts as a change of a saved tensor; PyTorch's does not")
+def test_an_all_false_mask_assignment_is_not_a_change_of_a_saved_tensor():
+    def run(lib):
+        x = lib.tensor([1.0], requires_grad=True)
+        y = x.expm1()
+        y[False] = 2.0
+        y.sum().backward()
+        return x.grad
+    assert_same(run)
+
+
+@open_difference("PyTorch marks an integer tensor as requiring grad after assigning a value that requires grad")
+def test_an_integer_tensor_after_assigning_a_value_that_requires_grad():
+    def run(lib):
+        x = lib.tensor([[[-5]], [[-5]]], dtype=lib.int32)
+        x[0] = lib.tensor(1.0, requires_grad=True)
+        return x
+    assert_same(run)
+
+
+@open_difference("the results of unique and of median of an empty tensor do not require grad; in PyTorch they do "
+                 "(and backward through unique raises)")
+@pytest.mark.parametrize("call", [lambda lib, x: lib.unique(x), lambda lib, x: lib.median(x[:0])],
+                         ids=["unique", "median of empty"])
+def test_non_differentiable_results_require_grad_as_in_pytorch(call):
+    def run(lib):
+        return call(lib, lib.tensor([1.0, 1.0], requires_grad=True))
+    assert_same(run)
+
+
+@open_difference("backward after an in-place change of a saved tensor uses the saved value; PyTorch refuses")
+def test_backward_after_an_in_place_change_of_a_saved_result():
+    def run(lib):
+        x = lib.tensor([1.0], requires_grad=True)
+        y = lib.sgn(x)
+        y.add_(2)
+        y.sum().backward()
+        return x.grad
+    assert_same(run)
+
+
+@open_difference("erfinv and exp2 save the tensor PyTorch does not, so a later in-place change raises")
+@pytest.mark.parametrize("case", ["erfinv", "exp2"])
+def test_no_version_error_for_erfinv_and_exp2(case):
+    def run(lib):
+        x = lib.tensor([0.5], requires_grad=True)
+        if case == "erfinv":
+            y = lib.erfinv(x)
+            y.add_(2)
+        else:
+            y = lib.exp2(x)
+            with lib.no_grad():
+                x.zero_()
+        y.sum().backward()
+        return x.grad
+    assert_same(run)
+
+
+METADATA_WRITES = {
+    "unsqueeze_": lambda v: v.unsqueeze_(0),
+    "squeeze_": lambda v: v.squeeze_(0),
+    "transpose_": lambda v: v.transpose_(0, 1),
+    "t_": lambda v: v.t_(),
+}
+
+
+@pytest.mark.parametrize("write", cases(METADATA_WRITES, METADATA_WRITES, "an in-place shape change of a view of a "
+                                        "leaf that requires grad is allowed; PyTorch refuses"))
+def test_an_in_place_shape_change_of_a_view_of_a_leaf(write):
+    def run(lib):
+        x = lib.tensor([[1.0, 2.0]], requires_grad=True)
+        v = x.view(1, 2)
+        write(v)
+        return v
+    assert_same(run)
+
+
+@open_difference("an in-place op on one output of split/chunk/unbind is allowed; PyTorch refuses")
+def test_an_in_place_op_on_an_output_of_split():
+    def run(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        a = x * 1
+        a.split(1)[0].add_(1)
+        a.sum().backward()
+        return x.grad
+    assert_same(run)
+
+
+@open_difference("an in-place shape change of a view under no_grad breaks its backward (ShapeError)")
+def test_backward_through_a_view_whose_shape_changed_in_place_under_no_grad():
+    def run(lib):
+        x = lib.tensor([1.0], requires_grad=True)
+        v = x.select(0, 0)
+        with lib.no_grad():
+            v.unsqueeze_(-1)
+        v.sum().backward()
+        return x.grad
+    assert_same(run)
+
+
+EXPANDED_WRITES = {
+    "setitem": lambda lib, v: v.__setitem__((slice(None), None, None), lib.tensor([[1.0], [2.0]])),
+    "relu_": lambda lib, v: v.relu_(),
+    "clamp_": lambda lib, v: v.clamp_(0, 1),
+    "index_put_": lambda lib, v: v.index_put_((lib.tensor([0]),), lib.tensor(2.0)),
+    "tril_": lambda lib, v: v.tril_(),
+}
+
+
+@pytest.mark.parametrize("write", cases(EXPANDED_WRITES, {"index_put_", "tril_"},
+                                        "writing into an expand()/broadcast_to() view is refused; PyTorch writes"))
+def test_writing_into_an_expanded_view(write):
+    def run(lib):
+        x = lib.tensor([[1.0], [-2.0]])
+        write(lib, x.broadcast_to((2, 3)))
+        return x
+    assert_same(run)
+
+
+BOOL_ARITHMETIC = {
+    "-=": lambda lib: lib.tensor([1.0]).__isub__(lib.tensor([True])),
+    "sub_": lambda lib: lib.tensor([1.0]).sub_(lib.tensor([False])),
+    "unary +": lambda lib: +lib.tensor([True]),
+}
+
+
+@pytest.mark.parametrize("call", cases(BOOL_ARITHMETIC, BOOL_ARITHMETIC,
+                                       "subtraction and unary + with bool tensors work; PyTorch refuses them"))
+def test_subtraction_with_bool_tensors_is_refused(call):
+    assert_same(call)
+
+
+BOOL_OPERAND_BACKWARD = {
+    "logaddexp": lambda lib, x, b: lib.logaddexp(x, b),
+    "atan2": lambda lib, x, b: lib.atan2(b, x),
+    "pow": lambda lib, x, b: x ** b,
+}
+
+
+@pytest.mark.parametrize("op", cases(BOOL_OPERAND_BACKWARD, BOOL_OPERAND_BACKWARD, "PyTorch's backward raises for "
+                                     "these ops with a bool operand (it subtracts or negates the bool); chainrule "
+                                     "differentiates them"))
+def test_backward_through_an_op_with_a_bool_operand(op):
+    def run(lib):
+        x = lib.tensor([1.0], requires_grad=True)
+        op(lib, x, lib.tensor([False])).sum().backward()
+        return x.grad
+    assert_same(run)
+
+
+@open_difference("clamp/clip with a tensor min and a number max works; PyTorch raises TypeError")
+@pytest.mark.parametrize("name", ["clamp", "clip"])
+def test_clamp_with_a_tensor_min_and_a_number_max(name):
+    def run(lib):
+        return getattr(lib, name)(lib.tensor([1.0, 3.0]), min=lib.tensor([2.0, 2.0]), max=2.5)
+    assert_same(run)
+
+
+@open_difference("2 % x is differentiable in x; PyTorch raises (derivative for remainder not implemented)")
+def test_the_gradient_of_a_number_remainder_a_tensor():
+    def run(lib):
+        x = lib.tensor([1.5], requires_grad=True)
+        (2 % x).sum().backward()
+        return x.grad
+    assert_same(run)
+
+
+def test_the_second_derivative_of_hardsigmoid():
+    def run(lib):
+        x = lib.tensor([1.0], dtype=lib.float64, requires_grad=True)
+        (g,) = lib.autograd.grad(x.sum() + lib.nn.functional.hardsigmoid(x).sum(), [x], create_graph=True)
+        return lib.autograd.grad((g * 0.5).sum(), [x])
+    assert_same(run)
+
+
+@pytest.mark.parametrize("call", [lambda lib, x: lib.cumprod(x, 0, dtype=lib.int64),
+                                  lambda lib, x: lib.prod(x, dim=0, dtype=lib.int64)], ids=["cumprod", "prod"])
+def test_an_integer_dtype_for_a_reduction_of_a_tensor_that_requires_grad(call):
+    def run(lib):
+        return call(lib, lib.tensor([1.0], requires_grad=True))
+    assert_same(run)
+
+
+BOOL_OR_UNSIGNED_REFUSED = {
+    "addcmul bool": lambda lib: lib.addcmul(lib.tensor([True]), lib.tensor([True]), lib.tensor([True])),
+    "index_reduce bool": lambda lib: lib.index_reduce(lib.tensor([True]), 0, lib.tensor([0]), lib.tensor([True]),
+                                                      "prod", include_self=False),
+    "tensordot bool": lambda lib: lib.tensordot(lib.tensor([True]), lib.tensor([True]), dims=0),
+    "softsign bool": lambda lib: lib.nn.functional.softsign(lib.tensor([True])),
+    "hardtanh uint8": lambda lib: lib.nn.functional.hardtanh(lib.tensor([0], dtype=lib.uint8), -1.0, 1.0),
+}
+
+
+@pytest.mark.parametrize("call", cases(BOOL_OR_UNSIGNED_REFUSED, BOOL_OR_UNSIGNED_REFUSED, "ops PyTorch does not "
+                                       "implement for bool (or unsigned with negative limits) work in chainrule"))
+def test_ops_pytorch_refuses_for_bool_or_unsigned_tensors(call):
+    assert_same(call)
+
+
+@open_difference("an integer power with a negative integer exponent raises NumPy's error; PyTorch computes it")
+def test_integer_powers_with_negative_exponents():
+    def run(lib):
+        x = lib.tensor([-2 ** 63, 2])
+        return x ** x, 2 ** lib.tensor([-1])
+    assert_same(run)
+
+
+def test_einsum_of_mixed_dtypes():
+    def run(lib):
+        return lib.einsum("a,a->", lib.tensor([1.0]), lib.tensor([2]))
+    assert_same(run)
+
+
+@open_difference("bucketize/searchsorted refuse bool boundaries; PyTorch accepts them")
+def test_bucketize_with_bool_boundaries():
+    def run(lib):
+        return lib.bucketize(lib.tensor([0, 1]), lib.tensor([False, True]))
+    assert_same(run)
+
+
+ALPHA_WITH_INTEGERS = {
+    "add_ int32": lambda lib: lib.tensor([1.0]).add_(lib.tensor([2 ** 31 - 1], dtype=lib.int32), alpha=2),
+    "sub_ uint8": lambda lib: lib.tensor([1.0]).sub_(lib.tensor([1], dtype=lib.uint8), alpha=-1),
+    "subtract int32": lambda lib: lib.subtract(lib.tensor([1.0]), lib.tensor([2 ** 31 - 1], dtype=lib.int32), alpha=2),
+}
+
+
+@pytest.mark.parametrize("call", cases(ALPHA_WITH_INTEGERS, {"add_ int32", "sub_ uint8"}, "alpha * other is computed in "
+                                       "other's integer dtype (and wraps) before the float result"))
+def test_alpha_times_an_integer_tensor_does_not_wrap(call):
+    assert_same(call)
+
+
+@pytest.mark.parametrize("name", ["add", "subtract"])
+def test_the_dtype_of_add_with_alpha(name):
+    def run(lib):
+        return getattr(lib, name)(lib.tensor(1.0, dtype=lib.float64), lib.tensor([-5]), alpha=0.5)
+    assert_same(run)
+
+
+@open_difference("a float16 tensor times a Python number above float16's range gives nan for 0 (the number "
+                 "becomes inf first); PyTorch computes in float32")
+def test_float16_times_a_large_python_number():
+    def run(lib):
+        return lib.multiply(lib.tensor([0.0, 1e-4], dtype=lib.float16), 2 ** 31)
+    assert_same(run)
+
+
+@open_difference("matrix_power(x, 1) and a pad by nothing return memory of their input; PyTorch returns a copy")
+@pytest.mark.parametrize("call", [lambda lib, x: lib.matrix_power(x, 1),
+                                  lambda lib, x: lib.nn.functional.pad(x, (0, 0), mode="reflect")],
+                         ids=["matrix_power(x, 1)", "pad by nothing"])
+def test_results_that_are_not_views_do_not_share_the_input_memory(call):
+    def run(lib):
+        x = lib.ones(2, 2)
+        call(lib, x).add_(1)
+        return x
+    assert_same(run)
+
+
+@open_difference("count_nonzero with dim=() reduces nothing; PyTorch reduces every dim")
+def test_count_nonzero_with_an_empty_tuple_of_dims():
+    def run(lib):
+        return lib.count_nonzero(lib.tensor([1.0, 0.0, 2.0]), dim=())
+    assert_same(run)
+
+
+@open_difference("the gradient of var with dim=() differs (PyTorch's backward reads dim=() as no reduction)")
+def test_the_gradient_of_var_with_an_empty_tuple_of_dims():
+    def run(lib):
+        x = lib.tensor([-4.0, 1.0], requires_grad=True)
+        lib.var(x, dim=(), correction=0).backward()
+        return x.grad
+    assert_same(run)
+
+
+@open_difference("diff with n=0 concatenates prepend/append; PyTorch returns the input")
+def test_diff_with_n_zero():
+    def run(lib):
+        x = lib.tensor([1, 2])
+        return lib.diff(x, n=0, append=x)
+    assert_same(run)
+
+
+EMPTY_INPUT_CHECKS = {
+    "softmax int64": lambda lib: lib.softmax(lib.zeros(0, dtype=lib.int64), 0),
+    "median int32": lambda lib: lib.median(lib.zeros(0, dtype=lib.int32)),
+    "scatter_add sizes": lambda lib: lib.scatter_add(lib.zeros(2, 0, 1), 2, lib.zeros(1, 0, 2, dtype=lib.int64),
+                                                     lib.zeros(2, 0, 1)),
+    "roll dim": lambda lib: lib.roll(lib.zeros(0), 1, 1),
+    "unique dim": lambda lib: lib.unique(lib.zeros(0), dim=0),
+    "masked_scatter": lambda lib: lib.masked_scatter(lib.zeros(1, 0), lib.tensor(True), lib.zeros(1, 0)),
+}
+
+
+@pytest.mark.parametrize("call", cases(EMPTY_INPUT_CHECKS, EMPTY_INPUT_CHECKS, "checks on an empty tensor raise "
+                                       "where PyTorch skips them (nothing to compute)"))
+def test_empty_tensors_pass_where_pytorch_has_nothing_to_check(call):
+    assert_same(call)
+
+
+@open_difference("softsign of an integer tensor differs (PyTorch computes 1 + |x| in the integer dtype)")
+def test_softsign_of_an_integer_tensor():
+    def run(lib):
+        return lib.nn.functional.softsign(lib.tensor([255], dtype=lib.uint8))
+    assert_same(run)
+
+
+@open_difference("norm and std of large float32 values overflow to inf; PyTorch's do not")
+def test_norm_and_std_of_large_float32_values():
+    def run(lib):
+        return lib.tensor([1e30]).norm(), lib.tensor([3e38, 1.0, -1.0]).std()
+    assert_same(run)
+
+
+@open_difference("the mean of var_mean/std_mean with an inf is inf; PyTorch's is nan")
+@pytest.mark.parametrize("name", ["var_mean", "std_mean"])
+def test_var_mean_with_an_infinite_element(name):
+    def run(lib):
+        return getattr(lib, name)(lib.tensor([[1.0, 1.0], [1.0, inf], [1.0, 1.0]]))
+    assert_same(run)
+
+
+@open_difference("gelu(inf) is inf; PyTorch gives nan")
+def test_gelu_at_infinity():
+    def run(lib):
+        return lib.nn.functional.gelu(lib.tensor([inf, -inf]))
+    assert_same(run)
+
+
+@open_difference("lerp with an infinite end point takes the other formula (inf vs nan)")
+def test_lerp_with_infinite_end_points():
+    def run(lib):
+        return lib.lerp(lib.tensor([inf, 1.0]), lib.tensor([1.0, inf]), 0.5)
+    assert_same(run)
+
+
+@open_difference("copysign takes the sign bit of a nan from NumPy's sqrt(-3) (negative); PyTorch's nan is positive")
+def test_copysign_with_the_nan_of_a_negative_sqrt():
+    def run(lib):
+        return lib.copysign(lib.tensor([-3.0]), lib.sqrt(lib.tensor([-3.0])))
+    assert_same(run)
+
+
+def _cumprod_at_inf(lib):
+    x = lib.tensor([inf], requires_grad=True)
+    lib.cumprod(x, 0).sum().backward()
+    return x.grad
+
+
+def _norm_of_a_subnormal(lib):
+    x = lib.tensor([1e-40], requires_grad=True)
+    x.norm().backward()
+    return x.grad
+
+
+def _pow_with_exponent_2_to_31(lib):
+    x = lib.tensor([-2.0], requires_grad=True)
+    x.pow(2 ** 31).sum().backward()
+    return x.grad
+
+
+def _prod_near_overflow(lib):
+    x = lib.tensor([1e30, 1.0], requires_grad=True)
+    (lib.prod(x) ** 2).backward()
+    return x.grad
+
+
+def _logcumsumexp_at_inf(lib):
+    x = lib.tensor(inf, requires_grad=True)
+    lib.logcumsumexp(x, 0).sum().backward()
+    return x.grad
+
+
+def _relu6_at_nan(lib):
+    x = lib.ones(2, 4, 2, requires_grad=True)
+    with lib.no_grad():
+        x[0, 1, 0] = nan
+    lib.nn.functional.relu6(x).sum().backward()
+    return x.grad
+
+
+EDGE_GRADIENTS = {"cumprod at inf": _cumprod_at_inf, "norm of a subnormal": _norm_of_a_subnormal,
+                  "pow with exponent 2**31": _pow_with_exponent_2_to_31, "prod near overflow": _prod_near_overflow,
+                  "logcumsumexp at inf": _logcumsumexp_at_inf, "relu6 at nan": _relu6_at_nan}
+
+
+@pytest.mark.parametrize("run", cases(EDGE_GRADIENTS, EDGE_GRADIENTS,
+                                      "gradients at infinities, subnormals and near overflow differ"))
+def test_gradients_at_edge_values(run):
+    assert_same(run)
+
+
+@open_difference("amax/amin with include_self=False: a src element tied with the excluded self value gets all "
+                 "the gradient; PyTorch splits it between them")
+@pytest.mark.parametrize("name", ["scatter_reduce", "index_reduce"])
+def test_the_gradient_of_an_amax_reduction_without_self(name):
+    def run(lib):
+        x = lib.tensor([1.0], requires_grad=True)
+        reduce = getattr(lib, name)
+        y = reduce(x, 0, lib.tensor([0]), x, "amax", include_self=False)
+        y.sum().backward()
+        return x.grad
+    assert_same(run)
+
+
+@open_difference("atan2 with a uint8 second argument: PyTorch's gradient squares it in uint8 (wraps)")
+def test_the_gradient_of_atan2_with_a_uint8_argument():
+    def run(lib):
+        x = lib.tensor([1.0], requires_grad=True)
+        lib.atan2(x, lib.tensor([255], dtype=lib.uint8)).sum().backward()
+        return x.grad
+    assert_same(run)
+
+
+@open_difference("PyTorch's kron saves its integer input without a version check, so its gradient uses the "
+                 "value written later; chainrule uses the value at the time of the call")
+def test_the_gradient_of_kron_after_its_integer_input_changes():
+    def run(lib):
+        a = lib.tensor([-5], dtype=lib.int32)
+        x = lib.tensor([1.0], requires_grad=True)
+        y = lib.kron(x, a)
+        a[0] = 2
+        y.sum().backward()
+        return x.grad
+    assert_same(run)
+
+
+@open_difference("create_graph=True: the first-order gradient of copysign(x, 2) does not require grad; "
+                 "PyTorch's does")
+def test_the_create_graph_gradient_of_copysign_requires_grad():
+    def run(lib):
+        x = lib.tensor([1.0], dtype=lib.float64, requires_grad=True)
+        (g,) = lib.autograd.grad(lib.copysign(x, 2).sum(), [x], create_graph=True)
+        return g
+    assert_same(run)
+
+
+@open_difference("create_graph=True: a gradient that is constant (a fill_ cut the path) requires grad; "
+                 "PyTorch's does not")
+def test_a_constant_create_graph_gradient_does_not_require_grad():
+    def run(lib):
+        x = lib.tensor([1.0], dtype=lib.float64, requires_grad=True)
+        y = x * 1
+        y.fill_(2.0)
+        (g,) = lib.autograd.grad((y * y).sum() + x.sum(), [x], create_graph=True)
+        return g
+    assert_same(run)
+
+
+SIGNED_ZEROS = {
+    "relu": lambda lib, x: lib.relu(x),
+    "relu6": lambda lib, x: lib.nn.functional.relu6(x),
+    "elu": lambda lib, x: lib.nn.functional.elu(x),
+    "selu": lambda lib, x: lib.selu(x),
+    "celu": lambda lib, x: lib.celu(x),
+    "hardtanh": lambda lib, x: lib.nn.functional.hardtanh(x, 0.0, 0.5),
+    "clamp": lambda lib, x: x.clamp(min=0),
+    "cumsum": lambda lib, x: lib.cumsum(x, 0),
+    "logcumsumexp": lambda lib, x: lib.logcumsumexp(x, 0),
+    "tensordot": lambda lib, x: lib.tensordot(lib.tensor([1.0, -0.0]), lib.tensor([1.0, -0.0]), dims=0),
+}
+
+
+@pytest.mark.parametrize("op", cases(SIGNED_ZEROS, {"cumsum", "logcumsumexp",
+                                                    "tensordot"},
+                                     "the sign of a zero result differs (PyTorch keeps -0.0)"))
+def test_the_sign_of_zero_results(op):
+    def run(lib):
+        return op(lib, lib.tensor([-0.0]))
+    assert_same(run)
+
+
+@open_difference("equal(x, 2) crashes with AttributeError; PyTorch raises TypeError")
+def test_equal_with_a_number():
+    def run(lib):
+        return lib.equal(lib.tensor([1.0]), 2)
+    assert_same(run)
+
+
+@open_difference("~ of a float tensor raises NotImplementedError; PyTorch raises TypeError")
+def test_invert_of_a_float_tensor():
+    def run(lib):
+        return ~lib.tensor([1.0])
+    assert_same(run)
+
+
+@open_difference("an index assignment into a leaf that requires grad reports the leaf first; PyTorch reports a "
+                 "bad index or step first (IndexError/ValueError)")
+@pytest.mark.parametrize("index", [0, (slice(None), slice(None, None, -1))], ids=["out of range", "negative step"])
+def test_which_error_an_index_assignment_into_a_leaf_reports(index):
+    def run(lib):
+        x = lib.zeros(0, 1, requires_grad=True)
+        x[index] = 2.0
+        return x
+    assert_same(run)
+
+
+DIMS_OF_0D = {
+    "flatten": lambda lib: lib.flatten(lib.tensor(1.0), 0, 1),
+    "repeat_interleave": lambda lib: lib.repeat_interleave(lib.tensor(1.0), 2, dim=-1),
+}
+
+
+@open_difference("a dim out of range for a 0-d tensor is accepted; PyTorch raises IndexError")
+@pytest.mark.parametrize("call", DIMS_OF_0D.values(), ids=DIMS_OF_0D.keys())
+def test_dims_out_of_range_for_a_0d_tensor(call):
+    assert_same(call)
+
+
+@open_difference("scatter_add with a src larger than index is differentiable; PyTorch's backward raises "
+                 "(as for scatter, a deliberate row could cover it)")
+@pytest.mark.parametrize("name", ["scatter_add", "scatter_reduce"])
+def test_the_gradient_of_scatter_add_with_a_larger_src(name):
+    def run(lib):
+        x = lib.tensor([1.0, 1.0], requires_grad=True)
+        if name == "scatter_add":
+            y = lib.scatter_add(x, 0, lib.tensor([0]), x)
+        else:
+            y = lib.scatter_reduce(x, 0, lib.tensor([0]), x, "sum", include_self=False)
+        y.sum().backward()
+        return x.grad
+    assert_same(run)
+
+
+@open_difference("mode ignores nan; PyTorch's mode of a row with a nan is nan")
+def test_mode_of_a_row_with_nan():
+    def run(lib):
+        return lib.tensor([[nan, -3.75]]).mode(1)[0]
+    assert_same(run)
+
+
+def test_remainder_and_fmod_by_tiny_or_zero_divisors():
+    def run(lib):
+        x = lib.tensor([5e-324, 1.0], dtype=lib.float64)
+        return lib.exp2(x) % x, lib.signbit(lib.fmod(lib.tensor([[-5, -5], [-5, -5]]), 0.0))
+    assert_same(run)
+
+
+PIECEWISE_LINEAR_0D = {
+    "relu": lambda lib, x: lib.relu(x),
+    "relu6": lambda lib, x: lib.nn.functional.relu6(x),
+    "hardtanh": lambda lib, x: lib.nn.functional.hardtanh(x),
+    "leaky_relu": lambda lib, x: lib.nn.functional.leaky_relu(x, 0.1),
+    "hardsigmoid": lambda lib, x: lib.nn.functional.hardsigmoid(x),
+}
+
+
+@pytest.mark.parametrize("op", cases(PIECEWISE_LINEAR_0D, (), "backward of a 0-d tensor through "
+                                     "these ops raises TypeError (return arrays must be of ArrayType)"))
+def test_backward_of_piecewise_linear_ops_on_a_0d_tensor(op):
+    def run(lib):
+        x = lib.tensor(1.0, requires_grad=True)
+        op(lib, x).sum().backward()
+        return x.grad
+    assert_same(run)
+
+
+@open_difference("a view taken under no_grad of a tensor that requires grad does not require grad; PyTorch's does")
+def test_a_view_taken_under_no_grad_requires_grad_as_its_base():
+    def run(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        a = x * 1
+        with lib.no_grad():
+            v = a[0:1]
+        return v
+    assert_same(run)
