@@ -1,0 +1,88 @@
+"""Findings of the op fuzzer that are deliberate differences (docs/differences-from-pytorch.md).
+
+Each test checks chainrule's documented result against a value worked out by hand, and that
+PyTorch still differs, so the documentation stays true in both directions.
+"""
+import chainrule
+import pytest
+
+from .same import difference
+
+
+def assert_deliberate(run, ours):
+    """``run(chainrule)`` gives ``ours`` (a list), and PyTorch's outcome differs from it."""
+    assert run(chainrule).tolist() == ours
+    assert difference(run) is not None, "PyTorch now agrees: drop the difference from the docs"
+
+
+@pytest.mark.parametrize("name", ["clamp", "clip"])
+def test_clamp_with_a_tensor_min_and_a_number_max(name):
+    def run(lib):
+        return getattr(lib, name)(lib.tensor([1.0, 3.0]), min=lib.tensor([2.0, 2.0]), max=2.5)
+    assert_deliberate(run, [2.0, 2.5])
+
+
+def test_the_gradient_of_a_number_remainder_a_tensor():
+    def run(lib):
+        x = lib.tensor([1.5], requires_grad=True)
+        (2 % x).sum().backward()
+        return x.grad
+    assert_deliberate(run, [-1.0])  # d/dx (2 - floor(2 / x) * x) = -floor(2 / 1.5)
+
+
+def test_the_gradient_of_var_with_an_empty_tuple_of_dims():
+    def run(lib):
+        x = lib.tensor([-4.0, 1.0], requires_grad=True)
+        lib.var(x, dim=(), correction=0).backward()
+        return x.grad
+    assert_deliberate(run, [-2.5, 2.5])  # 2 (x - mean) / n, mean -1.5
+
+
+@pytest.mark.parametrize("name", ["scatter_add", "scatter_reduce"])
+def test_the_gradient_of_scatter_add_with_a_larger_src(name):
+    def run(lib):
+        x = lib.tensor([1.0, 1.0], requires_grad=True)
+        if name == "scatter_add":
+            y = lib.scatter_add(x, 0, lib.tensor([0]), x)  # y = [2 x0, x1]
+        else:
+            y = lib.scatter_reduce(x, 0, lib.tensor([0]), x, "sum", include_self=False)  # y = x
+        y.sum().backward()
+        return x.grad
+    assert_deliberate(run, [2.0, 1.0] if name == "scatter_add" else [1.0, 1.0])
+
+
+@pytest.mark.parametrize("name", ["scatter_reduce", "index_reduce"])
+def test_the_gradient_of_an_amax_reduction_without_self(name):
+    def run(lib):
+        x = lib.tensor([1.0], requires_grad=True)
+        y = getattr(lib, name)(x, 0, lib.tensor([0]), x, "amax", include_self=False)  # y = src = x
+        y.sum().backward()
+        return x.grad
+    assert_deliberate(run, [1.0])
+
+
+def test_the_gradient_of_atan2_with_a_uint8_argument():
+    def run(lib):
+        x = lib.tensor([1.0], requires_grad=True)
+        lib.atan2(x, lib.tensor([255], dtype=lib.uint8)).sum().backward()
+        return x.grad
+    assert run(chainrule).item() == pytest.approx(255 / (1 + 255 ** 2))  # PyTorch squares 255 in uint8
+    assert difference(run) is not None
+
+
+def test_the_gradient_of_kron_after_its_integer_input_changes():
+    def run(lib):
+        a = lib.tensor([-5], dtype=lib.int32)
+        x = lib.tensor([1.0], requires_grad=True)
+        y = lib.kron(x, a)
+        a[0] = 2  # PyTorch's backward reads this later value
+        y.sum().backward()
+        return x.grad
+    assert_deliberate(run, [-5.0])
+
+
+def test_results_with_no_derivative_do_not_require_grad():
+    x = chainrule.tensor([1.0, 1.0], requires_grad=True)
+    assert not chainrule.unique(x).requires_grad
+    assert not chainrule.median(x[:0]).requires_grad
+    assert difference(lambda lib: lib.unique(lib.tensor([1.0, 1.0], requires_grad=True))) is not None
