@@ -19,6 +19,7 @@ import sys as _sys
 _sys.modules[__name__ + ".utils.data"] = data  # `import chainrule.utils.data` works too
 from ._errors import ShapeError
 from .seeding import seed_everything  # noqa: F401
+from .serialization import save, load  # noqa: F401
 from . import jit  # noqa: F401
 from .jit import compile  # noqa: F401  (shadows the builtin here, as torch.compile does)
 
@@ -52,5 +53,5 @@ def numel(input):
 __version__ = "0.1.0"
 __all__ = (["Tensor", "Size", "dtype", "device", "no_grad", "enable_grad", "set_grad_enabled",
             "is_grad_enabled", "manual_seed", "result_type", "autograd", "nn", "optim", "cuda",
-            "compile", "jit"]
+            "compile", "jit", "save", "load"]
            + list(_creation_names) + _op_names)
