@@ -49,6 +49,7 @@ class Tensor:
     _view_chain = ()       # for a view: the (view op, params) steps from _base to it
     _views = None          # for a tensor with views: weak references to them
     _made_without_grad = False  # a view made while grad mode was off
+    _multi_output = None   # a view out of split/chunk/unbind (or a view of one): that op's name
     _hooks = None          # leaf tensor hooks {id: fn}
     _accumulator = None    # weakref to this leaf's AccumulateGrad node
     _retains_grad = False
@@ -396,6 +397,10 @@ class Tensor:
         return _ops.elementwise.neg(self)
 
     def __pos__(self):
+        if self._data.dtype == bool:
+            raise RuntimeError(at_user_line(
+                "The `+` operator, on a bool tensor is not supported. Use x.to(chainrule.int64) first "
+                "for arithmetic on a mask."))
         return self
 
     def __abs__(self):
@@ -483,6 +488,10 @@ class Tensor:
     __rxor__ = __xor__
 
     def __invert__(self):
+        if self.is_floating_point():
+            raise TypeError(at_user_line(
+                f"~ (operator.invert) is only implemented on integer and Boolean-type tensors, got "
+                f"{self.dtype}. For masks, compare first (~(x > 0)) or use logical_not()."))
         return _ops.compare.bitwise_not(self)
 
     def __getitem__(self, index):

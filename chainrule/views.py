@@ -57,10 +57,23 @@ def register(base, view, cls, params):
     view._view_chain = chain + ((cls, params),)
     if not _grad_state["enabled"] or base._made_without_grad:
         view._made_without_grad = True
+        if base._rg:   # PyTorch: a leaf of its own that requires grad, as its base does
+            view._rg = True
+    if base._multi_output is not None:
+        view._multi_output = base._multi_output
     views = root._views
     if views is None:
         views = root._views = _ViewList()
     views.add(view)
+
+
+def mark_multi_output(pieces, op):
+    """Mark the outputs of ``op`` (split, chunk, unbind): PyTorch refuses an in-place op on
+    them, or on views of them, while grad is involved (its one node for all the outputs cannot
+    be rebased for one), and chainrule refuses the same, so code moves between the two."""
+    for piece in pieces:
+        piece._multi_output = op
+    return pieces
 
 
 def replay(t, chain):
@@ -125,6 +138,18 @@ def rebase_views(root):
         view.grad_fn, view._output_nr, view._rg = fresh.grad_fn, fresh._output_nr, fresh._rg
 
 
+def refresh(view):
+    """The history of ``view`` after its chain changed without grad mode (a shape change under
+    no_grad): the new chain replayed on its root, as PyTorch regenerates it."""
+    enabled = _grad_state["enabled"]
+    _grad_state["enabled"] = True
+    try:
+        fresh = replay(view._base, view._view_chain)
+    finally:
+        _grad_state["enabled"] = enabled
+    view.grad_fn, view._output_nr, view._rg = fresh.grad_fn, fresh._output_nr, fresh._rg
+
+
 def write_through_view(view, result):
     """After ``view``'s memory got ``result``'s values, give its root the history of that write."""
     root = view._base
@@ -135,11 +160,17 @@ def write_through_view(view, result):
     rebase_views(root)
 
 
-def check_view_target(target, op):
+def check_view_target(target, op, value_requires_grad=False):
     """PyTorch's refusals for an in-place write into a view while grad mode is on."""
     root = target._base
     if root is None or not _grad_state["enabled"]:
         return
+    if target._multi_output is not None and (root._rg or value_requires_grad):
+        raise RuntimeError(at_user_line(
+            f"{op}: a view made by {target._multi_output}() (shape {shape_str(target.shape)}) is "
+            f"being modified inplace. This view is the output of a function that returns multiple "
+            f"views. Such functions do not allow the output views to be modified inplace: use an "
+            f"out-of-place op (v = v + 1), or clone() the piece first."))
     if root.grad_fn is None and root._rg:
         raise RuntimeError(at_user_line(
             f"{op}: a view of a leaf Variable that requires grad is being used in an in-place "

@@ -114,7 +114,7 @@ CASES = {
     "index_fill too large": (lambda x, i: x.index_fill(0, i, -1.0),
                              lambda: (table(), ints(0, 2)), lambda: (table(), ints(0, 3))),
     "index_fill negative": (lambda x, i: x.index_fill(0, i, -1.0),
-                            lambda: (table(), ints(0, 2)), lambda: (table(), ints(0, -1))),
+                            lambda: (table(), ints(0, -1)), lambda: (table(), ints(0, -4))),
     "index_fill too negative": (lambda x, i: x.index_fill(1, i, -1.0),
                                 lambda: (table(), ints(0, 3)), lambda: (table(), ints(0, -5))),
     "index_fill_": (index_filled_in_place, lambda: (table(), ints(0, 2)), lambda: (table(), ints(4, 2))),

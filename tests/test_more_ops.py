@@ -649,3 +649,39 @@ def test_error_message(call, kind, words):
     with pytest.raises(kind, match=words) as info:
         call()
     assert "test_more_ops.py" in str(info.value), "the message points at the user's line"
+
+
+# ---------------------------------------------------------------- edge values found by the fuzzer, beyond
+# their minimal reproducers (tests/fuzz/test_fuzz_regressions.py)
+
+EDGE_VALUE_CALLS = {
+    "lerp tensor weight": lambda lib: lib.lerp(lib.tensor([INF, 1.0, -INF, 2.0]), lib.tensor([1.0, INF, 2.0, 5.0]),
+                                               lib.tensor([0.2, 0.5, 1.0, 0.7])),
+    "lerp weights": lambda lib: [lib.lerp(lib.tensor([INF, 1.0]), lib.tensor([1.0, INF]), w) for w in (0.2, 1.0, -0.7)],
+    "float16 by a wide number": lambda lib: (lib.tensor([60000.0, 0.0, 1.0], dtype=lib.float16) * 1e-8,
+                                             lib.tensor([60000.0, 0.0, 1.0], dtype=lib.float16) / 1e5),
+    "float16 norm": lambda lib: lib.tensor([60000.0, 1.0], dtype=lib.float16).norm(),
+    "one-element norms": lambda lib: (lib.full((3, 1), 1e30).norm(dim=1), lib.tensor([1e-40]).norm(p=3)),
+    "std and var along a dim": lambda lib: (lib.tensor([[3e38, 1.0, -1.0]]).std(dim=1),
+                                            lib.tensor([[1e20, -1e20]]).var(1)),
+    "odd power beyond float32's integers": lambda lib: lib.tensor([-1.0, -2.0]) ** (2 ** 24 + 1),
+    "integer powers at -2**63": lambda lib: lib.tensor([-1, 1, 2]) ** lib.tensor([-2 ** 63] * 3),
+    "nan sign of sqrt and log": lambda lib: [lib.signbit(f(lib.tensor([-3.0, -0.0]))) for f in (lib.sqrt, lib.log, lib.log2)],
+    "cumsum of -0.0": lambda lib: lib.cumsum(lib.tensor([-0.0, -0.0]), 0),
+    "tensordot size-1 contraction": lambda lib: lib.tensordot(lib.tensor([[2], [3]], dtype=lib.int8),
+                                                              lib.tensor([[1, 2], [3, 4]], dtype=lib.int8), dims=([1], [0])),
+}
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("call", EDGE_VALUE_CALLS.values(), ids=EDGE_VALUE_CALLS.keys())
+def test_edge_values_match_torch(call):
+    from tests.fuzz.same import assert_same
+    assert_same(call)
+
+
+def test_cumprod_gradient_along_a_size_one_dim_is_the_upstream_gradient():
+    ours, theirs = pair([[INF], [3.0]], "float32", requires_grad=True)
+    for lib, x in ((cr, ours), (torch, theirs)):
+        lib.cumprod(x, 1).sum().backward()
+    same(ours.grad, theirs.grad)

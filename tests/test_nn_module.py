@@ -187,3 +187,29 @@ def test_shape_errors_name_the_module_path():
     assert "test_nn_module.py" in str(info.value)
     with pytest.raises(RuntimeError, match=r"in module '1' \(Conv2d\) of Sequential: conv2d: expected input with 3 channels"):
         nn.Sequential(nn.Identity(), nn.Conv2d(3, 4, 3))(cr.ones(1, 4, 8, 8))
+
+
+def _models_with_buffers_at_several_depths(lib):
+    class Block(lib.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.norm = lib.nn.BatchNorm1d(4)
+            self.lin = lib.nn.Linear(4, 4)
+            self.inner = lib.nn.Sequential(lib.nn.Linear(4, 4), lib.nn.BatchNorm1d(4))
+
+    return {
+        "linear-relu-norm-linear": lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.ReLU(), lib.nn.BatchNorm1d(4),
+                                                     lib.nn.Linear(4, 2)),
+        "nested blocks": lib.nn.Sequential(lib.nn.BatchNorm1d(4), Block(), Block(), lib.nn.Linear(4, 1)),
+        "conv net": lib.nn.Sequential(lib.nn.Conv2d(1, 2, 3), lib.nn.BatchNorm2d(2), lib.nn.Conv2d(2, 2, 3),
+                                      lib.nn.BatchNorm2d(2), lib.nn.Flatten(), lib.nn.Linear(8, 3)),
+    }
+
+
+@pytest.mark.parametrize("name", ["linear-relu-norm-linear", "nested blocks", "conv net"])
+@pytest.mark.parametrize("prefix", ["", "model."])
+def test_state_dict_keys_are_in_pytorchs_order(name, prefix):
+    ours = _models_with_buffers_at_several_depths(cr)[name].state_dict(prefix=prefix)
+    theirs = _models_with_buffers_at_several_depths(torch)[name].state_dict(prefix=prefix)
+    assert list(ours) == list(theirs)
+    assert type(ours).__name__ == "OrderedDict"

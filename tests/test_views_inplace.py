@@ -346,3 +346,40 @@ def test_scatter_multiply_is_not_differentiable_and_says_what_is():
     with pytest.raises(RuntimeError, match=r"derivative of scatter\(\.\.\., reduce='multiply'\) is not "
                                            r"implemented; use scatter_reduce"):
         out.sum().backward()
+
+
+# ---------------------------------------------------------------- outputs of split/chunk/unbind
+
+@pytest.mark.parametrize("piece", [lambda a: a.split(1)[0], lambda a: a.chunk(2)[1], lambda a: a.unbind(0)[0],
+                                   lambda a: a.split(1)[0][0:1]], ids=["split", "chunk", "unbind", "view of split"])
+def test_an_in_place_op_on_an_output_of_split_is_refused_when_grad_is_involved(piece):
+    a = cr.tensor([1.0, 2.0], requires_grad=True) * 1
+    with pytest.raises(RuntimeError, match=r"add_: a view made by (split|unbind)\(\).*out-of-place op"):
+        piece(a).add_(1)
+    with cr.no_grad():
+        piece(a).add_(1)               # no graph: allowed, as in PyTorch
+    plain = cr.zeros(2)
+    piece(plain).add_(1)               # nothing requires grad: allowed
+    assert plain.tolist() in ([1.0, 0.0], [0.0, 1.0])
+
+
+def test_a_view_whose_shape_changed_under_no_grad_backpropagates_to_its_base():
+    def program(lib):
+        x = lib.tensor([[1.0, 2.0]], requires_grad=True)
+        a = x * 1
+        v = a[0]
+        with lib.no_grad():
+            v.unsqueeze_(0)
+        (v * lib.tensor([[3.0, 4.0]])).sum().backward()
+        return v.shape == (1, 2), x.grad
+    same_in_both(program)
+
+
+def test_a_fill_cuts_the_create_graph_gradient():
+    def program(lib):
+        x = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        y = x * 3
+        y[0:1].fill_(5.0)             # y[0] no longer depends on x
+        (g,) = lib.autograd.grad((y * y).sum(), [x], create_graph=True)
+        return g, g.requires_grad
+    same_in_both(program)

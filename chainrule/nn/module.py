@@ -8,7 +8,7 @@ layer shared by two parents) is counted once. Buffers (running statistics and
 other state that is saved but not trained) are declared with
 ``register_buffer``.
 """
-from collections import namedtuple
+from collections import OrderedDict, namedtuple
 
 from .. import backend as B
 from ..tensor import Tensor, tracer
@@ -227,16 +227,21 @@ class Module:
     # ------------------------------------------------------------ state dicts
 
     def state_dict(self, prefix="", keep_vars=False):
-        """An ordered dict of every parameter and persistent buffer, by dotted name."""
-        state = {}
-        for name, p in self.named_parameters(prefix):
-            state[name] = p if keep_vars else p.detach()
+        """An ordered dict of every parameter and persistent buffer, by dotted name, in PyTorch's
+        order: module by module (as ``named_modules``), each module's parameters, then its
+        buffers. ``prefix`` is put in front of every name as it is (PyTorch's ``'model.'``)."""
+        state = OrderedDict()
+        seen = set()
         for module_name, module in self.named_modules():
+            start = f"{prefix}{module_name}." if module_name else prefix
+            for name, value in module._named_leaves("", set()):
+                if isinstance(value, Parameter) and id(value) not in seen:
+                    seen.add(id(value))
+                    state[start + name] = value if keep_vars else value.detach()
             for name in module._buffer_names:
                 value = getattr(module, name)
                 if value is not None and name not in module._non_persistent:
-                    full = f"{module_name}.{name}" if module_name else name
-                    state[f"{prefix}{full}"] = value if keep_vars else value.detach()
+                    state[start + name] = value if keep_vars else value.detach()
         return state
 
     def load_state_dict(self, state_dict, strict=True, assign=False):

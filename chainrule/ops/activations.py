@@ -16,7 +16,7 @@ from ..tensor import Tensor
 from .._errors import at_user_line
 from .array_op import array_op
 from .elementwise import where, keeping_ties
-from .promotion import check_scalar_fits, to_floating
+from .promotion import check_scalar_fits
 from .select import select
 from .special import erf_array
 from .unary import exp, tanh, sigmoid, erf, abs, clamp_array, _float_only, _no_bool, _sigmoid_array
@@ -360,9 +360,9 @@ def logsigmoid(input):
 
 
 def softsign(input):
-    """x / (1 + |x|)."""
-    input = to_floating(input)
-    return input / (1 + abs(input))
+    """x / (|x| + 1); for integers |x| + 1 is computed (and wraps) in their dtype, as in
+    PyTorch, before the true division. Bool is refused by abs."""
+    return input / (abs(input) + 1)
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
@@ -373,6 +373,10 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
         raise ValueError(at_user_line(
             f"hardtanh: min_val cannot be greater than max_val (got {min_val} > {max_val})"))
     _no_bool(input, "hardtanh")
+    if input._data.dtype.kind == "u" and (min_val < 0 or max_val < 0):
+        raise RuntimeError(at_user_line(
+            f"cannot do hardtanh on an unsigned type with negative limits ({input.dtype} input, "
+            f"min_val={min_val}, max_val={max_val}); use limits >= 0 or convert first: x.int()"))
     dtype = B.from_numpy_dtype(input._data.dtype)
     check_scalar_fits(min_val, dtype, "hardtanh", "min_val")
     check_scalar_fits(max_val, dtype, "hardtanh", "max_val")

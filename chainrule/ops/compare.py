@@ -161,6 +161,11 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 def equal(input, other):
     """True if both tensors have the same shape and equal elements (dtypes may differ)."""
+    for position, x in enumerate((input, other)):
+        if not isinstance(x, Tensor):
+            raise TypeError(at_user_line(
+                f"equal(): argument '{('input', 'other')[position]}' (position {position + 1}) must be "
+                f"Tensor, not {type(x).__name__}; wrap a number: chainrule.tensor(value)"))
     _to_python(input, "equal()")
     return input._data.shape == other._data.shape and bool(xp.array_equal(input._data, other._data))
 
@@ -205,6 +210,8 @@ def _to_python(input, what):
 
 def count_nonzero(input, dim=None):
     """The number of nonzero elements (along ``dim``, an int or a tuple), as int64."""
+    if isinstance(dim, (tuple, list)) and not dim:  # no dims means every dim, as in PyTorch
+        dim = None
     axes = wrap_dims(dim, input._data.ndim, "count_nonzero")
     return array_op(_count_nonzero, input, axis=axes)
 

@@ -10,7 +10,7 @@ from .. import backend as B
 from ..function import Function
 from ..tensor import Tensor
 from .._errors import at_user_line
-from .promotion import promote, cast_to
+from .promotion import promote, cast_to, half_with_a_wide_number
 from .array_op import checked
 
 xp = B.xp
@@ -90,6 +90,9 @@ def div(input, other, *, rounding_mode=None):
         # (int8_tensor / 1000 divides by 1000, not by 1000 wrapped into int8)
         target = B.get_default_dtype()
         a, b = cast_to(input, target), cast_to(other, target)
+    elif half_with_a_wide_number(a, b):  # computed in float32 and rounded, as in PyTorch
+        from .elementwise import cast
+        return cast(Div.apply(cast_to(a, B.float32), cast_to(b, B.float32)), B.float16)
     return Div.apply(a, b)
 
 

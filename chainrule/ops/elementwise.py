@@ -15,7 +15,7 @@ from .. import backend as B
 from ..function import Function
 from ..tensor import Tensor, tracer
 from .._errors import at_user_line
-from .promotion import promote, cast_to, result_type, check_scalar_fits
+from .promotion import promote, cast_to, result_type, check_scalar_fits, half_with_a_wide_number
 from .array_op import array_op
 from .select import select
 from .division import (Div, Remainder, Fmod, Rounded, div, divide, true_divide,  # noqa: F401
@@ -90,15 +90,15 @@ class Pow(Function):
     a == 0 and b >= 0."""
 
     def forward(ctx, a, b):
-        out = a ** b
+        out = _power(a, b)
         # a tensor exponent's gradient reads the result (saved, as PyTorch does, whether or not
         # it is needed); x ** 2 saves x alone, so its result may change in place
         ctx.save_for_backward(a, b, out if type(b) is xp.ndarray else None)
         return out
 
     def backward(ctx, g):
-        a, b, out = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
+        a, b, out = ctx.saved_tensors
         grad_a = grad_b = None
         if need_a:
             if isinstance(b, Tensor):
@@ -117,6 +117,15 @@ class Pow(Function):
             else:
                 grad_b = g * out * math.nan
         return grad_a, grad_b
+
+
+def _power(a, b):
+    """``a ** b``; a number exponent beyond the integers float32 holds exactly is applied to a
+    float32 ``a`` in float64, as PyTorch keeps it in double: (-1) ** (2**24 + 1) is -1."""
+    if type(b) is not xp.ndarray and type(a) is xp.ndarray and a.dtype == xp.float32 and abs(b) > 2 ** 24:
+        with xp.errstate(over="ignore"):
+            return (a.astype(xp.float64) ** b).astype(xp.float32)
+    return a ** b
 
 
 class Where(Function):
@@ -245,6 +254,8 @@ def _scaled_number(other, alpha, target):
 def mul(input, other):
     """Elementwise product with broadcasting."""
     a, b = promote(input, other)
+    if (type(a) is not Tensor or type(b) is not Tensor) and half_with_a_wide_number(a, b):
+        return cast(Mul.apply(cast_to(a, B.float32), cast_to(b, B.float32)), B.float16)
     return Mul.apply(a, b)
 
 
@@ -297,9 +308,10 @@ def _integer_power_arrays(base, exponent):
     """``base ** exponent`` for integers; a negative exponent gives 0 unless the base is 1 or -1."""
     if isinstance(exponent, int) or not (exponent < 0).any():
         return xp.asarray(base ** exponent)
-    unit = (xp.asarray(base) == 1) | (xp.asarray(base) == -1)
-    result = xp.where(exponent < 0, xp.where(unit, base ** xp.abs(exponent), 0),
-                      base ** xp.maximum(exponent, 0))
+    odd = (exponent & 1).astype(bool)  # parity without abs(), which overflows at -2**63
+    unit_power = xp.where(odd | (base == 1), base, 1)
+    negative_power = xp.where((base == 1) | (base == -1), unit_power, 0)
+    result = xp.where(exponent < 0, negative_power, base ** xp.maximum(exponent, 0))
     return result.astype(xp.result_type(base, exponent))
 
 
@@ -357,7 +369,9 @@ def _both_tensors(input, other, op, fix):
 # ---------------------------------------------------------------- composites
 
 def lerp(input, end, weight):
-    """``input + weight * (end - input)``; ``end`` (and a weight tensor) share input's dtype."""
+    """``input + weight * (end - input)`` for |weight| < 0.5, else ``end - (end - input) *
+    (1 - weight)`` (PyTorch's two formulas: exact at weight 1, and the same infinities);
+    ``end`` (and a weight tensor) share input's dtype."""
     _same_dtype(input, end, "lerp", "end")
     if isinstance(weight, Tensor) and weight.ndim:
         _same_dtype(input, weight, "lerp", "weight")
@@ -365,7 +379,10 @@ def lerp(input, end, weight):
         raise NotImplementedError(at_user_line(
             f"lerp: not implemented for {input.dtype} tensors; convert with .float() first"))
     check_scalar_fits(weight, B.from_numpy_dtype(input._data.dtype), "lerp", "weight")
-    return input + weight * (end - input)
+    diff = end - input
+    if not isinstance(weight, Tensor):
+        return input + weight * diff if abs(weight) < 0.5 else end - diff * (1 - weight)
+    return where(weight.abs() < 0.5, input + weight * diff, end - diff * (1 - weight))
 
 
 def _same_dtype(input, other, op, name):
@@ -378,6 +395,10 @@ def _same_dtype(input, other, op, name):
 def addcmul(input, tensor1, tensor2, *, value=1):
     """``input + value * tensor1 * tensor2``, in the dtype the three tensors promote to."""
     target = result_type(input, tensor1, tensor2)
+    if target is B.bool_:
+        raise NotImplementedError(at_user_line(
+            "addcmul: \"addcmul_cpu_out\" not implemented for 'Bool' (input, tensor1 and tensor2 "
+            "are all bool); convert first, e.g. addcmul(input.long(), tensor1, tensor2)"))
     value = _addc_value(value, target, "addcmul")
     compute = _computation_dtype(target)
     input, tensor1, tensor2 = (cast_to(t, compute) for t in (input, tensor1, tensor2))

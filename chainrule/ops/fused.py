@@ -11,6 +11,7 @@ works):
 """
 from .. import backend as B
 from ..function import Function
+from ..tensor import Tensor
 from .._errors import at_user_line
 from .._dims import wrap_dim
 from .reduce_dims import reduce_axes, _keepdim_shape, _drop
@@ -93,7 +94,7 @@ def _softmax_input(input, dim, dtype, op):
     axis = wrap_dim(dim, input._data.ndim, op)
     if dtype is not None:
         input = input.to(dtype)
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind != "f" and input._data.size:  # empty: nothing to check (PyTorch)
         raise NotImplementedError(at_user_line(
             f"{op}(): not implemented for {input.dtype} input; pass dtype=chainrule.float32 "
             f"or convert first: x.float().{op}(dim)"))
@@ -103,12 +104,16 @@ def _softmax_input(input, dim, dtype, op):
 def softmax(input, dim, dtype=None):
     """exp(x) / sum(exp(x)) along ``dim`` (required), computed stably; ``dtype`` casts first."""
     input, axis = _softmax_input(input, dim, dtype, "softmax")
+    if input._data.dtype.kind != "f":  # an empty integer tensor: returned as it is, as PyTorch
+        return Tensor._make(input._data.copy())
     return Softmax.apply(input, axis=axis)
 
 
 def log_softmax(input, dim, dtype=None):
     """log(softmax(x)) = x - logsumexp(x) along ``dim``, computed stably (finite for finite x)."""
     input, axis = _softmax_input(input, dim, dtype, "log_softmax")
+    if input._data.dtype.kind != "f":  # an empty integer tensor: returned as it is, as PyTorch
+        return Tensor._make(input._data.copy())
     return LogSoftmax.apply(input, axis=axis)
 
 

@@ -20,6 +20,7 @@ from ..tensor import Tensor, tracer
 from .._errors import at_user_line, shape_str
 from .._dims import wrap_dim
 from .array_op import array_op, checked
+from .promotion import check_scalar_fits
 
 xp = B.xp
 
@@ -385,17 +386,22 @@ def _index_array(index, op):
     return index._data
 
 
-def _check_index_range(idx, size, dim, op):
-    """``idx`` after PyTorch's gather/scatter rule: 0 <= index < size (no negative indices).
+def _check_index_range(idx, size, dim, op, *, negative=False, error=RuntimeError):
+    """``idx`` after PyTorch's gather/scatter rule: 0 <= index < size (no negative indices;
+    ``negative=True``: -size <= index < size). PyTorch raises RuntimeError for gather/scatter
+    and IndexError for the index_* ops (``error``).
     Inside chainrule.compile the check is an op, so each replay checks its own indices."""
-    return checked(_in_range, idx, size=size, dim=dim, op=op)
+    return checked(_in_range, idx, size=size, dim=dim, op=op, negative=negative, error=error)
 
 
-def _in_range(idx, size, dim, op):
-    if idx.size and (idx.min() < 0 or idx.max() >= size):
-        bad = idx[(idx < 0) | (idx >= size)].reshape(-1)[0]
-        raise RuntimeError(at_user_line(
-            f"{op}(): index {int(bad)} is out of bounds for dimension {dim} with size {size}"))
+def _in_range(idx, size, dim, op, negative=False, error=RuntimeError):
+    low = -size if negative else 0
+    if idx.size and (idx.min() < low or idx.max() >= size):
+        bad = idx[(idx < low) | (idx >= size)].reshape(-1)[0]
+        allowed = f"[{low}, {size - 1}]"
+        raise error(at_user_line(
+            f"{op}(): index {int(bad)} is out of bounds for dimension {dim} with size {size} "
+            f"(indices must be in {allowed})"))
     return idx
 
 
@@ -452,7 +458,8 @@ def _check_index_shape(idx, input, dim, op, src=None):
             f"{'input' if op == 'gather' else 'self'} shape {shape_str(shape)})"))
     too_big = any(d != dim and i > s for d, (i, s) in enumerate(zip(idx.shape, shape)))
     src_shape = src._data.shape if isinstance(src, Tensor) else None
-    if src_shape is not None and (len(src_shape) != idx.ndim or
+    # an empty index reads nothing from src: PyTorch does not compare their sizes
+    if src_shape is not None and idx.size and (len(src_shape) != idx.ndim or
                                   any(i > s for i, s in zip(idx.shape, src_shape))):
         too_big = True
     if too_big:
@@ -507,7 +514,8 @@ def index_select(input, dim, index):
         raise IndexError(at_user_line(
             f"index_select(): Index is supposed to be a vector, got shape {shape_str(idx.shape)}"))
     dim = wrap_dim(dim, input._data.ndim, "index_select")
-    idx = _check_index_range(idx, input._data.shape[dim] if input._data.ndim else 1, dim, "index_select")
+    idx = _check_index_range(idx, input._data.shape[dim] if input._data.ndim else 1, dim, "index_select",
+                             error=IndexError)
     if input._data.ndim == 0:
         return Index.apply(input.reshape(1), index=(idx.reshape(-1),)).reshape(())
     return Index.apply(input, index=(slice(None),) * dim + (idx.reshape(-1),))
@@ -619,7 +627,8 @@ def _along(idx, dim, shape):
     return Tensor._make(xp.broadcast_to(idx.reshape(view), shape))
 
 
-def _index_along_args(input, dim, index, source, op):
+def _index_along_args(input, dim, index, source, op, negative=False):
+    """Checked ``(dim, idx)`` for the index_* ops (``negative``: index_fill counts from the end)."""
     idx = _index_array(index, op)
     if idx.ndim > 1:
         raise IndexError(at_user_line(
@@ -636,34 +645,45 @@ def _index_along_args(input, dim, index, source, op):
             f"{input.dtype} and (source) {source.dtype}; convert source with .to(self.dtype)"))
     if source is not None and list(source._data.shape) != expected and \
             not (ndim == 0 and source._data.size == 1):
-        raise RuntimeError(at_user_line(
+        raise _source_shape_error(op, source, expected, dim)(at_user_line(
             f"{op}(): source of shape {shape_str(source.shape)} must match self "
             f"{shape_str(input.shape)} except in dimension {dim}, where it must have the index's "
             f"length {idx.size}: expected shape {shape_str(expected)}"))
-    idx = _check_index_range(idx, input._data.shape[dim] if ndim else 1, dim, op)
+    idx = _check_index_range(idx, input._data.shape[dim] if ndim else 1, dim, op, negative=negative,
+                             error=IndexError)
     return dim, idx
+
+
+def _source_shape_error(op, source, expected, dim):
+    """PyTorch's class for a source of the wrong shape: index_copy raises IndexError when only
+    the length along ``dim`` differs from the index's; everything else is a RuntimeError."""
+    shape = list(source._data.shape)
+    only_dim = len(shape) == len(expected) and all(
+        a == b for d, (a, b) in enumerate(zip(shape, expected)) if d != dim)
+    return IndexError if op == "index_copy" and only_dim else RuntimeError
 
 
 def index_add(input, dim, index, source, *, alpha=1):
     """``input`` with ``alpha * source[..., i, ...]`` added at ``input[..., index[i], ...]``."""
     dim, idx = _index_along_args(input, dim, index, source, "index_add")
+    source = source * alpha if alpha != 1 else source   # alpha=1 keeps a bool source bool
     if input._data.ndim == 0:
-        return input + source.reshape(()) * alpha
-    source = source * alpha if alpha != 1 else source
+        return input + source.reshape(())
     return scatter_add(input, dim, _along(idx, dim, source._data.shape), source)
 
 
 def index_copy(input, dim, index, source):
     """``input`` with ``input[..., index[i], ...] = source[..., i, ...]`` along ``dim``."""
     dim, idx = _index_along_args(input, dim, index, source, "index_copy")
-    if input._data.ndim == 0:
-        return source.reshape(()).to(input.dtype) + input * 0
+    if input._data.ndim == 0:   # a select, not input * 0 + source: inf * 0 would be nan
+        from .elementwise import where
+        return where(Tensor._make(xp.asarray(True)), source.reshape(()), input)
     return scatter(input, dim, _along(idx, dim, source._data.shape), source)
 
 
 def index_fill(input, dim, index, value):
     """``input`` with the entries at ``index`` along ``dim`` set to ``value``."""
-    dim, idx = _index_along_args(input, dim, index, None, "index_fill")
+    dim, idx = _index_along_args(input, dim, index, None, "index_fill", negative=True)
     size = input._data.shape[dim] if input._data.ndim else 1
     mask = array_op(_mask_along, idx, size=size, dim=dim, ndim=input._data.ndim)   # the checked index
     return masked_fill(input, mask, value)
@@ -707,10 +727,13 @@ def _number_as(value, dtype, op):
     """The Python number ``value`` as a 0-d array of the integer or bool ``dtype``.
 
     Floats are truncated toward zero and integers wrap (PyTorch's conversion of a
-    scalar); a float that no integer of ``dtype`` can hold is refused.
+    scalar); a float that no integer of ``dtype`` can hold is refused, and so is an integer
+    outside the range PyTorch accepts (uint8: -255..255, which wrap).
     """
     if dtype.kind == "b":
         return xp.asarray(bool(value))
+    if isinstance(value, int):
+        check_scalar_fits(value, B.from_numpy_dtype(dtype), op, "value", floats=False)
     if isinstance(value, float) or isinstance(value, xp.floating):
         info = xp.iinfo(dtype)
         if not math.isfinite(value) or not info.min - 1 < value < info.max + 1:

@@ -8,7 +8,7 @@ that saved the old values then refuses to run backward (see ``Node._unpack``).
 from .. import backend as B
 from .. import views
 from ..grad_mode import _state as _grad_state
-from ..function import tracer as _tracer
+from ..function import Function, tracer as _tracer
 from ..tensor import Tensor
 from .._errors import at_user_line, shape_str
 from . import compare, elementwise, unary
@@ -17,15 +17,15 @@ from .promotion import result_type
 xp = B.xp
 
 
-def _check_target(target, op):
+def _check_target(target, op, value_requires_grad=False):
     if not _grad_state["enabled"]:
         return
-    if target.grad_fn is None and target._rg:
+    if target.grad_fn is None and target._rg and target._base is None:
         raise RuntimeError(at_user_line(
             f"{op}: a leaf Variable that requires grad (shape {shape_str(target.shape)}) is being "
             f"used in an in-place operation. Wrap parameter updates in `with chainrule.no_grad():`, "
             f"or use an out-of-place op."))
-    views.check_view_target(target, op)
+    views.check_view_target(target, op, value_requires_grad)
 
 
 def _check_memory(target, op):
@@ -34,6 +34,8 @@ def _check_memory(target, op):
     if data.flags.writeable:
         return
     if not views.has_internal_overlap(data):
+        if views.writable(data).flags.writeable:
+            return   # a broadcast_to() view whose elements do not overlap: the base's own memory
         raise RuntimeError(at_user_line(
             f"{op}: the tensor's memory is read-only (shape {shape_str(target.shape)}; it was made "
             f"from a read-only NumPy array). Use .clone() to get a tensor you can change."))
@@ -46,8 +48,9 @@ def _check_memory(target, op):
             f"tensor it expands."))
 
 
-# In-place ops whose result does not read the old values: they may write into an expanded view.
-_FILLS = ("fill_", "zero_")
+# In-place ops that may write into an expanded view: each writes a value that does not depend on
+# the other elements sharing a memory location (tril_/triu_ see inplace_variants._triangle_).
+_FILLS = ("fill_", "zero_", "tril_", "triu_")
 
 
 def _snapshot(target):
@@ -70,20 +73,19 @@ def commit(target, op, name, *args, **kwargs):
     values (the op may save them for backward); the target, its root (if it is a
     view) and every live view then take the history of the write (``views.py``).
     """
-    _check_target(target, name)
+    value_requires_grad = _any_requires_grad(args) or _any_requires_grad(kwargs.values())
+    _check_target(target, name, value_requires_grad)
     _check_memory(target, name)
     recording = _grad_state["enabled"]
-    if recording and (target._rg or _any_requires_grad(args) or _any_requires_grad(kwargs.values())):
+    if recording and (target._rg or value_requires_grad):
         source = _snapshot(target)
         args = [source if a is target else a for a in args]  # x.mul_(x) reads the old x twice
     else:
         source = target
     result = op(source, *args, **kwargs)
-    if result._data.dtype != target._data.dtype and not xp.can_cast(
-            result._data.dtype, target._data.dtype, "same_kind"):
-        raise RuntimeError(at_user_line(
-            f"{name}: result type {result.dtype} can't be cast to the desired output type "
-            f"{target.dtype} (in-place ops keep the tensor's dtype)"))
+    if result._data.dtype != target._data.dtype:
+        _check_cast(result.dtype, target, name)
+        result = result.to(target.dtype)   # int64 into uint8 wraps, as in PyTorch
     if result._data.shape != target._data.shape:
         raise RuntimeError(at_user_line(
             f"{name}: output with shape {shape_str(target.shape)} doesn't match the broadcast "
@@ -95,6 +97,17 @@ def commit(target, op, name, *args, **kwargs):
     if recording and result._rg:
         _take_history(target, result)
     return target
+
+
+def _check_cast(result_dtype, target, name):
+    """PyTorch's rule for storing an in-place result: any cast within a category or to a
+    higher one (bool < integer < floating) is allowed; float into an integer, or a number
+    into bool, is refused."""
+    if result_dtype.category > target.dtype.category:
+        raise RuntimeError(at_user_line(
+            f"{name}: result type {result_dtype} can't be cast to the desired output type "
+            f"{target.dtype} (in-place ops keep the tensor's dtype); use the out-of-place op, "
+            f"or convert the tensor first (e.g. x = x.to({result_dtype}))"))
 
 
 def _take_history(target, result):
@@ -121,13 +134,17 @@ def _write_directly(target, ufunc, other, name):
     operand = other._data if isinstance(other, Tensor) else other
     if _tracer[0] is not None:
         _tracer[0].sees(target)   # a tensor made in the call is recorded as it was before
+    mixed = isinstance(other, Tensor) and other._data.dtype != target._data.dtype
+    if mixed or target._data.dtype.kind != "f":
+        _check_cast(result_type(target, other), target, name)   # NumPy's same_kind is not PyTorch's rule
+    out = target._data if target._data.flags.writeable else views.writable(target._data)
     try:
-        ufunc(target._data, operand, out=target._data, casting="same_kind")
-    except TypeError:  # NumPy refuses the cast, e.g. a float result into an int tensor
-        raise RuntimeError(at_user_line(
-            f"{name}: result type {result_type(target, other)} can't "
-            f"be cast to the desired output type {target.dtype} (in-place ops keep the tensor's "
-            f"dtype)")) from None
+        ufunc(target._data, operand, out=out, casting="unsafe")
+    except OverflowError:   # deliberate: PyTorch wraps such a number silently
+        raise OverflowError(at_user_line(
+            f"{name}: Python integer {operand} out of bounds for {target.dtype} (shape "
+            f"{shape_str(target.shape)}); chainrule refuses rather than wrap it. Pass a number in "
+            f"the dtype's range, or convert the tensor first (x = x.long())")) from None
     except ValueError:
         raise RuntimeError(at_user_line(
             f"{name}: output with shape {shape_str(target.shape)} doesn't match the broadcast "
@@ -139,14 +156,27 @@ def _write_directly(target, ufunc, other, name):
     return True
 
 
+def _times_alpha(input, other, alpha):
+    """``alpha * other`` for the direct path, or None where only the general path computes it
+    in PyTorch's dtype (an int32 tensor times alpha would wrap before the float32 result)."""
+    if alpha == 1:
+        return other
+    if isinstance(other, Tensor) and other._data.dtype != input._data.dtype:
+        return None
+    return other * alpha
+
+
 def add_(input, other, *, alpha=1):
-    if _write_directly(input, xp.add, other * alpha if alpha != 1 else other, "add_"):
+    scaled = _times_alpha(input, other, alpha)
+    if scaled is not None and _write_directly(input, xp.add, scaled, "add_"):
         return input
     return commit(input, elementwise.add, "add_", other, alpha=alpha)
 
 
 def sub_(input, other, *, alpha=1):
-    if _write_directly(input, xp.subtract, other * alpha if alpha != 1 else other, "sub_"):
+    scaled = _times_alpha(input, other, alpha)
+    refused = elementwise._is_bool(input) or elementwise._is_bool(other)  # sub raises PyTorch's error
+    if scaled is not None and not refused and _write_directly(input, xp.subtract, scaled, "sub_"):
         return input
     return commit(input, elementwise.sub, "sub_", other, alpha=alpha)
 
@@ -172,25 +202,56 @@ def clamp_(input, min=None, max=None):
     return commit(input, unary.clamp, "clamp_", min, max)
 
 
-def _replace_all(x, value):
+class Replace(Function):
+    """``value`` broadcast to ``x``'s shape (fill_, copy_). The old values of ``x`` are gone:
+    its gradient is a constant zero, as PyTorch's, so a create_graph gradient that only
+    passes through here does not require grad."""
+
+    def forward(ctx, x, value):
+        ctx.shape, ctx.dtype = x.shape, x.dtype
+        out = xp.empty(x.shape, dtype=x.dtype)
+        out[...] = value
+        return out
+
+    def backward(ctx, g):
+        return Tensor._make(xp.zeros(ctx.shape, dtype=ctx.dtype)), g
+
+
+def _replace_all(x, value, name):
     """``value`` broadcast to ``x``'s shape and dtype; the gradient to ``x`` is zero."""
-    everywhere = Tensor._make(xp.ones(x._data.shape, dtype=bool))
     if isinstance(value, Tensor):
+        _check_source_shape(value, x, name)
         value = value.to(x.dtype)
     elif x._data.dtype.kind != "f":
         from .indexing import _number_as
-        value = Tensor._make(_number_as(value, x._data.dtype, "fill_"))
-    return elementwise.where(everywhere, value, x).to(x.dtype)
+        value = Tensor._make(_number_as(value, x._data.dtype, name))
+    return Replace.apply(x, value)
+
+
+def _check_source_shape(value, x, name):
+    if name == "fill_" and value._data.ndim:
+        raise RuntimeError(at_user_line(
+            f"fill_ only supports a 0-dimension value tensor, but got one of shape "
+            f"{shape_str(value.shape)}; use copy_ to copy a tensor, or pass value.item()"))
+    try:
+        fits = xp.broadcast_shapes(value._data.shape, x._data.shape) == x._data.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise RuntimeError(at_user_line(
+            f"{name}: the source of shape {shape_str(value.shape)} cannot be broadcast to the "
+            f"tensor's shape {shape_str(x.shape)}; reshape the source, or index the part of the "
+            f"tensor it should go to"))
 
 
 def copy_(input, src):
     """Copy ``src`` (broadcast to this shape) into this tensor; differentiable w.r.t. ``src``."""
-    return commit(input, _replace_all, "copy_", src)
+    return commit(input, _replace_all, "copy_", src, "copy_")
 
 
 def fill_(input, value):
     """Set every element to ``value`` (a number or a 0-d tensor)."""
-    return commit(input, _replace_all, "fill_", value)
+    return commit(input, _replace_all, "fill_", value, "fill_")
 
 
 def zero_(input):
@@ -199,20 +260,28 @@ def zero_(input):
 
 def setitem_(input, index, value):
     """``input[index] = value``: differentiable w.r.t. both the kept part and ``value``."""
-    from .indexing import index_put
-    if not input._data.flags.writeable and views.has_internal_overlap(input._data):
+    from .indexing import index_put, parse_index
+    if index is False:   # PyTorch writes nothing and checks nothing: no version bump, no history
+        return input
+    if _grad_state["enabled"] and input._rg and input.grad_fn is None:
+        parse_index(index, input._data.shape)   # PyTorch reports a bad index before the leaf
+    if _is_expanded(input):
         return _setitem_expanded(input, index, value)
     return commit(input, index_put, "setitem", index, value)
 
 
-def _setitem_expanded(input, index, value):
+def _is_expanded(t):
+    return not t._data.flags.writeable and views.has_internal_overlap(t._data)
+
+
+def _setitem_expanded(input, index, value, name="setitem"):
     """``x[index] = value`` for an expanded view ``x``: allowed where the indexed part owns its
     memory (``x[0] = v`` on ``y.expand(2, 3)``), as in PyTorch."""
     from .indexing import parse_index, _fit_value, _indexed_shape
     steps, advanced = parse_index(index, input._data.shape)
-    if advanced:
+    if advanced:   # PyTorch deprecates it (the last of several writes to one location would win)
         raise RuntimeError(at_user_line(
-            f"setitem: advanced indexing (index tensors, masks) into an expand()/broadcast_to() "
+            f"{name}: advanced indexing (index tensors, masks) into an expand()/broadcast_to() "
             f"view of shape {shape_str(input.shape)} is not supported: clone() the tensor first"))
     region = input._data[steps[0] + (Ellipsis,)]
     if views.has_internal_overlap(region):
@@ -275,6 +344,8 @@ def masked_fill_(input, mask, value):
 def index_put_(input, indices, values, accumulate=False):
     """``input[indices] = values`` (``accumulate=True`` adds instead of writing)."""
     from .indexing import index_put, index_add_values
+    if _is_expanded(input):
+        return _setitem_expanded(input, tuple(indices), values, "index_put_")
     if accumulate:  # repeated indices add up
         return commit(input, index_add_values, "index_put_", indices, values)
     return commit(input, index_put, "index_put_", indices, values)

@@ -6,11 +6,14 @@ shape, and, when recording, its ``grad_fn`` becomes that view's node, whose inpu
 is the tensor as it was. The version counter is bumped as for any in-place op,
 so a node that saved the tensor before the change refuses to run backward.
 """
+from .. import backend as B
+from .. import views
 from ..grad_mode import _state as _grad_state
 from .._errors import at_user_line, shape_str
 from ..tensor import Tensor
 from .inplace import commit
 from . import elementwise, unary, pad, reduce, movement, scatter_reduce as _scatter_reduce
+from .indexing import masked_fill
 
 
 # ---------------------------------------------------------------- values (through commit)
@@ -48,11 +51,23 @@ def clamp_max_(input, max):
 
 
 def tril_(input, diagonal=0):
-    return commit(input, pad.tril, "tril_", diagonal)
+    return _triangle_(input, pad.tril, "tril_", diagonal)
 
 
 def triu_(input, diagonal=0):
-    return commit(input, pad.triu, "triu_", diagonal)
+    return _triangle_(input, pad.triu, "triu_", diagonal)
+
+
+def _triangle_(input, triangle, name, diagonal):
+    if not views.has_internal_overlap(input._data):
+        return commit(input, triangle, name, diagonal)
+    # An expand()ed view: PyTorch zeroes the elements outside the triangle in place, so a memory
+    # location that several elements share ends up zero when any of them is outside.
+    kept = triangle(Tensor._make(B.xp.ones(input._data.shape, dtype=bool)), diagonal)._data
+    for dim, (stride, size) in enumerate(zip(input._data.strides, input._data.shape)):
+        if stride == 0 and size > 1:
+            kept = kept.all(axis=dim, keepdims=True)
+    return commit(input, masked_fill, name, Tensor._make(~kept), 0)
 
 
 def cumsum_(input, dim, *, dtype=None):
@@ -83,11 +98,12 @@ def masked_scatter_(input, mask, source):
 def _restride(target, view_op, name, *args):
     """Make ``target`` the view ``view_op(target, *args)`` of its own memory."""
     recording = _grad_state["enabled"] and target._rg
-    if recording and target.grad_fn is None:
+    if recording and target.grad_fn is None and target._base is None:
         raise RuntimeError(at_user_line(
             f"{name}: a leaf Variable that requires grad (shape {shape_str(target.shape)}) is being "
             f"used in an in-place operation. Use the out-of-place {name[:-1]}, or wrap the change "
             f"in `with chainrule.no_grad():`."))
+    views.check_view_target(target, name)
     source = target
     if recording:   # the tensor as it was: the same memory, at its old place in the graph
         source = Tensor._make(target._data, True, target.grad_fn, target._output_nr)
@@ -98,6 +114,11 @@ def _restride(target, view_op, name, *args):
     if recording:
         target.grad_fn = result.grad_fn
         target._output_nr = result._output_nr
+    if target._base is not None and result._view_chain:
+        # a view keeps the chain that rebuilds it from its root, now with this shape change
+        target._view_chain = target._view_chain + result._view_chain[-1:]
+        if not recording and target._rg and not target._made_without_grad:
+            views.refresh(target)
     return target
 
 

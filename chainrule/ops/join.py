@@ -5,6 +5,7 @@ gradient. The pieces of ``split``/``chunk``/``unbind`` are views, each its own
 single-output slicing op, so the engine adds their gradients into the input.
 """
 from .. import backend as B
+from .. import views as _views
 from ..function import Function
 from ..tensor import Tensor
 from .._errors import at_user_line, shape_str, ShapeError
@@ -168,7 +169,7 @@ def split(tensor, split_size_or_sections, dim=0):
     for s in sizes:
         pieces.append(_slice(tensor, axis, start, start + s))
         start += s
-    return tuple(pieces)
+    return tuple(_views.mark_multi_output(pieces, "split"))
 
 
 def chunk(input, chunks, dim=0):
@@ -192,7 +193,8 @@ def unbind(input, dim=0):
         raise IndexError(at_user_line(f"unbind: Dimension specified as {dim} but tensor has no dimensions"))
     axis = wrap_dim(dim, ndim, "unbind")
     index = (slice(None),) * axis
-    return tuple(BasicIndex.apply(input, index=index + (i,)) for i in range(input._data.shape[axis]))
+    pieces = [BasicIndex.apply(input, index=index + (i,)) for i in range(input._data.shape[axis])]
+    return tuple(_views.mark_multi_output(pieces, "unbind"))
 
 
 def select(input, dim, index):

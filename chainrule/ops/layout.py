@@ -219,6 +219,10 @@ def cross(input, other, dim=None):
                       "either pass the dim explicitly or pass dim=-1 (the default of "
                       "torch.linalg.cross).", UserWarning, stacklevel=2)
         dim = _default_cross_dim(input)
+    if input._data.ndim == 0:
+        raise IndexError(at_user_line(
+            f"linalg.cross: Dimension specified as {dim} but tensor has no dimensions (shapes "
+            f"{shape_str(input.shape)} and {shape_str(other.shape)}); cross takes vectors of length 3"))
     axis = wrap_dim(dim, max(input._data.ndim, 1), "cross")
     sizes = (input._data.shape[axis], other._data.shape[axis]) if input._data.ndim else (1, 1)
     if sizes != (3, 3):

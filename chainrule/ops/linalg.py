@@ -1,9 +1,9 @@
 """Contractions: matmul (and its spellings mm, bmm, mv, dot, inner), outer, tensordot,
 einsum, the fused add-products addmm/addmv/baddbmm, matrix_power and kron.
 
-One primitive, ``MatMul``, carries the BLAS products; ``Einsum`` (``einsum.py``,
-re-exported here) carries every other contraction (NumPy's einsum, which calls
-BLAS for large pairwise products). The rest composes from these and from
+One primitive, ``MatMul``, carries the BLAS products (tensordot too, one matmul as in
+PyTorch); ``Einsum`` (``einsum.py``, re-exported here) carries every other contraction
+(NumPy's einsum, which calls BLAS for large pairwise products). The rest composes from these and from
 elementwise ops. Each gradient reads only the other operand, so an operand that
 needs no gradient's partner may change in place after the product, as in PyTorch.
 """
@@ -120,11 +120,14 @@ def matmul(input, other):
     return out
 
 
-def _require_ndim(op, x, ndim, name):
+def _require_ndim(op, x, ndim, name, missing_dims_error=RuntimeError):
+    """``missing_dims_error``: the error PyTorch raises when ``x`` has fewer dims (its kernel
+    reads a dim that is not there: IndexError for mv, baddbmm)."""
     if not isinstance(x, Tensor):
         raise TypeError(at_user_line(f"{op}(): argument '{name}' must be Tensor, not {type(x).__name__}"))
     if x._data.ndim != ndim:
-        raise RuntimeError(at_user_line(
+        error = missing_dims_error if x._data.ndim < ndim else RuntimeError
+        raise error(at_user_line(
             f"{op}: {name} must be a {ndim}-D tensor, got shape {shape_str(x.shape)}"))
 
 
@@ -151,8 +154,8 @@ def bmm(input, mat2):
 
 def mv(input, vec):
     """(n, m) @ (m,) -> (n,)."""
-    _require_ndim("mv", input, 2, "input")
-    _require_ndim("mv", vec, 1, "vec")
+    _require_ndim("mv", input, 2, "input", missing_dims_error=IndexError)
+    _require_ndim("mv", vec, 1, "vec", missing_dims_error=IndexError)
     _check_matmul("mv", input, vec)
     return matmul(input, vec)
 
@@ -225,6 +228,8 @@ def addmv(input, mat, vec, *, beta=1, alpha=1):
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """beta * input + alpha * bmm(batch1, batch2): (b, n, m) @ (b, m, p) -> (b, n, p)."""
+    _require_ndim("baddbmm", batch1, 3, "batch1", missing_dims_error=IndexError)
+    _require_ndim("baddbmm", batch2, 3, "batch2", missing_dims_error=IndexError)
     return _add_product("baddbmm", input, bmm(batch1, batch2), beta, alpha)
 
 
@@ -253,6 +258,9 @@ def matrix_power(input, n):
         from ..creation import eye, zeros
         identity = eye(shape[-1], dtype=input.dtype).expand(shape)
         return where(zeros(shape, dtype=B.bool_), input, identity)
+    if n == 1:  # a copy, not the input itself (as PyTorch)
+        from .movement import Clone
+        return Clone.apply(input)
     result, square = None, input
     while n:
         if n & 1:
@@ -316,12 +324,36 @@ def tensordot(a, b, dims=2):
             raise ShapeError(at_user_line(
                 f"tensordot: contracted dimensions need to match, but a {shape_str(a.shape)} has size "
                 f"{size_a} in dim {da} and b {shape_str(b.shape)} has size {size_b} in dim {db}"))
-    sub_a = list(LETTERS[:nd_a])
-    sub_b = list(LETTERS[nd_a:nd_a + nd_b])
+    if a._data.dtype == xp.bool_ and a._data.size and b._data.size:
+        raise NotImplementedError(at_user_line(
+            f"tensordot: \"dot\" not implemented for 'Bool' (a {shape_str(a.shape)}, b "
+            f"{shape_str(b.shape)}); convert first, e.g. tensordot(a.long(), b.long())"))
+    return _tensordot_as_matmul(a, b, dims_a, dims_b)
+
+
+def _tensordot_as_matmul(a, b, dims_a, dims_b):
+    """PyTorch's tensordot: a size-1 contracted dim sums out the other side's (in its own
+    dtype), then one (free a, summed) @ (summed, free b) product in the operands' dtype."""
+    from .reduce import sum
+    from .movement import permute
     for da, db in zip(dims_a, dims_b):
-        sub_b[db] = sub_a[da]
-    out = [c for i, c in enumerate(sub_a) if i not in dims_a] + [c for i, c in enumerate(sub_b) if i not in dims_b]
-    return contract([a, b], ["".join(sub_a), "".join(sub_b)], "".join(out), "tensordot")
+        if b._data.shape[db] == 1 and a._data.shape[da] != 1:
+            a = sum(a, da, keepdim=True, dtype=a.dtype)
+        elif a._data.shape[da] == 1 and b._data.shape[db] != 1:
+            b = sum(b, db, keepdim=True, dtype=b.dtype)
+    free_a = [d for d in range(a._data.ndim) if d not in dims_a]
+    free_b = [d for d in range(b._data.ndim) if d not in dims_b]
+    out_shape = [a._data.shape[d] for d in free_a] + [b._data.shape[d] for d in free_b]
+    k = 1
+    for d in dims_a:
+        k *= a._data.shape[d]
+    left = permute(a, free_a + dims_a).reshape(-1, k)     # (m, k)
+    right = permute(b, dims_b + free_b).reshape(k, -1)    # (k, n)
+    if not dims_a:  # an outer product: plain products keep -0.0, as PyTorch's do
+        return (left * right).reshape(out_shape)
+    if a._data.dtype == xp.bool_:  # empty: nothing to compute
+        return Tensor._make(xp.zeros(out_shape, dtype=xp.bool_))
+    return matmul(left, right).reshape(out_shape)
 
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "inner", "outer", "ger", "addmm", "addmv", "baddbmm",

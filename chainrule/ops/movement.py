@@ -128,10 +128,10 @@ def reshape_as(input, other):
 def flatten(input, start_dim=0, end_dim=-1):
     """Merge dimensions ``start_dim..end_dim`` into one (a 0-d tensor becomes shape (1,))."""
     shape = input._data.shape
-    if not shape:
-        return Reshape.apply(input, shape=(1,))
     start = wrap_dim(start_dim, len(shape), "flatten")
     end = wrap_dim(end_dim, len(shape), "flatten")
+    if not shape:
+        return Reshape.apply(input, shape=(1,))
     if start > end:
         raise RuntimeError(at_user_line(
             f"flatten() has invalid args: start_dim cannot come after end_dim (got start_dim="
@@ -364,6 +364,8 @@ def roll(input, shifts, dims=None):
     if len(shifts) != len(dims):
         raise RuntimeError(at_user_line(
             f"roll: shifts and dimensions must align. shifts: {len(shifts)}, dims: {len(dims)}"))
+    if input._data.size == 0:
+        return input.clone()  # nothing moves, and PyTorch checks no dims
     if input._data.ndim == 0:
         raise IndexError(at_user_line(
             f"roll: Dimension specified as {dims[0]} but tensor has no dimensions; use dims=None"))
@@ -430,6 +432,9 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
         return array_op(_repeated_positions, input.reshape(-1), size=counts.size)
     if dim is None:
         input, dim = flatten(input), 0
+    elif input._data.ndim == 0:
+        raise IndexError(at_user_line(
+            f"repeat_interleave: Dimension specified as {dim} but tensor has no dimensions; use dim=None"))
     axis = wrap_dim(dim, input._data.ndim, "repeat_interleave")
     size = input._data.shape[axis] if input._data.ndim else 1
     counts = _repeat_counts(repeats, size, "repeat_interleave")

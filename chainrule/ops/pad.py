@@ -110,7 +110,11 @@ def _indexed_pad(input, widths, mode):
                 f"pad: padding ({lo}, {hi}) at dimension {d} of size {n} causes circular padding "
                 f"to wrap around more than once (input shape {shape_str(shape)})"))
     out = _gather_pad(input, positive, mode)
-    return out if mode == "circular" else _crop(out, widths)
+    out = out if mode == "circular" else _crop(out, widths)
+    if not any(lo or hi for lo, hi in positive):  # nothing gathered: out is a view, PyTorch's a copy
+        from .movement import Clone
+        out = Clone.apply(out)
+    return out
 
 
 class Triangle(Function):

@@ -103,6 +103,19 @@ def check_64_bits(value):
             f"or a smaller number."))
 
 
+def half_with_a_wide_number(a, b):
+    """A float16 tensor with a Python number beyond float16's normal range (above 65504, or
+    nonzero under 2**-14). PyTorch multiplies and divides such a pair in float32 and rounds
+    once, so ``half * 2**31`` is 0 at 0, not 0 * inf = nan."""
+    tensor, number = (a, b) if isinstance(a, Tensor) else (b, a)
+    if type(number) not in _PLAIN_NUMBERS or not isinstance(tensor, Tensor):
+        return False
+    if tensor._data.dtype != B.float16.np:
+        return False
+    size = abs(number)
+    return size > 65504 or 0 < size < 2.0 ** -14
+
+
 def cast_to(x, target):
     """``x`` as ``target`` dtype: tensors through the differentiable cast; numbers stay numbers,
     except that an int outside an integer target's range wraps around, as in PyTorch

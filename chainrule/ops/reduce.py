@@ -187,18 +187,20 @@ def _variance(input, dim, unbiased, keepdim, correction, op):
         warnings.warn(f"{op}(): degrees of freedom is <= 0: correction={correction} is not less "
                       f"than the number of reduced elements, so the result is inf or nan", stacklevel=3)
     whole = dim is None or input._data.ndim == 0
+    if input._data.dtype != xp.float64:  # PyTorch accumulates in float64: no overflow of x^2
+        input = cast(input, B.float64)
     return Var.apply(input, axes=axes, keepdim=keepdim, correction=correction, whole=whole)
 
 
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Variance over ``dim``: sum((x - mean)^2) / (n - correction); ``correction`` is 1 by
     default (Bessel), ``unbiased=False`` means correction=0."""
-    return _variance(input, dim, unbiased, keepdim, correction, "var")
+    return _variance(input, dim, unbiased, keepdim, correction, "var").to(input.dtype)
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Standard deviation: the square root of ``var`` (zero gradient where it is 0)."""
-    return StdFromVar.apply(_variance(input, dim, unbiased, keepdim, correction, "std"))
+    return StdFromVar.apply(_variance(input, dim, unbiased, keepdim, correction, "std")).to(input.dtype)
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -229,7 +231,7 @@ class Prod(Function):
         if ctx.axis is not None and not ctx.keepdim:
             g, out = g.unsqueeze(ctx.axis), out.unsqueeze(ctx.axis)
         if tracer[0] is None and not (a._data == 0).any():   # compiled: the zero-safe ops, for any values
-            return g * out / a
+            return g * (out / a)   # this order, as PyTorch: the quotient overflows less
         # With zeros, no division: exclusive products from both sides.
         if ctx.axis is None:
             return g * _exclusive_product(a.reshape(-1), 0).reshape(a.shape)
@@ -275,7 +277,10 @@ def _reverse_cumsum(t, axis):
 class Cumsum(Function):
     def forward(ctx, a, axis):
         ctx.axis = axis
-        return xp.cumsum(a, axis=axis, dtype=a.dtype)  # NumPy would widen small ints
+        out = xp.cumsum(a, axis=axis, dtype=a.dtype)  # NumPy would widen small ints
+        if out.dtype.kind == "f":  # PyTorch's running sum starts at +0: -0.0 sums to 0.0
+            out += 0.0
+        return out
 
     def backward(ctx, g):
         return _reverse_cumsum(g, ctx.axis)
@@ -313,6 +318,8 @@ class Cumprod(Function):
 
     def backward(ctx, g):  # grad_i = sum_{j >= i} g_j prod_{k <= j, k != i} a_k
         a, out = ctx.saved_tensors
+        if a.shape[ctx.axis] == 1:  # the identity: g, also at inf (as PyTorch)
+            return g
         zero = a._data == 0
         if tracer[0] is None and not zero.any():   # compiled: the rule that handles zeros, rerun whole
             return _reverse_cumsum(g * out, ctx.axis) / a
@@ -353,7 +360,10 @@ class TwoNorm(Function):
     """sqrt(sum x^2); the gradient x / norm is taken as 0 where the norm is 0 (as PyTorch)."""
 
     def forward(ctx, a, axes, keepdim):
-        out = xp.sqrt(xp.sum(a * a, axis=axes, keepdims=keepdim))
+        out = _one_element_norm(a, axes, keepdim)
+        if out is None:
+            wide = _norm_accumulator(a)
+            out = xp.sqrt(xp.sum(wide * wide, axis=axes, keepdims=keepdim)).astype(a.dtype, copy=False)
         ctx.keepdim_shape = _keepdim_shape(a.shape, axes)
         ctx.save_for_backward(a, out)
         return out
@@ -365,13 +375,28 @@ class TwoNorm(Function):
         return where(zero, 0.0, g * a / where(zero, 1.0, out))
 
 
+def _one_element_norm(a, axes, keepdim):
+    """|x| where each norm has one element (PyTorch's too: no square to overflow or underflow)."""
+    if _count(a.shape, axes) != 1 or a.size == 0:
+        return None
+    return xp.abs(a).reshape(_out_shape(a.shape, axes, keepdim))
+
+
+def _norm_accumulator(a):
+    """float16 accumulates in float32, as PyTorch's norm does; other dtypes in their own."""
+    return a.astype(xp.float32) if a.dtype == xp.float16 else a
+
+
 class PNorm(Function):
     """(sum |x|^p)^(1/p); the gradient sign(x) |x|^(p-1) g / norm^(p-1) is taken as 0 where
     the norm is 0, and (for p < 1) where x is 0, as PyTorch does."""
 
     def forward(ctx, a, axes, keepdim, p):
-        with xp.errstate(divide="ignore"):  # 0 ** negative p is inf, and the norm 0
-            out = xp.sum(xp.abs(a) ** p, axis=axes, keepdims=keepdim) ** (1.0 / p)
+        out = _one_element_norm(a, axes, keepdim)
+        if out is None:
+            with xp.errstate(divide="ignore"):  # 0 ** negative p is inf, and the norm 0
+                out = xp.sum(xp.abs(_norm_accumulator(a)) ** p, axis=axes, keepdims=keepdim) ** (1.0 / p)
+            out = out.astype(a.dtype, copy=False)
         ctx.p, ctx.keepdim_shape = p, _keepdim_shape(a.shape, axes)
         ctx.save_for_backward(a, out)
         return out

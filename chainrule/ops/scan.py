@@ -79,7 +79,7 @@ class LogCumSumExp(Function):
 
     def forward(ctx, a, axis):
         ctx.axis = axis
-        out = xp.logaddexp.accumulate(a, axis=axis)
+        out = xp.logaddexp.accumulate(a, axis=axis) + 0.0  # from log(0) = -inf, as PyTorch: -0.0 gives 0.0
         ctx.save_for_backward(a, out)
         return out
 
@@ -109,8 +109,8 @@ def logcumsumexp(input, dim):
         raise NotImplementedError(at_user_line(
             f"logcumsumexp: not implemented for {input.dtype} tensors; convert to a floating "
             f"dtype first, e.g. x.float().logcumsumexp({dim})"))
-    if input._data.ndim == 0:
-        return LogCumSumExp.apply(input.reshape(1), axis=0).reshape(())
+    if input._data.ndim == 0:  # the identity, gradient g also at inf (as PyTorch)
+        return Clone.apply(input)
     return LogCumSumExp.apply(input, axis=axis)
 
 
@@ -139,15 +139,15 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
             "x.reshape(1)"))
     if n < 0:
         raise RuntimeError(at_user_line(f"diff: order must be non-negative but got {n}"))
-    axis = wrap_dim(dim, input._data.ndim, "diff")
     _check_edge(prepend, input, "prepend")
     _check_edge(append, input, "append")
+    if n == 0:  # no differences: the input itself, without prepend/append (as PyTorch)
+        return Clone.apply(input)
+    axis = wrap_dim(dim, input._data.ndim, "diff")
     x = input
     if prepend is not None or append is not None:
         parts = [t for t in (prepend, input, append) if t is not None]
         x = cat(parts, dim=axis)
-    elif n == 0:
-        return Clone.apply(input)
     for _ in range(n):
         length = max(x._data.shape[axis] - 1, 0)
         later, earlier = narrow(x, axis, x._data.shape[axis] - length, length), narrow(x, axis, 0, length)

@@ -190,6 +190,10 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True):
     ``index_add``)."""
     _check_reduce(reduce, _REDUCES[1:], "index_reduce")
     _same_dtype(input, source, "index_reduce", "source")
+    if input._data.dtype == xp.bool_:
+        raise NotImplementedError(at_user_line(
+            f"index_reduce ('{reduce}') is not implemented for bool tensors, as in PyTorch; convert "
+            f"both to an integer dtype first (input.to(chainrule.uint8), source.to(chainrule.uint8))"))
     idx = _index_array(index, "index_reduce")
     length = source._data.shape[dim] if source._data.ndim else 1
     if idx.size != length:
@@ -237,9 +241,9 @@ def masked_scatter(input, mask, source):
             f"masked_scatter: the mask of shape {shape_str(mask.shape)} cannot be broadcast with "
             f"the input of shape {shape_str(input.shape)}")) from None
     count = source._data.size
-    mask = expand(checked(_enough_source, mask, count=count), shape)
+    mask = checked(_enough_source, expand(mask, shape), count=count)   # counted where it lands
     if count == 0:       # nothing is selected (checked above); source still gets its (empty) gradient
-        return where(mask, source.sum(), input)
+        return where(mask, source.sum().to(input.dtype), input)   # sum() of bool is int64
     positions = array_op(_source_positions, mask, count=count)
     taken = Index.apply(source.reshape(-1), index=(positions._data,))       # (shape)
     return where(mask, taken, input)

@@ -104,10 +104,10 @@ def _check_search_shapes(sequence, values):
             f"torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 "
             f"dimensions of boundaries tensor and input value tensor must match, but we got "
             f"boundaries tensor {list(seq_shape)} and input value tensor {list(value_shape)}"))
-    for name, t in (("boundaries", sequence), ("input", values)):
-        if t._data.dtype == xp.bool_ and name == "boundaries":
-            raise NotImplementedError(at_user_line(
-                "searchsorted: not implemented for bool boundaries; convert with .int() first"))
+    if sequence._data.dtype == xp.bool_ and values._data.dtype == xp.bool_:  # one of them may be
+        raise NotImplementedError(at_user_line(
+            "searchsorted: \"searchsorted_out_cpu\" not implemented for 'Bool' (bool boundaries "
+            "and bool input); convert one with .int() first"))
 
 
 def _as_tensor(x, op, name):
@@ -159,7 +159,7 @@ def _unique_flat(a):
 def _unique_along(a, axis):
     """Unique slices along ``axis``, sorted lexicographically."""
     moved = xp.moveaxis(a, axis, 0)
-    rows = moved.reshape(moved.shape[0], -1)
+    rows = moved.reshape(moved.shape[0], math.prod(moved.shape[1:]))  # -1 is ambiguous when empty
     values, inverse, counts = xp.unique(rows, axis=0, return_inverse=True, return_counts=True)
     values = xp.moveaxis(values.reshape((values.shape[0],) + moved.shape[1:]), 0, axis)
     return values, inverse.reshape(-1).astype(xp.int64), counts.astype(xp.int64)

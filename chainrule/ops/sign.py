@@ -13,6 +13,7 @@ from .._errors import at_user_line
 from .promotion import result_type, cast_to
 from .array_op import array_op
 from .unary import sign
+from .elementwise import where
 
 xp = B.xp
 
@@ -20,14 +21,17 @@ xp = B.xp
 class Copysign(Function):
     def forward(ctx, a, b):
         out = xp.copysign(a, b)
-        with xp.errstate(invalid="ignore", divide="ignore"):   # the factor out / a is +-1, or 0 at a == 0
-            ctx.factor = xp.where(a == 0, 0.0, out / xp.where(a == 0, 1.0, a)).astype(out.dtype)
+        ctx.save_for_backward(a, out)   # as PyTorch: the factor out / a is built from both
         return out
 
     def backward(ctx, g):
-        need_a = ctx.needs_input_grad[0]
-        grad_a = g * Tensor._make(ctx.factor) if need_a else None
-        grad_b = Tensor._make(xp.zeros_like(g._data)) if ctx.needs_input_grad[1] else None
+        grad_a = grad_b = None
+        if ctx.needs_input_grad[0]:   # g * out / a: +-g, or 0 at a == 0
+            a, out = ctx.saved_tensors
+            zero = a == 0
+            grad_a = g * where(zero, 0.0, out / where(zero, 1.0, a))
+        if ctx.needs_input_grad[1]:
+            grad_b = Tensor._make(xp.zeros_like(g._data))
         return grad_a, grad_b
 
 

@@ -16,7 +16,7 @@ from ..tensor import Tensor
 from .._errors import at_user_line
 from .promotion import to_floating, result_type, cast_to
 from .special import lgamma_array, polygamma_array, erfinv_array
-from .elementwise import pow as _pow, where
+from .elementwise import where
 from .unary import exp
 
 xp = B.xp
@@ -47,16 +47,28 @@ class Polygamma(Function):
         return g * Polygamma.apply(a, n=ctx.n + 1)
 
 
+class Exp2(Function):
+    def forward(ctx, a):
+        out = xp.exp2(a)
+        ctx.save_for_backward(out)   # the result alone, as PyTorch: x may then change in place
+        return out
+
+    def backward(ctx, g):  # d 2^x = 2^x ln 2
+        (out,) = ctx.saved_tensors
+        return g * (out * math.log(2.0))
+
+
 class Erfinv(Function):
     def forward(ctx, a):
         with xp.errstate(invalid="ignore"):
             out = erfinv_array(a)
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(a)   # the input, as PyTorch: the result may then change in place
         return out
 
-    def backward(ctx, g):  # 1 / erf'(y) = sqrt(pi) / 2 * exp(y^2)
-        (out,) = ctx.saved_tensors
-        return g * (exp(out * out) * _HALF_SQRT_PI)
+    def backward(ctx, g):  # 1 / erf'(y) = sqrt(pi) / 2 * exp(y^2), y = erfinv(x) recomputed
+        (a,) = ctx.saved_tensors
+        y = erfinv(a)
+        return g * (exp(y * y) * _HALF_SQRT_PI)
 
 
 class XLogY(Function):
@@ -95,7 +107,7 @@ def erfinv(input):
 
 def exp2(input):
     """2 ** x."""
-    return _pow(2.0, to_floating(input))
+    return Exp2.apply(to_floating(input))
 
 
 def xlogy(input, other):

@@ -70,10 +70,19 @@ class Expm1(Function):
         return g * (out + 1)
 
 
+def _positive_nan(out, a):
+    """``out`` with the NaN of a negative input positive, as PyTorch's sqrt and log give it
+    (NumPy's is -NaN, which copysign and signbit see)."""
+    if a.size and xp.fmin.reduce(a, axis=None) < 0:
+        out = xp.asarray(out)
+        xp.copysign(out, 1.0, out=out, where=a < 0)
+    return out
+
+
 class Log(Function):
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return xp.log(a)
+        return _positive_nan(xp.log(a), a)
 
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
@@ -83,7 +92,7 @@ class Log(Function):
 class Log2(Function):
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return xp.log2(a)
+        return _positive_nan(xp.log2(a), a)
 
     def backward(ctx, g):  # 1 / (x ln 2)
         (a,) = ctx.saved_tensors
@@ -93,7 +102,7 @@ class Log2(Function):
 class Log10(Function):
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return xp.log10(a)
+        return _positive_nan(xp.log10(a), a)
 
     def backward(ctx, g):  # 1 / (x ln 10)
         (a,) = ctx.saved_tensors
@@ -112,7 +121,7 @@ class Log1p(Function):
 
 class Sqrt(Function):
     def forward(ctx, a):
-        out = xp.sqrt(a)
+        out = _positive_nan(xp.sqrt(a), a)
         ctx.save_for_backward(out)
         return out
 

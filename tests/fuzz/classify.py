@@ -5,6 +5,8 @@ A rule looks at a difference and its program and returns the names of the ops it
 blames (empty: the rule does not apply). ``known.py`` accepts the difference when
 one of them is among the ops the table lists for that key.
 """
+import re
+
 from .line import GRAD_KINDS
 
 RULES = {}
@@ -122,3 +124,41 @@ def pad_any_dims(difference, program):
     line = _line(difference, program)
     refused_by_torch = difference.kind == "error-only-torch" and "pad-mode" in line.flags
     return {op_name(line.op)} if refused_by_torch else set()
+
+
+@rule("overlapping-write-from-snapshot")
+def overlapping_write(difference, program):
+    line = _line(difference, program)
+    refused_by_torch = difference.kind == "error-only-torch" and line.kind in ("inplace", "setitem") \
+        and "the written-to tensor refer to a single memory location" in difference.theirs
+    return {op_name(line.op)} if refused_by_torch else set()
+
+
+@rule("python-int-out-of-range")
+def python_int_out_of_range(difference, program):
+    line = _line(difference, program)
+    refused = difference.kind == "error-only-chainrule" and difference.ours.startswith("OverflowError") \
+        and "Python integer" in difference.ours
+    return {op_name(line.op)} if refused else set()
+
+
+# An integer tensor PyTorch marks as requiring grad, e.g. "[1, 2] (int32, requires_grad)".
+_INTEGER_REQUIRING_GRAD = re.compile(r"\((u?int\d+|bool), requires_grad\)$")
+
+
+@rule("integer-tensor-never-requires-grad")
+def integer_requires_grad(difference, program):
+    line = _line(difference, program)
+    marked = difference.bare_kind == "requires-grad" and line.kind in ("inplace", "setitem") \
+        and _INTEGER_REQUIRING_GRAD.search(difference.theirs)
+    return {op_name(line.op)} if marked else set()
+
+
+@rule("sgn-saves-no-result")
+def sgn_saves_no_result(difference, program):
+    """PyTorch's sgn saves its result for a complex formula, so a later in-place change of it
+    makes backward refuse; chainrule's gradient (zero) is PyTorch's with the saved result kept."""
+    line = _line(difference, program)
+    refused_by_torch = difference.kind == "error-only-torch" and line.kind in GRAD_KINDS \
+        and "output 0 of Sgn," in difference.theirs
+    return {"sgn"} & {op_name(step.op) for step in program.lines} if refused_by_torch else set()

@@ -86,3 +86,71 @@ def test_results_with_no_derivative_do_not_require_grad():
     assert not chainrule.unique(x).requires_grad
     assert not chainrule.median(x[:0]).requires_grad
     assert difference(lambda lib: lib.unique(lib.tensor([1.0, 1.0], requires_grad=True))) is not None
+
+
+OVERLAPPING_WRITES = {    # x = [1, 2]; each write reads x as it was before the write
+    "scatter_": (lambda lib, x: x.scatter_(0, lib.tensor([1]), x), [1.0, 1.0]),
+    "scatter_add_": (lambda lib, x: x.scatter_add_(0, lib.tensor([1, 0]), x), [3.0, 3.0]),
+    "scatter_reduce_": (lambda lib, x: x.scatter_reduce_(0, lib.tensor([1, 0]), x, "sum", include_self=False),
+                        [2.0, 1.0]),
+    "index_copy_": (lambda lib, x: x.index_copy_(0, lib.tensor([1, 0]), x), [2.0, 1.0]),
+    "index_add_": (lambda lib, x: x.index_add_(0, lib.tensor([1, 0]), x), [3.0, 3.0]),
+    "index_reduce_": (lambda lib, x: x.index_reduce_(0, lib.tensor([1, 0]), x, "prod", include_self=False),
+                      [2.0, 1.0]),
+    "index_put_": (lambda lib, x: x.index_put_((lib.tensor([1, 0]),), x), [2.0, 1.0]),
+    "setitem": (lambda lib, x: x.__setitem__(lib.tensor([1, 0]), x), [2.0, 1.0]),
+}
+
+
+@pytest.mark.parametrize("write, ours", OVERLAPPING_WRITES.values(), ids=OVERLAPPING_WRITES.keys())
+def test_a_write_whose_source_overlaps_its_target(write, ours):
+    def run(lib):
+        x = lib.tensor([1.0, 2.0])
+        write(lib, x)
+        return x
+    assert_deliberate(run, ours)
+
+
+PYTHON_INTS_OUT_OF_RANGE = {
+    "mul_": lambda lib: lib.tensor([1, 2], dtype=lib.uint8).mul_(-1),
+    "sub_": lambda lib: lib.tensor([1, 2], dtype=lib.uint8).sub_(2 ** 31),
+    "add_": lambda lib: lib.tensor([1], dtype=lib.int32).add_(2 ** 32 + 1),
+    "*=": lambda lib: lib.tensor([1, 2], dtype=lib.uint8).__imul__(-1),
+    "full_like": lambda lib: lib.full_like(lib.tensor([1], dtype=lib.uint8), -1),
+}
+
+
+@pytest.mark.parametrize("call", PYTHON_INTS_OUT_OF_RANGE.values(), ids=PYTHON_INTS_OUT_OF_RANGE.keys())
+def test_an_integer_op_with_a_python_int_out_of_range(call):
+    with pytest.raises(OverflowError, match="Python integer .* out of bounds for"):
+        call(chainrule)
+    assert difference(call) is not None   # PyTorch wraps the number
+
+
+def test_an_integer_tensor_after_assigning_a_value_that_requires_grad():
+    def run(lib):
+        x = lib.tensor([[[-5]], [[-5]]], dtype=lib.int32)
+        x[0] = lib.tensor(1.0, requires_grad=True)
+        return x
+    assert_deliberate(run, [[[1]], [[-5]]])
+    assert not run(chainrule).requires_grad   # PyTorch marks the int32 tensor as requiring grad
+
+
+def test_backward_after_an_in_place_change_of_the_result_of_sgn():
+    def run(lib):
+        x = lib.tensor([1.0], requires_grad=True)
+        y = lib.sgn(x)
+        y.add_(2)
+        y.sum().backward()
+        return x.grad
+    assert_deliberate(run, [0.0])   # sgn is piecewise constant; PyTorch refuses (it saved y)
+
+
+def test_index_put_into_an_expanded_view():
+    def run(lib):
+        x = lib.tensor([[1.0], [-2.0]])
+        x.broadcast_to((2, 3)).index_put_((lib.tensor([0]),), lib.tensor(2.0))
+        return x
+    with pytest.raises(RuntimeError, match=r"index_put_: advanced indexing .* expand\(\)/broadcast_to\(\) view"):
+        run(chainrule)
+    assert difference(run) is not None   # PyTorch writes (and deprecates it)

@@ -249,8 +249,6 @@ def test_no_version_error_for_a_changed_saved_tensor_whose_gradient_is_not_neede
     assert_same(run)
 
 
-@open_difference("writing into a broadcast_to()/expand() view whose elements do not overlap raises "
-                 "NumPy's read-only error")
 def test_writing_into_a_broadcast_view_without_overlap():
     def run(lib):
         x = lib.zeros(())
@@ -326,7 +324,6 @@ def test_scatter_refuses_a_src_of_another_dtype():
     assert_same(run)
 
 
-@open_difference("fill_ with an integer out of the tensor's range wraps instead of raising")
 def test_fill_refuses_an_out_of_range_integer():
     def run(lib):
         return lib.zeros(2, dtype=lib.uint8).fill_(300)
@@ -336,7 +333,6 @@ def test_fill_refuses_an_out_of_range_integer():
 # ---------------------------------------------------------------------------------------------
 # Found by the fuzzer.
 
-@open_difference("index_fill refuses negative indices; PyTorch counts them from the end")
 @pytest.mark.parametrize("in_place", [False, True], ids=["index_fill", "index_fill_"])
 def test_index_fill_with_a_negative_index(in_place):
     def run(lib):
@@ -357,8 +353,7 @@ OUT_OF_RANGE_INDICES = {
 }
 
 
-@pytest.mark.parametrize("call", cases(OUT_OF_RANGE_INDICES, OUT_OF_RANGE_INDICES,
-                                       "an index out of range raises RuntimeError; PyTorch raises IndexError"))
+@pytest.mark.parametrize("call", cases(OUT_OF_RANGE_INDICES))
 def test_an_index_out_of_range_is_an_index_error(call):
     assert_same(call)
 
@@ -370,13 +365,11 @@ WRONG_RANKS = {
 }
 
 
-@pytest.mark.parametrize("call", cases(WRONG_RANKS, WRONG_RANKS, "a tensor of the wrong rank raises RuntimeError; "
-                                       "PyTorch raises IndexError (dimension out of range)"))
+@pytest.mark.parametrize("call", cases(WRONG_RANKS))
 def test_a_tensor_of_the_wrong_rank_is_an_index_error(call):
     assert_same(call)
 
 
-@open_difference("index_copy and index_add of a 0-d bool tensor return int64")
 @pytest.mark.parametrize("name", ["index_copy", "index_add"])
 def test_index_copy_and_index_add_of_a_bool_tensor_stay_bool(name):
     def run(lib):
@@ -385,7 +378,6 @@ def test_index_copy_and_index_add_of_a_bool_tensor_stay_bool(name):
     assert_same(run)
 
 
-@open_difference("masked_scatter of an empty bool tensor returns int64")
 def test_masked_scatter_of_an_empty_bool_tensor_stays_bool():
     def run(lib):
         x = lib.zeros((1, 0), dtype=lib.bool)
@@ -393,7 +385,6 @@ def test_masked_scatter_of_an_empty_bool_tensor_stays_bool():
     assert_same(run)
 
 
-@open_difference("tensordot of int32 tensors returns int64")
 def test_tensordot_of_int32_tensors_stays_int32():
     def run(lib):
         x = lib.tensor([[-5], [-5]], dtype=lib.int32)
@@ -407,48 +398,11 @@ def test_clamp_with_a_nan_bound_gives_nan():
     assert_same(run)
 
 
-@open_difference("index_copy into an inf or nan element gives nan (the target is multiplied by a mask)")
 def test_index_copy_into_infinite_or_nan_elements():
     def run(lib):
         x = lib.tensor(inf)
         return lib.index_copy(x, 0, lib.tensor([0]), x), lib.index_copy(lib.tensor(nan), 0, lib.tensor([0]), x)
     assert_same(run)
-
-
-OVERLAPPING_WRITES = {
-    "scatter_": lambda lib, x: x.scatter_(0, lib.tensor([1]), x),
-    "scatter_add_": lambda lib, x: x.scatter_add_(0, lib.tensor([0]), x),
-    "scatter_reduce_": lambda lib, x: x.scatter_reduce_(0, lib.tensor([0]), x, "sum", include_self=False),
-    "index_copy_": lambda lib, x: x.index_copy_(0, lib.tensor([0, 1]), x),
-    "index_add_": lambda lib, x: x.index_add_(0, lib.tensor([0, 1]), x),
-    "index_reduce_": lambda lib, x: x.index_reduce_(0, lib.tensor([0, 1]), x, "prod", include_self=False),
-    "index_put_": lambda lib, x: x.index_put_((lib.tensor([0, 1]),), x),
-    "setitem": lambda lib, x: x.__setitem__(lib.tensor([0, 1]), x),
-}
-
-
-@pytest.mark.parametrize("write", cases(OVERLAPPING_WRITES, OVERLAPPING_WRITES, "a write whose source overlaps its "
-                                        "target is computed from a snapshot; PyTorch refuses it"))
-def test_a_write_whose_source_overlaps_its_target(write):
-    def run(lib):
-        x = lib.tensor([1.0, 2.0])
-        write(lib, x)
-        return x
-    assert_same(run)
-
-
-PYTHON_INTS_OUT_OF_RANGE = {
-    "mul_": lambda lib: lib.tensor([1, 2], dtype=lib.uint8).mul_(-1),
-    "sub_": lambda lib: lib.tensor([1, 2], dtype=lib.uint8).sub_(2 ** 31),
-    "add_": lambda lib: lib.tensor([1], dtype=lib.int32).add_(2 ** 32 + 1),
-    "full_like": lambda lib: lib.full_like(lib.tensor([1], dtype=lib.uint8), -1),
-}
-
-
-@pytest.mark.parametrize("call", cases(PYTHON_INTS_OUT_OF_RANGE, PYTHON_INTS_OUT_OF_RANGE, "a Python int outside "
-                                       "the integer dtype's range raises OverflowError; PyTorch wraps it"))
-def test_an_in_place_integer_op_with_a_python_int_out_of_range(call):
-    assert_same(call)
 
 
 SAME_KIND_IN_PLACE = {
@@ -459,8 +413,7 @@ SAME_KIND_IN_PLACE = {
 }
 
 
-@pytest.mark.parametrize("write", cases(SAME_KIND_IN_PLACE, SAME_KIND_IN_PLACE, "an in-place op whose result type "
-                                        "is a wider integer refuses; PyTorch casts back (same kind)"))
+@pytest.mark.parametrize("write", cases(SAME_KIND_IN_PLACE))
 def test_an_in_place_op_on_uint8_with_an_int64_result_type(write):
     def run(lib):
         x = lib.tensor([200, 100], dtype=lib.uint8)
@@ -476,7 +429,6 @@ def test_the_where_method_takes_the_condition_first():
     assert_same(run)
 
 
-@open_difference("an all-False mask assignment to a leaf that requires grad raises; PyTorch writes nothing")
 def test_an_all_false_mask_assignment_to_a_leaf_that_requires_grad():
     def run(lib):
         x = lib.tensor([1.0], requires_grad=True)
@@ -485,7 +437,6 @@ def test_an_all_false_mask_assignment_to_a_leaf_that_requires_grad():
     assert_same(run)
 
 
-@open_difference("an all-False mask assignment of a value that requires grad makes the target require grad")
 def test_an_all_false_mask_assignment_does_not_make_the_target_require_grad():
     def run(lib):
         x = lib.tensor([1.0])
@@ -494,7 +445,6 @@ def test_an_all_false_mask_assignment_does_not_make_the_target_require_grad():
     assert_same(run)
 
 
-@open_difference("an all-False mask assignment counts as a change of a saved tensor; PyTorch's does not")
 def test_an_all_false_mask_assignment_is_not_a_change_of_a_saved_tensor():
     def run(lib):
         x = lib.tensor([1.0], requires_grad=True)
@@ -505,27 +455,6 @@ def test_an_all_false_mask_assignment_is_not_a_change_of_a_saved_tensor():
     assert_same(run)
 
 
-@open_difference("PyTorch marks an integer tensor as requiring grad after assigning a value that requires grad")
-def test_an_integer_tensor_after_assigning_a_value_that_requires_grad():
-    def run(lib):
-        x = lib.tensor([[[-5]], [[-5]]], dtype=lib.int32)
-        x[0] = lib.tensor(1.0, requires_grad=True)
-        return x
-    assert_same(run)
-
-
-@open_difference("backward after an in-place change of a saved tensor uses the saved value; PyTorch refuses")
-def test_backward_after_an_in_place_change_of_a_saved_result():
-    def run(lib):
-        x = lib.tensor([1.0], requires_grad=True)
-        y = lib.sgn(x)
-        y.add_(2)
-        y.sum().backward()
-        return x.grad
-    assert_same(run)
-
-
-@open_difference("erfinv and exp2 save the tensor PyTorch does not, so a later in-place change raises")
 @pytest.mark.parametrize("case", ["erfinv", "exp2"])
 def test_no_version_error_for_erfinv_and_exp2(case):
     def run(lib):
@@ -550,8 +479,7 @@ METADATA_WRITES = {
 }
 
 
-@pytest.mark.parametrize("write", cases(METADATA_WRITES, METADATA_WRITES, "an in-place shape change of a view of a "
-                                        "leaf that requires grad is allowed; PyTorch refuses"))
+@pytest.mark.parametrize("write", cases(METADATA_WRITES))
 def test_an_in_place_shape_change_of_a_view_of_a_leaf(write):
     def run(lib):
         x = lib.tensor([[1.0, 2.0]], requires_grad=True)
@@ -561,7 +489,6 @@ def test_an_in_place_shape_change_of_a_view_of_a_leaf(write):
     assert_same(run)
 
 
-@open_difference("an in-place op on one output of split/chunk/unbind is allowed; PyTorch refuses")
 def test_an_in_place_op_on_an_output_of_split():
     def run(lib):
         x = lib.tensor([1.0, 2.0], requires_grad=True)
@@ -572,7 +499,6 @@ def test_an_in_place_op_on_an_output_of_split():
     assert_same(run)
 
 
-@open_difference("an in-place shape change of a view under no_grad breaks its backward (ShapeError)")
 def test_backward_through_a_view_whose_shape_changed_in_place_under_no_grad():
     def run(lib):
         x = lib.tensor([1.0], requires_grad=True)
@@ -588,13 +514,11 @@ EXPANDED_WRITES = {
     "setitem": lambda lib, v: v.__setitem__((slice(None), None, None), lib.tensor([[1.0], [2.0]])),
     "relu_": lambda lib, v: v.relu_(),
     "clamp_": lambda lib, v: v.clamp_(0, 1),
-    "index_put_": lambda lib, v: v.index_put_((lib.tensor([0]),), lib.tensor(2.0)),
     "tril_": lambda lib, v: v.tril_(),
 }
 
 
-@pytest.mark.parametrize("write", cases(EXPANDED_WRITES, {"index_put_", "tril_"},
-                                        "writing into an expand()/broadcast_to() view is refused; PyTorch writes"))
+@pytest.mark.parametrize("write", cases(EXPANDED_WRITES))
 def test_writing_into_an_expanded_view(write):
     def run(lib):
         x = lib.tensor([[1.0], [-2.0]])
@@ -610,28 +534,9 @@ BOOL_ARITHMETIC = {
 }
 
 
-@pytest.mark.parametrize("call", cases(BOOL_ARITHMETIC, BOOL_ARITHMETIC,
-                                       "subtraction and unary + with bool tensors work; PyTorch refuses them"))
+@pytest.mark.parametrize("call", cases(BOOL_ARITHMETIC))
 def test_subtraction_with_bool_tensors_is_refused(call):
     assert_same(call)
-
-
-BOOL_OPERAND_BACKWARD = {
-    "logaddexp": lambda lib, x, b: lib.logaddexp(x, b),
-    "atan2": lambda lib, x, b: lib.atan2(b, x),
-    "pow": lambda lib, x, b: x ** b,
-}
-
-
-@pytest.mark.parametrize("op", cases(BOOL_OPERAND_BACKWARD, BOOL_OPERAND_BACKWARD, "PyTorch's backward raises for "
-                                     "these ops with a bool operand (it subtracts or negates the bool); chainrule "
-                                     "differentiates them"))
-def test_backward_through_an_op_with_a_bool_operand(op):
-    def run(lib):
-        x = lib.tensor([1.0], requires_grad=True)
-        op(lib, x, lib.tensor([False])).sum().backward()
-        return x.grad
-    assert_same(run)
 
 
 def test_the_second_derivative_of_hardsigmoid():
@@ -660,13 +565,11 @@ BOOL_OR_UNSIGNED_REFUSED = {
 }
 
 
-@pytest.mark.parametrize("call", cases(BOOL_OR_UNSIGNED_REFUSED, BOOL_OR_UNSIGNED_REFUSED, "ops PyTorch does not "
-                                       "implement for bool (or unsigned with negative limits) work in chainrule"))
+@pytest.mark.parametrize("call", cases(BOOL_OR_UNSIGNED_REFUSED))
 def test_ops_pytorch_refuses_for_bool_or_unsigned_tensors(call):
     assert_same(call)
 
 
-@open_difference("an integer power with a negative integer exponent raises NumPy's error; PyTorch computes it")
 def test_integer_powers_with_negative_exponents():
     def run(lib):
         x = lib.tensor([-2 ** 63, 2])
@@ -680,7 +583,6 @@ def test_einsum_of_mixed_dtypes():
     assert_same(run)
 
 
-@open_difference("bucketize/searchsorted refuse bool boundaries; PyTorch accepts them")
 def test_bucketize_with_bool_boundaries():
     def run(lib):
         return lib.bucketize(lib.tensor([0, 1]), lib.tensor([False, True]))
@@ -694,8 +596,7 @@ ALPHA_WITH_INTEGERS = {
 }
 
 
-@pytest.mark.parametrize("call", cases(ALPHA_WITH_INTEGERS, {"add_ int32", "sub_ uint8"}, "alpha * other is computed in "
-                                       "other's integer dtype (and wraps) before the float result"))
+@pytest.mark.parametrize("call", cases(ALPHA_WITH_INTEGERS))
 def test_alpha_times_an_integer_tensor_does_not_wrap(call):
     assert_same(call)
 
@@ -707,15 +608,12 @@ def test_the_dtype_of_add_with_alpha(name):
     assert_same(run)
 
 
-@open_difference("a float16 tensor times a Python number above float16's range gives nan for 0 (the number "
-                 "becomes inf first); PyTorch computes in float32")
 def test_float16_times_a_large_python_number():
     def run(lib):
         return lib.multiply(lib.tensor([0.0, 1e-4], dtype=lib.float16), 2 ** 31)
     assert_same(run)
 
 
-@open_difference("matrix_power(x, 1) and a pad by nothing return memory of their input; PyTorch returns a copy")
 @pytest.mark.parametrize("call", [lambda lib, x: lib.matrix_power(x, 1),
                                   lambda lib, x: lib.nn.functional.pad(x, (0, 0), mode="reflect")],
                          ids=["matrix_power(x, 1)", "pad by nothing"])
@@ -727,14 +625,12 @@ def test_results_that_are_not_views_do_not_share_the_input_memory(call):
     assert_same(run)
 
 
-@open_difference("count_nonzero with dim=() reduces nothing; PyTorch reduces every dim")
 def test_count_nonzero_with_an_empty_tuple_of_dims():
     def run(lib):
         return lib.count_nonzero(lib.tensor([1.0, 0.0, 2.0]), dim=())
     assert_same(run)
 
 
-@open_difference("diff with n=0 concatenates prepend/append; PyTorch returns the input")
 def test_diff_with_n_zero():
     def run(lib):
         x = lib.tensor([1, 2])
@@ -744,7 +640,6 @@ def test_diff_with_n_zero():
 
 EMPTY_INPUT_CHECKS = {
     "softmax int64": lambda lib: lib.softmax(lib.zeros(0, dtype=lib.int64), 0),
-    "median int32": lambda lib: lib.median(lib.zeros(0, dtype=lib.int32)),
     "scatter_add sizes": lambda lib: lib.scatter_add(lib.zeros(2, 0, 1), 2, lib.zeros(1, 0, 2, dtype=lib.int64),
                                                      lib.zeros(2, 0, 1)),
     "roll dim": lambda lib: lib.roll(lib.zeros(0), 1, 1),
@@ -753,49 +648,29 @@ EMPTY_INPUT_CHECKS = {
 }
 
 
-@pytest.mark.parametrize("call", cases(EMPTY_INPUT_CHECKS, EMPTY_INPUT_CHECKS, "checks on an empty tensor raise "
-                                       "where PyTorch skips them (nothing to compute)"))
+@pytest.mark.parametrize("call", cases(EMPTY_INPUT_CHECKS))
 def test_empty_tensors_pass_where_pytorch_has_nothing_to_check(call):
     assert_same(call)
 
 
-@open_difference("softsign of an integer tensor differs (PyTorch computes 1 + |x| in the integer dtype)")
 def test_softsign_of_an_integer_tensor():
     def run(lib):
         return lib.nn.functional.softsign(lib.tensor([255], dtype=lib.uint8))
     assert_same(run)
 
 
-@open_difference("norm and std of large float32 values overflow to inf; PyTorch's do not")
 def test_norm_and_std_of_large_float32_values():
     def run(lib):
         return lib.tensor([1e30]).norm(), lib.tensor([3e38, 1.0, -1.0]).std()
     assert_same(run)
 
 
-@open_difference("the mean of var_mean/std_mean with an inf is inf; PyTorch's is nan")
-@pytest.mark.parametrize("name", ["var_mean", "std_mean"])
-def test_var_mean_with_an_infinite_element(name):
-    def run(lib):
-        return getattr(lib, name)(lib.tensor([[1.0, 1.0], [1.0, inf], [1.0, 1.0]]))
-    assert_same(run)
-
-
-@open_difference("gelu(inf) is inf; PyTorch gives nan")
-def test_gelu_at_infinity():
-    def run(lib):
-        return lib.nn.functional.gelu(lib.tensor([inf, -inf]))
-    assert_same(run)
-
-
-@open_difference("lerp with an infinite end point takes the other formula (inf vs nan)")
 def test_lerp_with_infinite_end_points():
     def run(lib):
         return lib.lerp(lib.tensor([inf, 1.0]), lib.tensor([1.0, inf]), 0.5)
     assert_same(run)
 
 
-@open_difference("copysign takes the sign bit of a nan from NumPy's sqrt(-3) (negative); PyTorch's nan is positive")
 def test_copysign_with_the_nan_of_a_negative_sqrt():
     def run(lib):
         return lib.copysign(lib.tensor([-3.0]), lib.sqrt(lib.tensor([-3.0])))
@@ -832,27 +707,17 @@ def _logcumsumexp_at_inf(lib):
     return x.grad
 
 
-def _relu6_at_nan(lib):
-    x = lib.ones(2, 4, 2, requires_grad=True)
-    with lib.no_grad():
-        x[0, 1, 0] = nan
-    lib.nn.functional.relu6(x).sum().backward()
-    return x.grad
-
-
 EDGE_GRADIENTS = {"cumprod at inf": _cumprod_at_inf, "norm of a subnormal": _norm_of_a_subnormal,
                   "pow with exponent 2**31": _pow_with_exponent_2_to_31, "prod near overflow": _prod_near_overflow,
-                  "logcumsumexp at inf": _logcumsumexp_at_inf, "relu6 at nan": _relu6_at_nan}
+                  "logcumsumexp at inf": _logcumsumexp_at_inf}
 
 
-@pytest.mark.parametrize("run", cases(EDGE_GRADIENTS, EDGE_GRADIENTS,
+@pytest.mark.parametrize("run", cases(EDGE_GRADIENTS, (),
                                       "gradients at infinities, subnormals and near overflow differ"))
 def test_gradients_at_edge_values(run):
     assert_same(run)
 
 
-@open_difference("create_graph=True: the first-order gradient of copysign(x, 2) does not require grad; "
-                 "PyTorch's does")
 def test_the_create_graph_gradient_of_copysign_requires_grad():
     def run(lib):
         x = lib.tensor([1.0], dtype=lib.float64, requires_grad=True)
@@ -861,8 +726,6 @@ def test_the_create_graph_gradient_of_copysign_requires_grad():
     assert_same(run)
 
 
-@open_difference("create_graph=True: a gradient that is constant (a fill_ cut the path) requires grad; "
-                 "PyTorch's does not")
 def test_a_constant_create_graph_gradient_does_not_require_grad():
     def run(lib):
         x = lib.tensor([1.0], dtype=lib.float64, requires_grad=True)
@@ -887,8 +750,7 @@ SIGNED_ZEROS = {
 }
 
 
-@pytest.mark.parametrize("op", cases(SIGNED_ZEROS, {"cumsum", "logcumsumexp",
-                                                    "tensordot"},
+@pytest.mark.parametrize("op", cases(SIGNED_ZEROS, (),
                                      "the sign of a zero result differs (PyTorch keeps -0.0)"))
 def test_the_sign_of_zero_results(op):
     def run(lib):
@@ -896,22 +758,18 @@ def test_the_sign_of_zero_results(op):
     assert_same(run)
 
 
-@open_difference("equal(x, 2) crashes with AttributeError; PyTorch raises TypeError")
 def test_equal_with_a_number():
     def run(lib):
         return lib.equal(lib.tensor([1.0]), 2)
     assert_same(run)
 
 
-@open_difference("~ of a float tensor raises NotImplementedError; PyTorch raises TypeError")
 def test_invert_of_a_float_tensor():
     def run(lib):
         return ~lib.tensor([1.0])
     assert_same(run)
 
 
-@open_difference("an index assignment into a leaf that requires grad reports the leaf first; PyTorch reports a "
-                 "bad index or step first (IndexError/ValueError)")
 @pytest.mark.parametrize("index", [0, (slice(None), slice(None, None, -1))], ids=["out of range", "negative step"])
 def test_which_error_an_index_assignment_into_a_leaf_reports(index):
     def run(lib):
@@ -927,17 +785,9 @@ DIMS_OF_0D = {
 }
 
 
-@open_difference("a dim out of range for a 0-d tensor is accepted; PyTorch raises IndexError")
 @pytest.mark.parametrize("call", DIMS_OF_0D.values(), ids=DIMS_OF_0D.keys())
 def test_dims_out_of_range_for_a_0d_tensor(call):
     assert_same(call)
-
-
-@open_difference("mode ignores nan; PyTorch's mode of a row with a nan is nan")
-def test_mode_of_a_row_with_nan():
-    def run(lib):
-        return lib.tensor([[nan, -3.75]]).mode(1)[0]
-    assert_same(run)
 
 
 def test_remainder_and_fmod_by_tiny_or_zero_divisors():
@@ -966,7 +816,6 @@ def test_backward_of_piecewise_linear_ops_on_a_0d_tensor(op):
     assert_same(run)
 
 
-@open_difference("a view taken under no_grad of a tensor that requires grad does not require grad; PyTorch's does")
 def test_a_view_taken_under_no_grad_requires_grad_as_its_base():
     def run(lib):
         x = lib.tensor([1.0, 2.0], requires_grad=True)
