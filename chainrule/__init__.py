@@ -20,6 +20,9 @@ _sys.modules[__name__ + ".utils.data"] = data  # `import chainrule.utils.data` w
 from ._errors import ShapeError
 from .seeding import seed_everything  # noqa: F401
 from .serialization import save, load  # noqa: F401
+from .threads import set_num_threads, get_num_threads  # noqa: F401
+from .legacy_tensors import LEGACY_TYPES as _LEGACY_TYPES
+globals().update(_LEGACY_TYPES)  # FloatTensor, LongTensor, ...
 from . import jit  # noqa: F401
 from .jit import compile  # noqa: F401  (shadows the builtin here, as torch.compile does)
 
@@ -38,6 +41,22 @@ def _export_ops():
 _op_names = _export_ops()
 
 
+# Submodules imported on first use (``chainrule.diag.summary``, ``chainrule.config``): every
+# public submodule is an attribute of the package, as in torch, without slowing ``import chainrule``.
+_LAZY_SUBMODULES = ("diag", "config", "cli", "printing")
+
+
+def __getattr__(name):
+    if name in _LAZY_SUBMODULES:
+        import importlib
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'chainrule' has no attribute '{name}'")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY_SUBMODULES))
+
+
 def initial_seed():
     return default_generator.initial_seed()
 
@@ -53,5 +72,6 @@ def numel(input):
 __version__ = "0.1.0"
 __all__ = (["Tensor", "Size", "dtype", "device", "no_grad", "enable_grad", "set_grad_enabled",
             "is_grad_enabled", "manual_seed", "result_type", "autograd", "nn", "optim", "cuda",
-            "compile", "jit", "save", "load"]
+            "compile", "jit", "save", "load",
+            "set_num_threads", "get_num_threads"] + list(_LEGACY_TYPES)
            + list(_creation_names) + _op_names)

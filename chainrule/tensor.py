@@ -56,9 +56,17 @@ class Tensor:
 
     __array_priority__ = 1000  # numpy_scalar * tensor calls Tensor.__rmul__
 
-    def __init__(self, data, *, dtype=None, requires_grad=False):
-        from .creation import as_array
-        self._data = as_array(data, dtype)
+    def __init__(self, *args, dtype=None, requires_grad=False):
+        """``Tensor(data)`` copies ``data`` as the default float dtype and ``Tensor(2, 3)`` makes a
+        (2, 3) tensor of zeros: PyTorch's legacy constructor (``chainrule.tensor`` infers the
+        dtype). A subclass (``Parameter``) or a ``dtype=`` keeps the data's own dtype or that one."""
+        if type(self) is Tensor and dtype is None:
+            from .legacy_tensors import legacy_array
+            self._data = legacy_array(B.get_default_dtype(), args, "Tensor")
+        else:
+            from .creation import as_array
+            (data,) = args
+            self._data = as_array(data, dtype)
         self._rg = False
         self.grad_fn = None
         self._output_nr = 0
@@ -353,10 +361,13 @@ class Tensor:
         return out.clone() if copy and out is self else out
 
     def type(self, dtype=None):
+        """``x.type()`` is the type string (``'chainrule.FloatTensor'``); ``x.type(t)`` converts to
+        ``t``: a dtype, a legacy class (``chainrule.LongTensor``) or its name."""
+        from .legacy_tensors import dtype_of_type, type_string
         if dtype is None:
-            return f"chainrule.{self.dtype.name}"
+            return type_string(self.dtype)
         from .ops.elementwise import cast
-        return cast(self, B.to_dtype(dtype))
+        return cast(self, dtype_of_type(dtype))
 
     def type_as(self, other):
         return self.type(other.dtype)
