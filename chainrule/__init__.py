@@ -30,11 +30,17 @@ half, float, double, long, int = float16, float32, float64, int64, int32  # PyTo
 
 
 def _export_ops():
+    """Every op family's functions, and the creation functions, as ``chainrule.<name>``; those
+    that take ``out=`` in PyTorch take it here too (ops/out_argument.py)."""
+    from .ops.out_argument import OUT_FUNCTIONS, with_out
     names = []
     for family in _ops.FAMILIES:
         for name in family.__all__:
             globals()[name] = getattr(family, name)
             names.append(name)
+    for name in names + list(_creation_names):
+        if name in OUT_FUNCTIONS:
+            globals()[name] = with_out(globals()[name], name)
     return names
 
 

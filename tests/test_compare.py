@@ -209,7 +209,8 @@ X, I = cr.tensor([1.0, 2.0]), cr.tensor([1, 2])
 @pytest.mark.parametrize("call, error, words", [
     (lambda: X & X, NotImplementedError, "bitwise_and is only supported for integer and bool tensors"),
     (lambda: I | 2.5, NotImplementedError, "bitwise_or is only supported for integer and bool"),
-    (lambda: ~X, NotImplementedError, r"bitwise_not \(~\) is only supported.*logical_not"),
+    (lambda: ~X, TypeError, r"~ \(operator.invert\) is only implemented on integer and Boolean-type tensors.*logical_not"),
+    (lambda: cr.bitwise_not(X), NotImplementedError, r"bitwise_not \(~\) is only supported.*logical_not"),
     (lambda: cr.isclose(X, X.double()), RuntimeError, "chainrule.float32 did not match chainrule.float64"),
     (lambda: cr.allclose(X, I), RuntimeError, "did not match"),
     (lambda: cr.isclose(X, 1.0), TypeError, r"isclose\(\): both arguments must be Tensors"),

@@ -244,3 +244,21 @@ def test_a_python_dict_works_like_a_file():
     import yaml
     experiment = load(yaml.safe_load(BASE))
     assert experiment.epochs == 2
+
+
+@pytest.mark.parametrize("written, value", [
+    ("1.0e12", 1e12), ("1e12", 1e12), ("2.5e-4", 2.5e-4), ("1.0E+3", 1e3), ("1.5e-3", 1.5e-3), (".5", 0.5),
+    ("+.5e2", 50.0), ("1.", 1.0), ("+1.5", 1.5), ("0.1", 0.1), ("3E2", 300.0), ("1_000.5", 1000.5),
+])
+def test_every_yaml_12_float_form_is_a_number(tmp_path, written, value):
+    """YAML 1.1 (PyYAML) reads 1.0e12 (an unsigned exponent) or 1e12 as strings; a config reads them as
+    YAML 1.2 and users do: as numbers. The learning rate is where they are written."""
+    experiment = load(write(tmp_path, BASE.replace("lr: 0.1", f"lr: {written}")))
+    assert experiment.optimizer.param_groups[0]["lr"] == value
+
+
+def test_words_and_integers_are_not_floats(tmp_path):
+    from chainrule.config.source import loader
+    import yaml
+    parsed = yaml.load("a: 1e\nb: 12e3x\nc: 12\nd: .inf\ne: abc", Loader=loader())
+    assert parsed == {"a": "1e", "b": "12e3x", "c": 12, "d": float("inf"), "e": "abc"}

@@ -20,8 +20,18 @@ xp = B.xp
 
 
 def summary(args):
+    """The layer table of a config's model: from ``model.input_shape`` without touching the data
+    when it is given, otherwise from the first training sample."""
     from ..diag import summary as model_summary
+    from ..config.input_shape import model_without_data
     source = config_module.read_config(args.config, args.set)
+    found = model_without_data(source)
+    if found is not None:
+        model, batch = found
+        name = source.data.get("name") or config_module.default_name(args.config)
+        print(f"{name} (shapes for a batch of 1, from model.input_shape)\n")
+        print(model_summary(model, input=batch))
+        return 0
     experiment = config_module.build(source, os.path.dirname(os.path.abspath(args.config)),
                                      name=config_module.default_name(args.config))
     print(f"{experiment.name} (shapes for a batch of 1)\n")

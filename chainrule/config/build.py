@@ -15,6 +15,7 @@ from ..seeding import seed_everything
 from ..train import EarlyStopping, TerminateOnNaN, LearningRateMonitor, Trainer
 from .data import build_datasets, build_transforms, check_labels
 from .model import build_model
+from .input_shape import check_data_shape
 from .solver import build_optimizer, build_schedule
 from ..optim.lr_scheduler import ReduceLROnPlateau
 from .losses import build_heads, build_metrics, ConfigLoss, CLASSIFICATION_LOSSES
@@ -102,6 +103,15 @@ def check_sample_batch(source, model, specs, loss, metrics, batch):
     """Run one batch through every layer, the loss and the metrics; a failure names the layer,
     its config line and the shapes."""
     x, y = batch
+    prediction = run_layers(source, model, specs, x)
+    _check_loss(source, loss, prediction, y)
+    _check_metrics(source, metrics, prediction, y)
+    return prediction
+
+
+def run_layers(source, model, specs, x):
+    """The model's output for the batch ``x``, in eval mode and without grad; a layer that fails
+    is named, with its config line and the shapes it got."""
     current = {}
 
     def observe(name, args):
@@ -125,8 +135,6 @@ def check_sample_batch(source, model, specs, loss, metrics, batch):
                 spec = specs[current["name"]]
                 raise source.error(f"layer '{spec.name}' ({spec.type}) fails on a sample batch: it got input "
                                    f"{_shapes(current['args'])}: {without_location(error)}", spec.path) from None
-            _check_loss(source, loss, prediction, y)
-            _check_metrics(source, metrics, prediction, y)
     finally:
         model.train(was_training)
     return prediction
@@ -287,6 +295,7 @@ def build(source, config_dir=".", name=None):
     seed_everything(seed)
     train, validation, test, inputs, targets = build_datasets(source, config["data"], seed, config_dir)
     model, specs = build_model(source, config["model"], inputs)
+    check_data_shape(source, config["model"], inputs, train[0][0])
     outputs = model.output_names if isinstance(model, GraphModel) else None
     heads = build_heads(source, config, outputs, targets)
     loss = ConfigLoss(heads, targets, model, float(solver.get("l1", 0.0)))

@@ -41,6 +41,9 @@ MODEL = _section(
     graph=Key((list,), "named layers with 'inputs' (branches, joins, heads)"),
     inputs=Key((str, list), "graph: the model's inputs (the data's input columns)"),
     outputs=Key((str, list), "graph: the layers whose outputs the model returns"),
+    input_shape=Key((list, dict), "the shape of one input sample, without the batch dim ([1, 28, 28]; "
+                                  "{input: shape} for a graph): summary runs without data, and "
+                                  "training checks the data against it"),
 )
 
 SOLVER = _section(
@@ -116,15 +119,17 @@ def _check_small(source, mapping, allowed, path):
                 raise source.error(unknown_key("key", name, allowed), path + (name,))
 
 
-def validate(source):
-    """Unknown keys (with the closest valid one), wrong types, missing sections."""
+def validate(source, model_only=False):
+    """Unknown keys (with the closest valid one), wrong types, missing sections. ``model_only``:
+    the config is only read for its model (``chainrule summary`` with ``model.input_shape``), so
+    data and a loss need not be there."""
     config = source.data
     _check_mapping(source, config, TOP, ())
-    for name in REQUIRED:
+    for name in ("model",) if model_only else REQUIRED:
         if name not in config:
             raise source.error(f"the config has no '{name}' section; every config needs "
                                f"{' and '.join(REQUIRED)}", ())
-    if ("loss" in config) == ("losses" in config):
+    if not model_only and ("loss" in config) == ("losses" in config):
         raise source.error("give exactly one of 'loss' (one output) or 'losses' (several heads)", ())
     for name, spec in SUBSECTIONS.items():
         if name in config:

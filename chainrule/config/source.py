@@ -10,8 +10,13 @@ import re
 
 from .errors import ConfigError, format_path
 
-# YAML 1.1 (PyYAML) reads 1e-3 as a string; YAML 1.2 and every user read it as a number.
-_FLOAT_WITHOUT_DOT = re.compile(r"^[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+$")
+# PyYAML reads YAML 1.1, where a float needs a dot and a signed exponent: 1e-3, 1.0e12 and .5e3
+# are strings there. YAML 1.2 and every user read them as numbers: every YAML 1.2 float form
+# (a dot, an exponent with or without a sign, or both; a leading dot) is a float here.
+_YAML_12_FLOAT = re.compile(r"""^[-+]?(?:
+      (?:\.[0-9]+|[0-9][0-9_]*\.[0-9_]*)(?:[eE][-+]?[0-9]+)?   # with a dot, any exponent
+    | [0-9][0-9_]*[eE][-+]?[0-9]+                                # without a dot, an exponent
+)$""", re.X)
 _loader = None
 
 # Limits that keep a hostile file from exhausting memory or the stack (a YAML "billion laughs"
@@ -30,14 +35,14 @@ def _yaml():
 
 
 def loader():
-    """PyYAML's safe loader, reading 1e-3 as a float."""
+    """PyYAML's safe loader, reading every YAML 1.2 float (1e-3, 1.0e12, .5) as a float."""
     global _loader
     if _loader is None:
         yaml = _yaml()
 
         class Loader(yaml.SafeLoader):
             pass
-        Loader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT_WITHOUT_DOT, list("-+0123456789"))
+        Loader.add_implicit_resolver("tag:yaml.org,2002:float", _YAML_12_FLOAT, list("-+0123456789."))
         _loader = Loader
     return _loader
 
