@@ -6,6 +6,8 @@ devices and the random generator. No other module imports NumPy.
 """
 import numpy as np
 
+from .tracing_slot import tracer
+
 xp = np  # the array namespace every op computes with
 ndarray = np.ndarray
 
@@ -169,7 +171,6 @@ class Generator:
         self.manual_seed(seed if seed is not None else np.random.SeedSequence().entropy % (2**63))
 
     def manual_seed(self, seed):
-        from .tensor import tracer
         if tracer[0] is not None and tracer[0].recording:   # compiled: seeded again on each replay
             return tracer[0].call_opaque(self.manual_seed, seed)
         self._seed = int(seed)
@@ -180,7 +181,6 @@ class Generator:
         return self._seed
 
     def get_state(self):
-        from .tensor import tracer
         if tracer[0] is not None and tracer[0].recording:
             from .jit.errors import TraceError
             from ._errors import user_location
@@ -191,7 +191,6 @@ class Generator:
         return self.rng.bit_generator.state
 
     def set_state(self, state):
-        from .tensor import tracer
         if tracer[0] is not None and tracer[0].recording:   # compiled: restored on each replay
             return tracer[0].call_opaque(self.set_state, state)
         self.rng.bit_generator.state = state

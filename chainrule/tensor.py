@@ -11,10 +11,7 @@ from . import backend as B
 from ._errors import at_user_line
 from ._dims import wrap_dim
 
-
-# The active chainrule.compile() trace, or None. Work done outside ops (gradient
-# accumulation, in-place writes, optimizer steps, reads of values into Python) reports to it.
-tracer = [None]
+from .tracing_slot import tracer  # noqa: F401  (re-exported: ops read tensor.tracer)
 
 
 class Size(tuple):

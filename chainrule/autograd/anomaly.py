@@ -21,7 +21,7 @@ import math
 from .. import backend as B
 from .. import function
 from .._errors import user_location
-from ..nn import module as module_state
+from .. import module_calls
 
 xp = B.xp
 
@@ -110,7 +110,7 @@ def _module_of(origin):
 def _forward_check(cls, inputs, params, result):
     data = result._data
     if result.grad_fn is not None:       # where this op ran, for backward reports
-        stack = module_state._call_stack
+        stack = module_calls.stack
         result.grad_fn._anomaly_origin = (user_location(), stack[0] if stack else None,
                                           stack[-1] if stack else None)
     if _finite(data):
@@ -126,7 +126,7 @@ def _forward_check(cls, inputs, params, result):
     made_inf = out_inf and not in_nonfinite
     if not (made_nan or made_inf):
         return                            # an earlier NaN or a deliberate infinity passing through
-    stack = module_state._call_stack
+    stack = module_calls.stack
     module = _module_of((None, stack[0], stack[-1])) if stack else None
     problem = (f"{op} produced {_what(made_nan, made_inf)} from inputs without "
                f"{'NaN' if made_nan else 'NaN or infinity'}")
@@ -187,7 +187,7 @@ def _set(enabled, check_nan, allow):
         hooks.append(_forward_check)
     if not enabled and _forward_check in hooks:
         hooks.remove(_forward_check)
-    module_state.track_module_calls(enabled or bool(hooks))
+    module_calls.track(enabled or bool(hooks))
     return previous
 
 

@@ -15,7 +15,7 @@ import warnings
 
 from .. import function
 from ..io import atomic_write
-from ..nn import module as module_state
+from .. import module_calls
 from ..tensor import Tensor
 
 INSTALL_GRAPHVIZ = ("the Graphviz 'dot' program is not installed, so only the DOT text was written: install it "
@@ -28,7 +28,7 @@ def _note_module(cls, inputs, params, result):
     if result.grad_fn is None:
         return
     result.grad_fn._graph_output = (tuple(result.shape), str(result.dtype).replace("chainrule.", ""))
-    stack = module_state._call_stack
+    stack = module_calls.stack
     if stack:
         result.grad_fn._module_origin = (stack[0], stack[-1])
 
@@ -37,13 +37,13 @@ def _note_module(cls, inputs, params, result):
 def record_modules():
     """Within the block, each recorded op remembers which module ran it and its output's shape and
     dtype (for ``draw_graph``)."""
-    previous = module_state.track_module_calls(True)
+    previous = module_calls.track(True)
     function.apply_hooks.append(_note_module)
     try:
         yield
     finally:
         function.apply_hooks.remove(_note_module)
-        module_state.track_module_calls(previous or bool(function.apply_hooks))
+        module_calls.track(previous or bool(function.apply_hooks))
 
 
 def _shape(shape):

@@ -15,6 +15,7 @@ from ..tensor import Tensor, tracer
 from ..grad_mode import no_grad
 from .._errors import at_user_line, ShapeError
 from ..autograd.hooks import RemovableHandle
+from .. import module_calls
 from .parameter import Parameter
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -24,29 +25,10 @@ _INTERNAL = frozenset({"training", "_buffer_names", "_non_persistent", "_forward
                        "_forward_pre_hooks"})
 
 
-# While diagnostics are on (anomaly mode, profiler, monitors), the modules being called,
-# outermost first; None otherwise (then __call__ pays one global read).
-_call_stack = None
-# Called with each module that starts running while calls are tracked (chainrule.compile
-# guards on the training flag of every module its trace ran).
-module_call_hooks = []
-
-
-def track_module_calls(enabled):
-    """Start (or stop) recording which modules are running; returns the previous state."""
-    global _call_stack
-    previous = _call_stack is not None
-    _call_stack = [] if enabled else None
-    return previous
-
-
-def current_module_path():
-    """'model.features.3 (Conv2d)' for the innermost running module, or None."""
-    if not _call_stack:
-        return None
-    root, inner = _call_stack[0], _call_stack[-1]
-    path = next((name for name, m in root.named_modules() if m is inner), "")
-    return f"{path} ({type(inner).__name__})" if path else type(inner).__name__
+# The running-module stack lives in chainrule/module_calls.py; these names stay for callers.
+module_call_hooks = module_calls.hooks
+track_module_calls = module_calls.track
+current_module_path = module_calls.current_path
 
 
 class Module:
@@ -71,7 +53,7 @@ class Module:
                 result = hook(self, args) if tracer[0] is None else tracer[0].run_hook(hook, self, args)
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
-        stack = _call_stack
+        stack = module_calls.stack
         if stack is not None:
             stack.append(self)
             for hook in module_call_hooks:
