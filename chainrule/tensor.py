@@ -138,9 +138,14 @@ class Tensor:
 
     @data.setter
     def data(self, value):
+        """``x.data = t`` makes ``x`` hold ``t``'s memory (any shape), outside autograd's view."""
+        if not isinstance(value, Tensor):
+            raise TypeError(at_user_line(
+                f"Variable data has to be a tensor, but got {type(value).__name__}; wrap it first: "
+                f"x.data = chainrule.as_tensor(value)"))
         if tracer[0] is not None:
             tracer[0].value_escapes(self, "assigning .data")
-        self._data = value._data if isinstance(value, Tensor) else B.xp.asarray(value)
+        self._data = value._data
 
     @property
     def T(self):

@@ -119,3 +119,19 @@ def test_every_public_submodule_is_an_attribute_after_import_chainrule():
 def test_a_missing_attribute_still_raises_attribute_error():
     with pytest.raises(AttributeError, match="module 'chainrule' has no attribute 'no_such_name'"):
         cr.no_such_name
+
+
+def test_data_shares_memory_outside_autograd_as_in_pytorch():
+    results = {}
+    for lib in (cr, torch):
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+        out = (w * w).sum()
+        w.data.mul_(2)           # not seen by the version counter: backward reads the new values
+        out.backward()
+        assert not w.data.requires_grad and w._version == 0
+        x = lib.zeros(2, requires_grad=True)
+        x.data = lib.ones(3)     # any shape; x stays a leaf that requires grad
+        results[lib] = (w.grad.tolist(), x.tolist(), x.requires_grad)
+    assert results[cr] == results[torch] == ([4.0, 8.0], [1.0, 1.0, 1.0], True)
+    with pytest.raises(TypeError, match="Variable data has to be a tensor, but got int"):
+        cr.zeros(2).data = 5
