@@ -76,7 +76,7 @@ def test_reduction_errors(call, kind, words):
     (lambda: cr.where(X, X, X), RuntimeError, r"where expected condition to be a boolean tensor.*float32"),
     (lambda: X.div(2, rounding_mode="round"), ValueError, r"rounding_mode to be one of None, 'trunc', or 'floor'"),
     (lambda: X & X, RuntimeError, r"bitwise_and is only supported for integer and bool tensors"),
-    (lambda: ~X, RuntimeError, r"bitwise_not \(~\) is only supported for integer and bool tensors"),
+    (lambda: ~X, TypeError, r"~ \(operator.invert\) is only implemented on integer and Boolean-type tensors"),
     (lambda: X + "a", TypeError, r"unsupported operand of type str"),
 ])
 def test_elementwise_errors(call, kind, words):
