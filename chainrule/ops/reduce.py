@@ -1,5 +1,5 @@
-"""Reductions: sum, mean, var/std, prod, norms and cumulative ops; this family also registers
-the order statistics (max/min, median, mode, ...: ``order_stats.py``).
+"""Reductions: sum, mean, var/std, prod and norms; this family also registers the order
+statistics (max/min, median, mode, ...: ``order_stats.py``) and cumsum/cumprod (``cumulative.py``).
 
 ``dim`` follows PyTorch: an int, a sequence of ints, or None for all dims (an
 empty sequence also means all dims); negative dims count from the end; a 0-d
@@ -15,7 +15,7 @@ import warnings
 from .. import backend as B
 from ..function import Function
 from ..grad_mode import _state as _grad_state
-from ..tensor import Tensor, tracer
+from ..tensor import tracer
 from .._errors import at_user_line, shape_str
 from .._dims import wrap_dim
 from .elementwise import cast, where
@@ -266,94 +266,6 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     return Prod.apply(input, axis=axis, keepdim=keepdim)
 
 
-# ---------------------------------------------------------------- cumulative ops
-
-def _reverse_cumsum(t, axis):
-    """out_i = sum_{j >= i} t_j along ``axis``."""
-    from .movement import flip
-    return flip(cumsum(flip(t, [axis]), axis), [axis])
-
-
-class Cumsum(Function):
-    def forward(ctx, a, axis):
-        ctx.axis = axis
-        out = xp.cumsum(a, axis=axis, dtype=a.dtype)  # NumPy would widen small ints
-        if out.dtype.kind == "f":  # PyTorch's running sum starts at +0: -0.0 sums to 0.0
-            out += 0.0
-        return out
-
-    def backward(ctx, g):
-        return _reverse_cumsum(g, ctx.axis)
-
-
-def _cumulative_input(input, dim, dtype, op):
-    axis = wrap_dim(dim, input._data.ndim, op)
-    if dtype is not None:
-        _differentiable_dtype(input, dtype, op)
-        input = input.to(dtype)
-    elif input._data.dtype.kind in "biu":
-        input = input.to(B.int64)
-    return input, axis
-
-
-def _copy(input):
-    from .movement import Clone   # movement needs this module
-    return Clone.apply(input)
-
-
-def cumsum(input, dim, *, dtype=None):
-    """Running sum along ``dim``; integers and bools accumulate as int64."""
-    input, axis = _cumulative_input(input, dim, dtype, "cumsum")
-    if input._data.ndim == 0:
-        return _copy(input)
-    return Cumsum.apply(input, axis=axis)
-
-
-class Cumprod(Function):
-    def forward(ctx, a, axis):
-        ctx.axis = axis
-        out = xp.cumprod(a, axis=axis, dtype=a.dtype)
-        ctx.save_for_backward(a, out)
-        return out
-
-    def backward(ctx, g):  # grad_i = sum_{j >= i} g_j prod_{k <= j, k != i} a_k
-        a, out = ctx.saved_tensors
-        if a.shape[ctx.axis] == 1:  # the identity: g, also at inf (as PyTorch)
-            return g
-        zero = a._data == 0
-        if tracer[0] is None and not zero.any():   # compiled: the rule that handles zeros, rerun whole
-            return _reverse_cumsum(g * out, ctx.axis) / a
-        return _cumprod_grad_at_zeros(g, a, out, ctx.axis, zero)
-
-
-def _cumprod_grad_at_zeros(g, a, out, axis, zero):
-    """Cumprod's gradient without dividing by zero.
-
-    Where a_i != 0 the usual formula reverse_cumsum(g * out)_i / a_i holds. At the first
-    and second zero of a line, the product skips a_i: the same sum over the cumprod of a
-    with a_i set to 1. Past the second zero every product holds two zeros: 0. Each
-    expression equals the gradient near the point, so first and second derivatives are exact.
-    """
-    nonzero = Tensor._make(~zero)
-    grad = where(nonzero, _reverse_cumsum(g * out, axis) / where(nonzero, a, 1.0), 0.0)
-    rank = xp.cumsum(zero, axis=axis)  # how many zeros up to and including each position
-    for r in (1, 2):
-        at = zero & (rank == r)
-        if at.any():
-            mask = Tensor._make(at)
-            skipped = cumprod(where(mask, 1.0, a), axis)
-            grad = grad + where(mask, _reverse_cumsum(g * skipped, axis), 0.0)
-    return grad
-
-
-def cumprod(input, dim, *, dtype=None):
-    """Running product along ``dim``; integers and bools accumulate as int64."""
-    input, axis = _cumulative_input(input, dim, dtype, "cumprod")
-    if input._data.ndim == 0:
-        return _copy(input)
-    return Cumprod.apply(input, axis=axis)
-
-
 # ---------------------------------------------------------------- norms
 
 class TwoNorm(Function):
@@ -463,6 +375,9 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         return extreme(input.abs(), dim, keepdim, p > 0, "norm", nan_ties=True)
     return PNorm.apply(input, axes=axes, keepdim=keepdim, p=p)
 
+
+# cumsum and cumprod are their own file (it uses sum above); this family registers them.
+from .cumulative import cumsum, cumprod  # noqa: E402,F401
 
 __all__ = ["sum", "mean", "sum_to_shape", "var", "std", "var_mean", "std_mean", "prod", "cumsum",
            "cumprod", "amax", "amin", "argmax", "argmin", "max", "min", "aminmax", "median", "mode",

@@ -1,12 +1,11 @@
-"""Elementwise math of one tensor, and ``clamp``. The activations (relu, gelu, ...)
-live in ``activations.py``; this family registers both (see the end of the file).
+"""Elementwise math of one tensor: exp and log, roots, abs, sign and rounding. The
+trigonometric functions (``trigonometric.py``), ``clamp`` (``clamp.py``) and the activations
+(``activations.py``) live in their own files; this family registers them all.
 
 Integer and bool inputs to a floating function (exp, sin, sigmoid, ...) give
 the default float dtype, as in PyTorch. Every backward is written with
-chainrule ops. As in PyTorch, exp, expm1, sqrt, rsqrt, reciprocal, tan, tanh and
-sigmoid save their result (changing it in place breaks backward); the others
-save their input. Clamp's gradient is selected (``where``), not multiplied by a
-0/1 mask, so an infinite upstream gradient gives 0 outside the bounds.
+chainrule ops. As in PyTorch, exp, expm1, sqrt, rsqrt and reciprocal save their
+result (changing it in place breaks backward); the others save their input.
 """
 import math
 
@@ -14,17 +13,17 @@ from .. import backend as B
 from ..function import Function
 from ..tensor import Tensor
 from .._errors import at_user_line
-from .promotion import to_floating, result_type, cast_to, check_scalar_fits, _as_python_scalar
-from .special import erf_array
+from .promotion import to_floating, cast_to
 from .array_op import array_op
-from .elementwise import where, keeping_ties
 from .movement import Clone
+from .trigonometric import (sin, cos, tan, asin, acos, atan, sinh, cosh, tanh, sigmoid, erf,  # noqa: F401
+                            Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh, Tanh, Sigmoid, Erf, _sigmoid_array)
+from .clamp import (clamp, clip, clamp_min, clamp_max, clamp_array, Clamp, ClampTensor)  # noqa: F401
 
 xp = B.xp
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
-_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
 def _zeros_like(g):
@@ -172,190 +171,6 @@ class ZeroGradient(Function):
         return _zeros_like(g)
 
 
-# ---------------------------------------------------------------- trigonometric and hyperbolic
-
-class Sin(Function):
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return xp.sin(a)
-
-    def backward(ctx, g):
-        (a,) = ctx.saved_tensors
-        return g * cos(a)
-
-
-class Cos(Function):
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return xp.cos(a)
-
-    def backward(ctx, g):
-        (a,) = ctx.saved_tensors
-        return -g * sin(a)
-
-
-class Tan(Function):
-    def forward(ctx, a):
-        out = xp.tan(a)
-        ctx.save_for_backward(out)
-        return out
-
-    def backward(ctx, g):  # 1 + tan(x)^2
-        (out,) = ctx.saved_tensors
-        return g * (1 + out * out)
-
-
-class Asin(Function):
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return xp.arcsin(a)
-
-    def backward(ctx, g):  # 1 / sqrt(1 - x^2)
-        (a,) = ctx.saved_tensors
-        return g * rsqrt(1 - a * a)
-
-
-class Acos(Function):
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return xp.arccos(a)
-
-    def backward(ctx, g):  # -1 / sqrt(1 - x^2)
-        (a,) = ctx.saved_tensors
-        return -g * rsqrt(1 - a * a)
-
-
-class Atan(Function):
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return xp.arctan(a)
-
-    def backward(ctx, g):  # 1 / (1 + x^2)
-        (a,) = ctx.saved_tensors
-        return g / (1 + a * a)
-
-
-class Sinh(Function):
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return xp.sinh(a)
-
-    def backward(ctx, g):
-        (a,) = ctx.saved_tensors
-        return g * cosh(a)
-
-
-class Cosh(Function):
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return xp.cosh(a)
-
-    def backward(ctx, g):
-        (a,) = ctx.saved_tensors
-        return g * sinh(a)
-
-
-class Tanh(Function):
-    def forward(ctx, a):
-        out = xp.tanh(a)
-        ctx.save_for_backward(out)
-        return out
-
-    def backward(ctx, g):  # 1 - tanh(x)^2
-        (out,) = ctx.saved_tensors
-        return g * (1 - out * out)
-
-
-def _sigmoid_array(a):
-    # 1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) below: exp never sees a positive
-    # argument, so large |x| neither overflows nor warns
-    e = xp.exp(-xp.abs(a))
-    r = 1 / (1 + e)
-    return xp.where(a >= 0, r, e * r)
-
-
-class Sigmoid(Function):
-    def forward(ctx, a):
-        out = _sigmoid_array(a)
-        ctx.save_for_backward(out)
-        return out
-
-    def backward(ctx, g):  # s (1 - s)
-        (out,) = ctx.saved_tensors
-        return g * (out * (1 - out))
-
-
-class Erf(Function):
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return erf_array(a)
-
-    def backward(ctx, g):  # 2/sqrt(pi) exp(-x^2)
-        (a,) = ctx.saved_tensors
-        return g * (exp(-(a * a)) * _TWO_OVER_SQRT_PI)
-
-
-class Clamp(Function):
-    """Clamp to number bounds; the gradient passes where low <= x <= high."""
-
-    def forward(ctx, a, low, high):
-        ctx.save_for_backward(a)
-        ctx.low, ctx.high = low, high
-        return clamp_array(a, low, high)
-
-    def backward(ctx, g):
-        (a,) = ctx.saved_tensors
-        return where(array_op(_inside, a, low=ctx.low, high=ctx.high), g, 0.0)
-
-
-def clamp_array(a, low, high):
-    """max(a, low), then min(., high), as PyTorch computes them: ``a`` stays where it is not
-    beyond a bound (a -0.0 clamped at 0 stays -0.0; NaN stays NaN); low > high gives high."""
-    out = a
-    if low is not None:
-        out = keeping_ties(xp.maximum, out, low)
-    if high is not None:
-        out = keeping_ties(xp.minimum, out, high)
-    return out
-
-
-def _inside(a, low, high):
-    if low is None:
-        return a <= high
-    if high is None:
-        return a >= low
-    return (a >= low) & (a <= high)
-
-
-class ClampTensor(Function):
-    """Clamp to tensor bounds, with PyTorch's gradients: input where low <= x <= high,
-    ``min`` where x < min < max, ``max`` where x > max or max < min."""
-
-    def forward(ctx, a, low, high):
-        ctx.save_for_backward(a, low, high)
-        return clamp_array(a, low, high)
-
-    def backward(ctx, g):
-        a, low, high = ctx.saved_tensors
-        need_a, need_low, need_high = ctx.needs_input_grad
-        grad_a = grad_low = grad_high = None
-        if need_a:
-            grad_a = where(array_op(_inside, a, low, high), g, 0.0)
-        if need_low:
-            grad_low = where(array_op(_takes_min, a, low, high), g, 0.0)
-        if need_high:
-            grad_high = where(array_op(_takes_max, a, low, high), g, 0.0)
-        return grad_a, grad_low, grad_high
-
-
-def _takes_min(x, low, high):
-    return x < low if high is None else (x < low) & (low < high)
-
-
-def _takes_max(x, low, high):
-    return x > high if low is None else (x > high) | (high < low)
-
-
 # ---------------------------------------------------------------- public functions: math
 
 def exp(input):
@@ -465,102 +280,6 @@ def frac(input):
     _float_only(input, "frac")
     return input - trunc(input)
 
-
-def sin(input):
-    return Sin.apply(to_floating(input))
-
-
-def cos(input):
-    return Cos.apply(to_floating(input))
-
-
-def tan(input):
-    return Tan.apply(to_floating(input))
-
-
-def asin(input):
-    return Asin.apply(to_floating(input))
-
-
-def acos(input):
-    return Acos.apply(to_floating(input))
-
-
-def atan(input):
-    return Atan.apply(to_floating(input))
-
-
-def sinh(input):
-    return Sinh.apply(to_floating(input))
-
-
-def cosh(input):
-    return Cosh.apply(to_floating(input))
-
-
-def tanh(input):
-    return Tanh.apply(to_floating(input))
-
-
-def sigmoid(input):
-    """1 / (1 + exp(-x)), computed without overflow for any x."""
-    return Sigmoid.apply(to_floating(input))
-
-
-def erf(input):
-    """The error function 2/sqrt(pi) * integral_0^x exp(-t^2) dt."""
-    return Erf.apply(to_floating(input))
-
-
-# ---------------------------------------------------------------- clamp
-
-def clamp(input, min=None, max=None):
-    """Limit values to [min, max] (bounds may be numbers or tensors; min > max gives max).
-
-    The gradient passes where min <= x <= max. The result dtype follows type promotion
-    over the input and the bounds (an int tensor clamped to 0.5 is float).
-    """
-    if min is None and max is None:
-        raise RuntimeError(at_user_line(
-            "clamp: at least one of 'min' or 'max' must not be None"))
-    min, max = _as_python_scalar(min), _as_python_scalar(max)
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
-        target = result_type(input, min, max)
-        return ClampTensor.apply(cast_to(input, target), _bound(min, target), _bound(max, target))
-    if input._data.dtype.kind != "f" or type(min) not in _NUMBERS or type(max) not in _NUMBERS:
-        input = cast_to(input, result_type(input, min, max))
-    target = B.from_numpy_dtype(input._data.dtype)
-    low, high = _number_bound(min, target, "min"), _number_bound(max, target, "max")
-    return Clamp.apply(input, low=low, high=high)
-
-
-_NUMBERS = (float, int, type(None))
-
-
-def _number_bound(value, target, name):
-    """A number bound in the result dtype: refused if it overflows it, as PyTorch does (a
-    negative bound of an unsigned tensor wraps: uint8 clamp(min=-1) is clamp(min=255))."""
-    if value is None:
-        return None
-    check_scalar_fits(value, target, "clamp", name)
-    return cast_to(value, target)
-
-
-def _bound(value, target):
-    return None if value is None else cast_to(value, target)
-
-
-clip = clamp
-
-
-def clamp_min(input, min):
-    """max(x, min)."""
-    return clamp(input, min=min)
-
-
-def clamp_max(input, max):
-    """min(x, max)."""
-    return clamp(input, max=max)
 
 
 # The activations are their own module; this family registers them (imported last: they use
