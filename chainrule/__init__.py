@@ -21,6 +21,8 @@ from ._errors import ShapeError
 from .seeding import seed_everything  # noqa: F401
 from .serialization import save, load  # noqa: F401
 from .threads import set_num_threads, get_num_threads  # noqa: F401
+from .sampling import multinomial  # noqa: F401
+from . import accelerator, backends, distributions  # noqa: F401
 from .legacy_tensors import LEGACY_TYPES as _LEGACY_TYPES
 globals().update(_LEGACY_TYPES)  # FloatTensor, LongTensor, ...
 from . import jit  # noqa: F401
@@ -79,5 +81,5 @@ __version__ = "0.1.0"
 __all__ = (["Tensor", "Size", "dtype", "device", "no_grad", "enable_grad", "set_grad_enabled",
             "is_grad_enabled", "manual_seed", "result_type", "autograd", "nn", "optim", "cuda",
             "compile", "jit", "save", "load",
-            "set_num_threads", "get_num_threads"] + list(_LEGACY_TYPES)
+            "set_num_threads", "get_num_threads", "multinomial", "accelerator", "backends", "distributions"] + list(_LEGACY_TYPES)
            + list(_creation_names) + _op_names)

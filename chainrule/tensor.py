@@ -120,6 +120,8 @@ class Tensor:
     def is_cuda(self):
         return False
 
+    is_xpu = is_mps = is_cuda  # no accelerator of any kind
+
     def is_floating_point(self):
         return self._data.dtype.kind == "f"
 

@@ -1,0 +1,2 @@
+"""``chainrule.backends``: PyTorch's backend queries (``backends.mps.is_available()``)."""
+from . import mps  # noqa: F401
