@@ -4,7 +4,7 @@ In-place forms are checked against PyTorch in tests/test_inplace.py; the
 helpers are internal building blocks exported for advanced use.
 """
 ALIASES = {
-    "absolute": "abs", "clip": "clamp", "clamp_min": "clamp", "clamp_max": "clamp",
+    "absolute": "abs", "arcsin": "asin", "arccos": "acos", "arctan": "atan", "clip": "clamp", "clamp_min": "clamp", "clamp_max": "clamp",
     "concat": "cat", "concatenate": "cat", "hstack": "cat", "vstack": "cat",
     "divide": "div", "true_divide": "div", "multiply": "mul", "subtract": "sub",
     "negative": "neg", "greater": "gt", "greater_equal": "ge", "less": "lt",

@@ -20,7 +20,7 @@ zeros ones empty full eye arange linspace logspace rand randn randint randperm n
 add sub subtract mul multiply div divide true_divide floor_divide remainder fmod neg negative pow
 where maximum minimum fmax fmin lerp addcmul addcdiv exp expm1 log log1p log2 log10 sqrt rsqrt
 square reciprocal abs absolute sign floor ceil trunc round frac sin cos tan asin acos atan sinh cosh
-tanh asinh acosh atanh sigmoid erf erfc clamp clip clamp_min clamp_max eq ne lt le gt ge less
+tanh asinh acosh atanh arcsin arccos arctan sigmoid erf erfc clamp clip clamp_min clamp_max eq ne lt le gt ge less
 less_equal greater greater_equal not_equal logical_and logical_or logical_xor logical_not
 bitwise_and bitwise_or bitwise_xor bitwise_not any all nonzero sum prod mean var std var_mean
 std_mean cumsum cumprod amax amin max min aminmax mode median nanmedian norm logsumexp cat concat

@@ -161,6 +161,9 @@ def atan(input):
     return Atan.apply(to_floating(input))
 
 
+arcsin, arccos, arctan = asin, acos, atan  # NumPy's names, which PyTorch also has
+
+
 def sinh(input):
     return Sinh.apply(to_floating(input))
 

@@ -16,7 +16,7 @@ from .._errors import at_user_line
 from .promotion import to_floating, cast_to
 from .array_op import array_op
 from .movement import Clone
-from .trigonometric import (sin, cos, tan, asin, acos, atan, sinh, cosh, tanh, sigmoid, erf,  # noqa: F401
+from .trigonometric import (sin, cos, tan, asin, acos, atan, arcsin, arccos, arctan, sinh, cosh, tanh, sigmoid, erf,  # noqa: F401
                             Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh, Tanh, Sigmoid, Erf, _sigmoid_array)
 from .clamp import (clamp, clip, clamp_min, clamp_max, clamp_array, Clamp, ClampTensor)  # noqa: F401
 
@@ -290,11 +290,11 @@ from .activations import (relu, relu6, leaky_relu, elu, selu, celu, gelu, silu, 
 
 __all__ = ["exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", "rsqrt", "square",
            "reciprocal", "abs", "absolute", "sign", "floor", "ceil", "trunc", "round", "frac",
-           "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "sigmoid", "erf",
+           "sin", "cos", "tan", "asin", "acos", "atan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "sigmoid", "erf",
            "relu", "relu6", "leaky_relu", "elu", "selu", "celu", "gelu", "silu", "mish",
            "softplus", "logsigmoid", "softsign", "hardtanh", "hardsigmoid", "hardswish",
            "clamp", "clip", "clamp_min", "clamp_max"]
 TENSOR_METHODS = ["exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", "rsqrt", "square",
                   "reciprocal", "abs", "absolute", "sign", "floor", "ceil", "trunc", "round",
-                  "frac", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh",
+                  "frac", "sin", "cos", "tan", "asin", "acos", "atan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
                   "sigmoid", "erf", "relu", "clamp", "clip", "clamp_min", "clamp_max"]
