@@ -51,6 +51,7 @@ class Node:
     _output_meta = None  # [(shape, dtype)] per output, for nodes with several outputs
     _pre_hooks = None    # node hooks (rare): dicts created by register_prehook / register_hook
     _post_hooks = None
+    _kept_indices = None  # [(shape, version box, version)] of index tensors kept as params
 
     # ---------------------------------------------------------------- names
 
@@ -94,6 +95,23 @@ class Node:
         if self._released:
             self.saved_tensors  # raises the "backward a second time" error
         return self._unpack(self._saved_entries[i])
+
+    def keep_index(self, index):
+        """Note the version of ``index``, an int64 Tensor whose array this node keeps as a param
+        (topk's, gather's positions). PyTorch saves such an index for backward; a later in-place
+        change of it would send the gradient to the wrong positions, so ``check_kept_indices``
+        refuses then, as PyTorch's version check does."""
+        entry = (index._data.shape, index._vbox, index._vbox[0])
+        self._kept_indices = (self._kept_indices or []) + [entry]
+
+    def check_kept_indices(self):
+        for shape, vbox, version in self._kept_indices or ():
+            if vbox[0] != version:
+                raise RuntimeError(at_user_line(
+                    f"one of the variables needed for gradient computation has been modified by "
+                    f"an inplace operation: the index tensor of shape {shape_str(shape)} that "
+                    f"{self.name()} reads is at version {vbox[0]}; expected version {version} "
+                    f"instead. Change a .clone() of the indices, not the indices themselves."))
 
     def _unpack(self, entry):
         kind, value, vbox, version = entry

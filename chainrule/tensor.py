@@ -158,7 +158,7 @@ class Tensor:
         if self._data.ndim == 0:  # PyTorch: the identity, with a deprecation warning
             warnings.warn("Tensor.mT is deprecated on 0-D tensors. This function is the identity "
                           "in these cases.", UserWarning, stacklevel=2)
-            return _ops.movement._alias(self)
+            return self
         return self.transpose(-2, -1)
 
     # ------------------------------------------------------------ autograd state

@@ -114,8 +114,9 @@ class _ArrayInterface:
 
 
 def has_internal_overlap(array):
-    """True when two elements of ``array`` share one memory location (an expanded dim)."""
-    return any(stride == 0 and size > 1 for stride, size in zip(array.strides, array.shape))
+    """True when two elements of ``array`` share one memory location (an expanded dim); an empty
+    array has no elements to share one (PyTorch writes into an empty expanded view)."""
+    return array.size > 0 and any(stride == 0 and size > 1 for stride, size in zip(array.strides, array.shape))
 
 
 def overlap_error(op):

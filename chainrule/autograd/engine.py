@@ -132,6 +132,8 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 if accumulate:
                     node.accumulate(slots[0], create_graph)
                 continue
+            if node._kept_indices is not None:
+                node.check_kept_indices()   # an index it reads changed in place: refuse
             if _tracer[0] is not None:
                 grads = _tracer[0].backward(node, slots, _call_backward)
             elif _profiler[0] is not None:

@@ -103,7 +103,9 @@ class Pow(Function):
         if need_a:
             if isinstance(b, Tensor):
                 grad_a = where(b == 0, 0.0, g * b * a ** (b - 1))
-            elif b == 0:
+            elif b == 0 and type(b) is not bool:
+                # PyTorch's shortcut tests the exponent against 0.0, which a bool never equals:
+                # x ** False goes through g * b * x ** (b - 1), so a negative x gets a -0 gradient
                 grad_a = _zeros_like(g)
             else:
                 grad_a = g * b * a ** (b - 1)

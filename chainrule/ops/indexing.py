@@ -11,6 +11,7 @@ the rest). Such an index is applied in two steps: the basic part, then the
 advanced part. A list of index tensors means one tensor per dimension
 (``index_put``'s convention); any other list is an index array.
 """
+import functools
 import math
 import numbers
 
@@ -23,6 +24,38 @@ from .array_op import array_op, checked
 from .promotion import check_scalar_fits
 
 xp = B.xp
+
+
+def kept_index(out, index):
+    """``out``, whose graph reads the arrays of the integer Tensors in ``index`` (one, or a
+    tuple of getitem's index parts) in backward, its node noting their versions: an in-place
+    change of the indices then makes backward refuse, as in PyTorch, which saves them, instead
+    of silently sending the gradient to the new positions. (The returned node is the one every
+    gradient into the graph's inner nodes passes through, so it may check for them.)"""
+    node = out.grad_fn if isinstance(out, Tensor) else None
+    if node is None:
+        return out
+    for part in index if isinstance(index, (tuple, list)) else (index,):
+        if isinstance(part, Tensor) and part._data.dtype.kind in "iu":
+            node.keep_index(part)
+    return out
+
+
+def keeps_index(position):
+    """Decorates a public op whose argument at ``position`` (the index) its backward reads:
+    see ``kept_index``."""
+    def decorate(function):
+        name = function.__code__.co_varnames[position]
+
+        @functools.wraps(function)
+        def op(*args, **kwargs):
+            index = args[position] if len(args) > position else kwargs.get(name)
+            out = function(*args, **kwargs)
+            if args and out is args[0]:   # nothing new was made (an empty write): no node to mark
+                return out
+            return kept_index(out, index)
+        return op
+    return decorate
 
 
 # ---------------------------------------------------------------- index normalization
@@ -270,6 +303,7 @@ def _scatter_add(g, shape, index):
     return xp.ascontiguousarray(xp.moveaxis(sums.reshape(moved), 0, axis))
 
 
+@keeps_index(1)
 def getitem(input, index):
     """``input[index]`` with PyTorch's indexing rules (see the module docstring)."""
     shape = input._data.shape
@@ -343,6 +377,21 @@ def _fit_value(value, target_shape, dtype):
 
 
 def index_put(input, indices, values, accumulate=False):
+    """``put_values`` with PyTorch's check that a tensor of values has ``input``'s dtype."""
+    check_put_dtype(input, values, "index_put")
+    return put_values(input, indices, values, accumulate)
+
+
+def check_put_dtype(input, values, op):
+    if isinstance(values, Tensor) and values._data.dtype != input._data.dtype:
+        raise RuntimeError(at_user_line(
+            f"{op}: Index put requires the source and destination dtypes match, got {input.dtype} "
+            f"for the destination and {values.dtype} for the source (shapes {shape_str(input.shape)} "
+            f"and {shape_str(values.shape)}); convert with values.to(x.dtype)"))
+
+
+@keeps_index(1)
+def put_values(input, indices, values, accumulate=False):
     """A new tensor equal to ``input`` with ``input[indices] = values`` (used by ``x[i] = v``).
 
     ``values`` broadcasts to the indexed shape and is cast to ``input``'s dtype;
@@ -359,6 +408,7 @@ def index_put(input, indices, values, accumulate=False):
     return IndexPut.apply(input, values, index=steps[0])
 
 
+@keeps_index(1)
 def index_add_values(input, index, values):
     """``input`` with ``values`` added at ``index``; repeated positions add up."""
     steps, _ = parse_index(index, input._data.shape)
@@ -469,6 +519,7 @@ def _check_index_shape(idx, input, dim, op, src=None):
             f"self {list(shape)} apart from dimension {dim}{words}"))
 
 
+@keeps_index(2)
 def gather(input, dim, index, *, sparse_grad=False):
     """out[i][j] = input[i][index[i][j]] along ``dim`` (index has input's number of dims).
 
@@ -484,6 +535,7 @@ def gather(input, dim, index, *, sparse_grad=False):
     return out.reshape(()) if index._data.ndim == 0 else out
 
 
+@keeps_index(1)
 def take_along_dim(input, indices, dim=None):
     """``gather`` with broadcasting of ``indices`` (``dim=None``: over the flattened input)."""
     idx = _index_array(indices, "take_along_dim")
@@ -507,6 +559,7 @@ def take_along_dim(input, indices, dim=None):
     return TakeAlong.apply(input.expand(in_shape), idx=xp.broadcast_to(idx, idx_shape), dim=dim)
 
 
+@keeps_index(2)
 def index_select(input, dim, index):
     """The entries of ``input`` at positions ``index`` (0-d or 1-D) along ``dim``."""
     idx = _index_array(index, "index_select")
@@ -557,6 +610,7 @@ def _scatter_args(input, dim, index, src, op):
     return dim, idx, src
 
 
+@keeps_index(2)
 def scatter(input, dim, index, src=None, value=None, *, reduce=None):
     """A copy of ``input`` with ``src`` (or the number ``value``) written at ``index`` along ``dim``.
 
@@ -617,7 +671,26 @@ def scatter_add(input, dim, index, src):
     dim, idx, src = _scatter_args(input, dim, index, src, "scatter_add")
     if input._data.ndim == 0:
         return input + src.reshape(())
-    return input + ScatterAddInto.apply(src, shape=input._data.shape, idx=idx, dim=dim)
+    out = ScatterAdd.apply(input, src, idx=idx, dim=dim)
+    return kept_index(out, index) if src._rg else out   # PyTorch saves the index for src's gradient only
+
+
+class ScatterAdd(Function):
+    """``a`` with ``src`` added at ``idx`` along ``dim``, into a copy of ``a`` in PyTorch's order
+    (a + s1 + s2): adding zeros-plus-src to ``a`` would turn -0.0 + -0.0 into +0.0."""
+
+    def forward(ctx, a, src, idx, dim):
+        ctx.idx, ctx.dim = idx, dim
+        out = a.copy()
+        xp.add.at(out, _full_index(idx, dim), src)
+        return out
+
+    def backward(ctx, g):
+        needs = ctx.needs_input_grad
+        grad_src = None
+        if needs[1]:
+            grad_src = TakeAlong.apply(_crop_outside(g, ctx.idx.shape, ctx.dim), idx=ctx.idx, dim=ctx.dim)
+        return (g if needs[0] else None), grad_src
 
 
 def _along(idx, dim, shape):
@@ -649,6 +722,9 @@ def _index_along_args(input, dim, index, source, op, negative=False):
             f"{op}(): source of shape {shape_str(source.shape)} must match self "
             f"{shape_str(input.shape)} except in dimension {dim}, where it must have the index's "
             f"length {idx.size}: expected shape {shape_str(expected)}"))
+    written = source if source is not None else input
+    if written._data.size == 0:   # nothing is written: PyTorch's kernel never reads an index
+        return dim, idx
     idx = _check_index_range(idx, input._data.shape[dim] if ndim else 1, dim, op, negative=negative,
                              error=IndexError)
     return dim, idx
@@ -666,12 +742,23 @@ def _source_shape_error(op, source, expected, dim):
 def index_add(input, dim, index, source, *, alpha=1):
     """``input`` with ``alpha * source[..., i, ...]`` added at ``input[..., index[i], ...]``."""
     dim, idx = _index_along_args(input, dim, index, source, "index_add")
-    source = source * alpha if alpha != 1 else source   # alpha=1 keeps a bool source bool
+    source = source * _alpha_as(alpha, input) if alpha != 1 else source   # alpha=1 keeps a bool source bool
     if input._data.ndim == 0:
         return input + source.reshape(())
-    return scatter_add(input, dim, _along(idx, dim, source._data.shape), source)
+    out = scatter_add(input, dim, _along(idx, dim, source._data.shape), source)
+    return kept_index(out, index) if source._rg else out   # as scatter_add: only for source's gradient
 
 
+def _alpha_as(alpha, input):
+    """``alpha`` as PyTorch's index_add kernel uses it: converted to the tensor's dtype (an
+    integer tensor truncates 2.7 to 2, a bool tensor takes its truth value)."""
+    kind = input._data.dtype.kind
+    if kind == "b":
+        return bool(alpha)
+    return int(alpha) if kind in "iu" and math.isfinite(alpha) else alpha
+
+
+@keeps_index(2)
 def index_copy(input, dim, index, source):
     """``input`` with ``input[..., index[i], ...] = source[..., i, ...]`` along ``dim``."""
     dim, idx = _index_along_args(input, dim, index, source, "index_copy")
@@ -681,12 +768,15 @@ def index_copy(input, dim, index, source):
     return scatter(input, dim, _along(idx, dim, source._data.shape), source)
 
 
+@keeps_index(2)
 def index_fill(input, dim, index, value):
     """``input`` with the entries at ``index`` along ``dim`` set to ``value``."""
     dim, idx = _index_along_args(input, dim, index, None, "index_fill", negative=True)
+    if input._data.size == 0:
+        return _masked_fill(input, Tensor._make(xp.zeros((), dtype=bool)), value, "index_fill")
     size = input._data.shape[dim] if input._data.ndim else 1
     mask = array_op(_mask_along, idx, size=size, dim=dim, ndim=input._data.ndim)   # the checked index
-    return masked_fill(input, mask, value)
+    return _masked_fill(input, mask, value, "index_fill")
 
 
 def _mask_along(index, size, dim, ndim):
@@ -701,11 +791,17 @@ def _mask_along(index, size, dim, ndim):
 
 def masked_fill(input, mask, value):
     """``value`` where ``mask`` is True (mask broadcasts to ``input``)."""
+    return _masked_fill(input, mask, value, "masked_fill")
+
+
+def _masked_fill(input, mask, value, op):
     from .elementwise import where
     if not isinstance(mask, Tensor) or mask._data.dtype != xp.bool_:
         raise RuntimeError(at_user_line(
             f"masked_fill_ only supports boolean masks, but got mask with dtype "
             f"{mask.dtype if isinstance(mask, Tensor) else type(mask).__name__}"))
+    if input._data.dtype.kind == "f":   # PyTorch refuses a finite number beyond the dtype's range
+        check_scalar_fits(value, B.from_numpy_dtype(input._data.dtype), op, "value", floats=True)
     if isinstance(value, Tensor):
         if value._data.ndim:
             raise RuntimeError(at_user_line(
@@ -759,6 +855,7 @@ def masked_select(input, mask):
     return Index.apply(input.expand(shape), index=(xp.broadcast_to(mask._data, shape),))
 
 
+@keeps_index(1)
 def take(input, index):
     """Elements of the flattened ``input`` at ``index`` (negative counts from the end;
     the output has index's shape)."""

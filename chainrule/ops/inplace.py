@@ -95,8 +95,25 @@ def commit(target, op, name, *args, **kwargs):
     if _tracer[0] is not None:
         _tracer[0].assigned(target, result)
     if recording and result._rg:
+        _saved_result_is_target(result, target)
         _take_history(target, result)
     return target
+
+
+def _saved_result_is_target(result, target):
+    """The node of an in-place op that saved its own result (``reciprocal_``, ``exp_``,
+    ``sigmoid_``) saved what is now ``target``: tie that saved value to ``target``'s version
+    counter, so that a later write into ``target`` makes backward refuse, as in PyTorch, where
+    the result *is* the target. (The saved array is a copy of the value written, so without this
+    backward would silently use the old value.)"""
+    node = result.grad_fn
+    entries = node._saved_entries if node is not None else None
+    if not entries:
+        return
+    node._saved_entries = [
+        (kind, value, target._vbox, target._vbox[0]) if kind == "output" and vbox is result._vbox
+        else (kind, value, vbox, version)
+        for kind, value, vbox, version in entries]
 
 
 def _check_cast(result_dtype, target, name):
@@ -260,14 +277,14 @@ def zero_(input):
 
 def setitem_(input, index, value):
     """``input[index] = value``: differentiable w.r.t. both the kept part and ``value``."""
-    from .indexing import index_put, parse_index
+    from .indexing import put_values, parse_index
     if index is False:   # PyTorch writes nothing and checks nothing: no version bump, no history
         return input
     if _grad_state["enabled"] and input._rg and input.grad_fn is None:
         parse_index(index, input._data.shape)   # PyTorch reports a bad index before the leaf
     if _is_expanded(input):
         return _setitem_expanded(input, index, value)
-    return commit(input, index_put, "setitem", index, value)
+    return commit(input, put_values, "setitem", index, value)
 
 
 def _is_expanded(t):
@@ -343,7 +360,8 @@ def masked_fill_(input, mask, value):
 
 def index_put_(input, indices, values, accumulate=False):
     """``input[indices] = values`` (``accumulate=True`` adds instead of writing)."""
-    from .indexing import index_put, index_add_values
+    from .indexing import check_put_dtype, index_put, index_add_values
+    check_put_dtype(input, values, "index_put_")
     if _is_expanded(input):
         return _setitem_expanded(input, tuple(indices), values, "index_put_")
     if accumulate:  # repeated indices add up

@@ -76,7 +76,20 @@ def cumsum_(input, dim, *, dtype=None):
         raise RuntimeError(at_user_line(
             f"cumsum_: Bad in-place call: input tensor dtype {input.dtype} and output tensor "
             f"dtype {dtype} should match; drop dtype= or use the out-of-place cumsum"))
+    if input._data.dtype == B.xp.bool_:
+        return _bool_cumsum_(input, dim)
     return commit(input, reduce.cumsum, "cumsum_", dim)
+
+
+def _bool_cumsum_(input, dim):
+    """PyTorch runs cumsum_ in the tensor's own dtype and has no bool kernel: a 0-d or empty
+    bool tensor (nothing to add, so a copy) passes; any other raises its NotImplementedError."""
+    if input._data.ndim and input._data.size:
+        raise NotImplementedError(at_user_line(
+            f"cumsum_: \"cumsum_out_cpu\" not implemented for 'Bool' (tensor of shape "
+            f"{shape_str(input.shape)}): a running sum of bools needs a number dtype, e.g. "
+            f"x = x.long().cumsum({dim})"))
+    return commit(input, lambda t, d: reduce.cumsum(t, d).to(t.dtype), "cumsum_", dim)
 
 
 def scatter_reduce_(input, dim, index, src, reduce, *, include_self=True):

@@ -186,7 +186,9 @@ def broadcast_tensors(*tensors):
         raise ShapeError(at_user_line(
             f"broadcast_tensors: shapes {', '.join(shape_str(s) for s in shapes)} cannot be "
             f"broadcast together (sizes must match or be 1 in every trailing dimension)")) from None
-    return tuple(expand(t, shape) for t in tensors)
+    # As PyTorch, a tensor that already has the common shape comes back itself, not a view: under
+    # no_grad() a view would not require grad, and the tensor itself still does.
+    return tuple(t if t._data.shape == shape else expand(t, shape) for t in tensors)
 
 
 # ---------------------------------------------------------------- cross

@@ -205,6 +205,8 @@ def _add_product(op, input, product, beta, alpha):
         raise ShapeError(at_user_line(
             f"{op}: input of shape {shape_str(shape)} cannot be broadcast to the product's shape "
             f"{shape_str(target)}"))
+    if product._data.dtype.kind in "iu":   # PyTorch's kernel converts both to the integer dtype
+        beta, alpha = int(beta), int(alpha)  # (truncating: beta=0.5 is 0), so the result stays integer
     if alpha != 1:
         product = product * alpha
     if beta == 0:

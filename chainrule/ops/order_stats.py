@@ -81,6 +81,8 @@ class PickAlong(Function):
 def pick_along(input, index, axis, keepdim, result_type):
     """(values, indices) for int64 keepdim-shaped positions ``index`` (a Tensor) along ``axis``."""
     values = PickAlong.apply(input, idx=index._data, axis=axis, keepdim=keepdim)
+    if values.grad_fn is not None:   # backward reads the positions: refuse if they change in place
+        values.grad_fn.keep_index(index)
     if not keepdim:
         index = index.squeeze(axis)
     return result_type(values, index)
@@ -200,7 +202,12 @@ def min(input, dim=None, keepdim=False, *, other=None):
 def aminmax(input, *, dim=None, keepdim=False):
     """``(min, max)`` over ``dim`` (an int) or all elements, as a named pair."""
     axes = reduce_axes(dim, input._data.ndim, "aminmax")
-    if input._data.size == 0 and (axes is None or any(input._data.shape[a] == 0 for a in axes)):
+    empty = [a for a in axes or () if input._data.shape[a] == 0]
+    if empty:   # PyTorch: an IndexError for an empty reduced dim, a RuntimeError with no dim
+        raise IndexError(at_user_line(
+            f"aminmax: Expected reduction dim {empty[0]} to have non-zero size (input shape "
+            f"{shape_str(input._data.shape)}); there is no min or max of an empty dimension"))
+    if input._data.size == 0 and axes is None:
         raise RuntimeError(at_user_line(
             f"aminmax(): cannot compute aminmax over an empty dimension as the operation has no "
             f"identity (input shape {shape_str(input._data.shape)})"))

@@ -13,7 +13,7 @@ from ..tensor import Tensor
 from .._errors import at_user_line, shape_str
 from .._dims import wrap_dim
 from .array_op import array_op
-from .indexing import TakeAlong
+from .indexing import TakeAlong, kept_index
 from .elementwise import where
 from .compare import logical_xor
 from .movement import flip, narrow, Clone
@@ -50,7 +50,7 @@ def _running_extreme(input, dim, largest, op):
     if scalar:
         input = input.reshape(1)
     indices = array_op(_running_extreme_index, input, axis=axis, largest=largest)
-    values = TakeAlong.apply(input, idx=indices._data, dim=axis)   # gradient: back to each index
+    values = kept_index(TakeAlong.apply(input, idx=indices._data, dim=axis), indices)   # gradient: back to each index
     if scalar:
         values, indices = values.reshape(()), indices.reshape(())
     return values, indices

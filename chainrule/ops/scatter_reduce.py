@@ -16,7 +16,7 @@ from .. import backend as B
 from ..function import Function
 from ..tensor import Tensor
 from .._errors import at_user_line, shape_str, ShapeError
-from .indexing import (TakeAlong, Index, _crop_outside, _full_index, _scatter_args,
+from .indexing import (keeps_index, TakeAlong, Index, _crop_outside, _full_index, _scatter_args,
                        _index_along_args, _along, _index_array)
 from .elementwise import where
 from .array_op import array_op, checked
@@ -170,6 +170,7 @@ def _same_dtype(input, src, op, name):
             f"{src.dtype}; convert it first: {name}.to(input.dtype)"))
 
 
+@keeps_index(2)
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     """``input`` with each ``src[i][j]`` reduced into ``input[i][index[i][j]]`` (for dim=1) by
     ``reduce``: 'sum', 'prod', 'mean', 'amax' or 'amin'. Integer means round down."""
@@ -184,6 +185,7 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
                                include_self=include_self)
 
 
+@keeps_index(2)
 def index_reduce(input, dim, index, source, reduce, *, include_self=True):
     """``input`` with ``source[..., i, ...]`` reduced into ``input[..., index[i], ...]`` along
     ``dim`` by ``reduce``: 'prod', 'mean', 'amax' or 'amin' (PyTorch has no 'sum' here: that is

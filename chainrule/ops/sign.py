@@ -26,8 +26,9 @@ class Copysign(Function):
 
     def backward(ctx, g):
         grad_a = grad_b = None
+        out = ctx.saved_value(1)   # read whichever gradient is asked for: PyTorch always unpacks its result
         if ctx.needs_input_grad[0]:   # g * out / a: +-g, or 0 at a == 0
-            a, out = ctx.saved_tensors
+            a = ctx.saved_value(0)
             zero = a == 0
             grad_a = g * where(zero, 0.0, out / where(zero, 1.0, a))
         if ctx.needs_input_grad[1]:

@@ -13,7 +13,7 @@ from .. import backend as B
 from ..tensor import Tensor
 from .._errors import at_user_line, shape_str
 from .._dims import wrap_dim
-from .indexing import TakeAlong
+from .indexing import TakeAlong, kept_index
 from .array_op import array_op
 from .order_stats import pick_along, zero_dim_result
 
@@ -45,7 +45,7 @@ def _order(data, dim, descending, stable=True):
 
 def _select(input, indices, dim):
     """Values at ``indices`` (an int64 tensor) along ``dim`` (differentiable), and the indices."""
-    return TakeAlong.apply(input, idx=indices._data, dim=dim), indices
+    return kept_index(TakeAlong.apply(input, idx=indices._data, dim=dim), indices), indices
 
 
 def _order_int64(data, dim, descending):
@@ -119,6 +119,10 @@ def kthvalue(input, k, dim=-1, keepdim=False):
     ndim = input._data.ndim
     dim = wrap_dim(dim, ndim, "kthvalue")
     size = input._data.shape[dim] if ndim else 1
+    if size == 0:   # PyTorch: an IndexError for an empty dimension, before looking at k
+        raise IndexError(at_user_line(
+            f"kthvalue(): Expected reduction dim {dim} to have non-zero size (input shape "
+            f"{shape_str(input.shape)}); there is no k-th value of an empty dimension"))
     if not 1 <= k <= size:
         raise RuntimeError(at_user_line(
             f"kthvalue(): selected number k={k} out of range for dimension {dim} of size {size} "

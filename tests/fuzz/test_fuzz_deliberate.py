@@ -127,6 +127,21 @@ def test_an_integer_op_with_a_python_int_out_of_range(call):
     assert difference(call) is not None   # PyTorch wraps the number
 
 
+def test_copy_of_a_python_int_out_of_range():
+    def run(lib):
+        return lib.tensor([0], dtype=lib.uint8).copy_(256)
+    with pytest.raises(RuntimeError, match="copy_: value cannot be converted to type uint8 without overflow"):
+        run(chainrule)
+    assert difference(run) is not None   # PyTorch wraps the number
+
+
+def test_the_median_of_an_empty_tensor_does_not_require_grad():
+    def run(lib):
+        return lib.median(lib.zeros((0,), requires_grad=True))
+    assert not run(chainrule).requires_grad
+    assert difference(run) is not None   # PyTorch marks the NaN as requiring grad
+
+
 def test_an_integer_tensor_after_assigning_a_value_that_requires_grad():
     def run(lib):
         x = lib.tensor([[[-5]], [[-5]]], dtype=lib.int32)
@@ -154,3 +169,80 @@ def test_index_put_into_an_expanded_view():
     with pytest.raises(RuntimeError, match=r"index_put_: advanced indexing .* expand\(\)/broadcast_to\(\) view"):
         run(chainrule)
     assert difference(run) is not None   # PyTorch writes (and deprecates it)
+
+
+READS_ITS_TARGET = {   # x = [2], y = [2] (requires grad); each op reads x as it was
+    "addcmul_": (lambda x, y: x.addcmul_(y, x), [2.0]),     # x + y * x: d/dy = old x
+    "addcdiv_": (lambda x, y: x.addcdiv_(x, y), [-0.5]),    # x + x / y: d/dy = -old x / y ** 2
+}
+
+
+@pytest.mark.parametrize("write, ours", READS_ITS_TARGET.values(), ids=READS_ITS_TARGET.keys())
+def test_an_in_place_op_that_reads_its_target(write, ours):
+    def run(lib):
+        x = lib.tensor([2.0])
+        y = lib.tensor([2.0], requires_grad=True)
+        write(x, y)
+        x.sum().backward()
+        return y.grad
+    assert_deliberate(run, ours)
+
+
+@pytest.mark.parametrize("name", ["remainder_", "fmod_"])
+def test_a_remainder_of_a_tensor_by_itself_in_place(name):
+    def run(lib):
+        x = lib.tensor([1.5], requires_grad=True)
+        v = x * 1
+        getattr(v, name)(v)            # v - trunc_or_floor(v / v) * v = 0
+        v.sum().backward()
+        return x.grad
+    assert_deliberate(run, [0.0])      # d/dv (v - 1 * v) from the snapshot: 1 - 1 (the quotient has no gradient)
+
+
+def test_clamp_min_of_a_tensor_by_itself_in_place():
+    def run(lib):
+        x = lib.tensor([1.5], requires_grad=True)
+        v = x * 1
+        v.clamp_min_(v)                # max(v, v) = v, from the snapshot
+        v.sum().backward()
+        return x.grad
+    assert_deliberate(run, [1.0])
+
+
+def test_the_gradient_of_a_prod_scatter_reduce_with_a_larger_src():
+    def run(lib):
+        x = lib.tensor([[2.0, 3.0], [5.0, 7.0]], requires_grad=True)
+        # row 0 = prod of src[0] alone = x[0]; row 1 kept from self: the result is x itself
+        lib.scatter_reduce(x, 0, lib.tensor([[0, 0]]), x, "prod", include_self=False).sum().backward()
+        return x.grad
+    assert_deliberate(run, [[1.0, 1.0], [1.0, 1.0]])
+
+
+def test_backward_after_an_integer_operand_changed_in_place():
+    def run(lib):
+        a = lib.tensor([1], dtype=lib.int64)
+        x = lib.tensor([1.0], requires_grad=True)
+        y = lib.atan2(a, x)             # d/dx atan2(a, x) = -a / (a^2 + x^2) = -0.5 at the call
+        a.zero_()
+        y.sum().backward()
+        return x.grad
+    assert_deliberate(run, [-0.5])
+
+
+def test_backward_after_a_promoted_float16_operand_changed_in_place():
+    def run(lib):
+        x = lib.tensor([2.0], requires_grad=True)
+        h = lib.tensor([1.0], dtype=lib.float16)
+        y = h / x                       # d/dx (h / x) = -h / x^2 = -0.25 at the call
+        h.mul_(3)
+        y.sum().backward()
+        return x.grad
+    assert_deliberate(run, [-0.25])
+
+
+def test_the_gradient_of_addcdiv_with_a_uint8_tensor1():
+    def run(lib):
+        x = lib.tensor([1.0], requires_grad=True)
+        lib.addcdiv(x, lib.tensor([1], dtype=lib.uint8), x, value=-3).sum().backward()
+        return x.grad
+    assert_deliberate(run, [4.0])   # d/dx (x - 3 * 1 / x) = 1 + 3 / x^2

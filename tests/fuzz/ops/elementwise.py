@@ -4,7 +4,8 @@ from .base import Op, literal
 
 UNARY_MATH = ("exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", "rsqrt", "square", "reciprocal",
               "abs", "absolute", "sign", "floor", "ceil", "trunc", "frac", "sin", "cos", "tan", "asin",
-              "acos", "atan", "sinh", "cosh", "tanh", "sigmoid", "erf", "relu", "neg", "negative",
+              "acos", "atan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "sigmoid", "erf",
+              "relu", "neg", "negative",
               "isnan", "isinf", "isfinite", "logical_not", "relu6", "selu", "silu", "mish",
               "logsigmoid", "softsign", "hardsigmoid", "hardswish", "lgamma", "erfinv", "exp2", "sgn",
               "signbit")

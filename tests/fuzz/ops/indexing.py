@@ -144,10 +144,11 @@ def scatter_reduce_call(ctx, x, name):
     src = source_for(ctx, x)
     same_rank = ctx.meta(src).ndim == meta.ndim
     sizes = tuple(min(a, b) for a, b in zip(meta.shape, ctx.meta(src).shape)) if same_rank else None
-    index, _ = gather_index(ctx.g, meta.shape, dim, unique=False, sizes=sizes)
+    index, index_shape = gather_index(ctx.g, meta.shape, dim, unique=False, sizes=sizes)
     reduce = literal(ctx.g.pick(["sum", "prod", "mean", "amax", "amin"]))
     expr, label = ctx.call(name, x, dim, index, src, reduce, include_self=literal(ctx.g.chance(70)))
-    return expr, label, (x, src), ()
+    flags = ("src-larger",) if ctx.meta(src).shape != index_shape else ()
+    return expr, label, (x, src), flags
 
 
 def index_reduce_call(ctx, x, name):

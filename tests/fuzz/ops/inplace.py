@@ -44,6 +44,8 @@ def argument(ctx, x):
         return x, (x,), ("self-arg",)
     aliases = set(ctx.pool.aliases(x))
     other, used = ctx.operand(x, prefer=lambda m: m.name not in aliases)
+    if other == x:        # drawn as an operand: the same fact for the rules
+        return x, (x,), ("self-arg",)
     if other in aliases:
         other, used = ctx.scalar(), ()
     return other, used, ()
@@ -140,7 +142,8 @@ def method_write(name, make_args):
         if x is None or name in SHAPE_WRITES and is_shared_object(ctx, x):
             return None
         args, used = make_args(ctx, x)
-        code, flags = no_grad_sometimes(ctx, f"{x}.{name}({', '.join(map(str, args))})", ())
+        reads_target = ("self-arg",) if x in args else ()   # x.addcmul_(y, x): see inplace-reads-its-target
+        code, flags = no_grad_sometimes(ctx, f"{x}.{name}({', '.join(map(str, args))})", reads_target)
         return ctx.statement(code, name, (x,) + tuple(used), x, flags=flags)
     return build
 
