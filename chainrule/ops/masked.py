@@ -1,0 +1,110 @@
+"""``masked_fill``, ``masked_select`` and ``take``: writes and reads through a boolean mask
+or flat positions; ``_number_as`` converts a fill value exactly to an integer dtype.
+"""
+import math
+
+from .. import backend as B
+from ..tensor import Tensor
+from .._errors import at_user_line, shape_str
+from .array_op import checked
+from .promotion import check_scalar_fits
+from .indexing import Index, keeps_index
+from .gather_scatter import _index_array
+
+xp = B.xp
+
+
+def _mask_along(index, size, dim, ndim):
+    """A bool mask, True at positions ``index`` along ``dim`` (size 1 in the other ``ndim`` dims)."""
+    mask = xp.zeros(size, dtype=bool)
+    mask[index.reshape(-1)] = True
+    view = [1] * ndim
+    if view:
+        view[dim] = size
+    return mask.reshape(view)
+
+
+def masked_fill(input, mask, value):
+    """``value`` where ``mask`` is True (mask broadcasts to ``input``)."""
+    return _masked_fill(input, mask, value, "masked_fill")
+
+
+def _masked_fill(input, mask, value, op):
+    from .elementwise import where
+    if not isinstance(mask, Tensor) or mask._data.dtype != xp.bool_:
+        raise RuntimeError(at_user_line(
+            f"masked_fill_ only supports boolean masks, but got mask with dtype "
+            f"{mask.dtype if isinstance(mask, Tensor) else type(mask).__name__}"))
+    if input._data.dtype.kind == "f":   # PyTorch refuses a finite number beyond the dtype's range
+        check_scalar_fits(value, B.from_numpy_dtype(input._data.dtype), op, "value", floats=True)
+    if isinstance(value, Tensor):
+        if value._data.ndim:
+            raise RuntimeError(at_user_line(
+                f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                f"{value._data.ndim} dimension(s)"))
+        value = value.to(input.dtype)
+    elif input._data.dtype.kind != "f":
+        value = Tensor._make(_number_as(value, input._data.dtype, "masked_fill"))
+    try:
+        xp.broadcast_shapes(mask._data.shape, input._data.shape)
+    except ValueError:
+        raise RuntimeError(at_user_line(
+            f"masked_fill: the mask of shape {shape_str(mask.shape)} cannot be broadcast to the "
+            f"input of shape {shape_str(input.shape)}")) from None
+    return where(mask, value, input).to(input.dtype)
+
+
+def _number_as(value, dtype, op):
+    """The Python number ``value`` as a 0-d array of the integer or bool ``dtype``.
+
+    Floats are truncated toward zero and integers wrap (PyTorch's conversion of a
+    scalar); a float that no integer of ``dtype`` can hold is refused, and so is an integer
+    outside the range PyTorch accepts (uint8: -255..255, which wrap).
+    """
+    if dtype.kind == "b":
+        return xp.asarray(bool(value))
+    if isinstance(value, int):
+        check_scalar_fits(value, B.from_numpy_dtype(dtype), op, "value", floats=False)
+    if isinstance(value, float) or isinstance(value, xp.floating):
+        info = xp.iinfo(dtype)
+        if not math.isfinite(value) or not info.min - 1 < value < info.max + 1:
+            raise RuntimeError(at_user_line(
+                f"{op}: value {value} cannot be converted to type {B.from_numpy_dtype(dtype)} "
+                f"without overflow"))
+        value = int(value)
+    return xp.asarray(value).astype(dtype)
+
+
+def masked_select(input, mask):
+    """The elements of ``input`` where ``mask`` is True, as a 1-D tensor (both broadcast)."""
+    if not isinstance(mask, Tensor) or mask._data.dtype != xp.bool_:
+        raise RuntimeError(at_user_line(
+            f"masked_select: expected a boolean mask, got "
+            f"{mask.dtype if isinstance(mask, Tensor) else type(mask).__name__}"))
+    try:
+        shape = xp.broadcast_shapes(input._data.shape, mask._data.shape)
+    except ValueError:
+        raise RuntimeError(at_user_line(
+            f"masked_select: the mask of shape {shape_str(mask.shape)} cannot be broadcast "
+            f"with the input of shape {shape_str(input.shape)}")) from None
+    return Index.apply(input.expand(shape), index=(xp.broadcast_to(mask._data, shape),))
+
+
+@keeps_index(1)
+def take(input, index):
+    """Elements of the flattened ``input`` at ``index`` (negative counts from the end;
+    the output has index's shape)."""
+    idx = _index_array(index, "take")
+    idx = checked(_flat_in_range, idx, shape=input._data.shape)
+    return Index.apply(input.reshape(-1), index=(idx,))
+
+
+def _flat_in_range(idx, shape):
+    """``idx`` after checking -numel <= idx < numel for a tensor of ``shape`` (take's rule)."""
+    numel = math.prod(shape)
+    if idx.size and (idx.min() < -numel or idx.max() >= numel):
+        bad = idx[(idx < -numel) | (idx >= numel)].reshape(-1)[0]
+        raise IndexError(at_user_line(
+            f"take(): out of range: tried to access index {int(bad)} on a tensor of {numel} "
+            f"elements (shape {shape_str(shape)})"))
+    return idx
