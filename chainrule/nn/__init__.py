@@ -22,3 +22,4 @@ from .pooling import (MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPoo
                       AdaptiveMaxPool2d)
 from .recurrent import RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell  # noqa: F401
 from .attention import MultiheadAttention, TransformerEncoderLayer, TransformerEncoder  # noqa: F401
+from .transformer import Transformer, TransformerDecoderLayer, TransformerDecoder  # noqa: F401
