@@ -23,3 +23,7 @@ from .pooling import (MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPoo
 from .recurrent import RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell  # noqa: F401
 from .attention import MultiheadAttention, TransformerEncoderLayer, TransformerEncoder  # noqa: F401
 from .transformer import Transformer, TransformerDecoderLayer, TransformerDecoder  # noqa: F401
+from .padding import (ZeroPad1d, ZeroPad2d, ZeroPad3d, ConstantPad1d, ConstantPad2d, ConstantPad3d,  # noqa: F401
+                      ReflectionPad1d, ReflectionPad2d, ReflectionPad3d, ReplicationPad1d, ReplicationPad2d,
+                      ReplicationPad3d, CircularPad1d, CircularPad2d, CircularPad3d)
+from .pixel_shuffle import PixelShuffle, PixelUnshuffle  # noqa: F401

@@ -17,6 +17,7 @@ from .embedding import embedding  # noqa: F401
 from .dropout import dropout, dropout2d, alpha_dropout  # noqa: F401
 from .activation import prelu  # noqa: F401
 from .norm import batch_norm, layer_norm, group_norm, instance_norm  # noqa: F401
+from .pixel_shuffle import pixel_shuffle, pixel_unshuffle  # noqa: F401
 from .conv import conv1d, conv2d, conv_transpose2d  # noqa: F401
 from .pooling import (max_pool1d, max_pool2d, avg_pool1d, avg_pool2d, adaptive_avg_pool2d,  # noqa: F401
                       adaptive_max_pool2d)
