@@ -10,6 +10,11 @@ from chainrule.config.layers import layer_types
 
 HERE = os.path.basename(__file__)
 
+# every padding layer: a 1-d input has too few dims
+PADDING = {name: (lambda name=name: getattr(nn, name)(1), (5,))
+           for name in (f"{kind}Pad{d}d" for kind in ("Zero", "Constant", "Reflection", "Replication", "Circular")
+                        for d in (1, 2, 3))}
+
 CASES = {
  "Linear": (lambda: nn.Linear(4, 2), (3, 5)),
  "Bilinear": (lambda: nn.Bilinear(3, 4, 2), [(2, 3), (2, 5)]),
@@ -37,6 +42,11 @@ CASES = {
  "MultiheadAttention": (lambda: nn.MultiheadAttention(8, 2), [(3, 2, 6)] * 3),
  "TransformerEncoderLayer": (lambda: nn.TransformerEncoderLayer(8, 2, 16), (3, 2, 6)),
  "TransformerEncoder": (lambda: nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, 16), 2), (3, 2, 6)),
+ "TransformerDecoderLayer": (lambda: nn.TransformerDecoderLayer(8, 2, 16), [(4, 2, 6), (3, 2, 8)]),
+ "TransformerDecoder": (lambda: nn.TransformerDecoder(nn.TransformerDecoderLayer(8, 2, 16), 2), [(4, 2, 6), (3, 2, 8)]),
+ "Transformer": (lambda: nn.Transformer(8, 2, 1, 1, 16), [(3, 2, 6), (4, 2, 6)]),
+ "PixelShuffle": (lambda: nn.PixelShuffle(2), (1, 6, 2, 2)),
+ "PixelUnshuffle": (lambda: nn.PixelUnshuffle(2), (1, 2, 3, 3)),
  "Unflatten": (lambda: nn.Unflatten(1, (2, 3)), (2, 5)),
  "PReLU": (lambda: nn.PReLU(4), (2, 5)),
 }
@@ -47,6 +57,7 @@ SHAPE_FREE = {"Identity", "Flatten", "Dropout", "Dropout2d", "AlphaDropout", "Em
               "ReLU", "ReLU6", "Sigmoid", "Tanh", "SiLU", "Mish", "SELU", "Softsign", "LogSigmoid", "Hardsigmoid",
               "Hardswish", "LeakyReLU", "ELU", "CELU", "GELU", "Softplus", "Hardtanh", "Softmax", "LogSoftmax",
               "Add", "Multiply", "Concat", "Reshape", "Permute", "Select", "LastStep"}
+CASES.update(PADDING)
 
 
 def test_every_layer_with_a_shape_contract_is_covered():
