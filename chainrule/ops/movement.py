@@ -136,6 +136,8 @@ def flatten(input, start_dim=0, end_dim=-1):
         raise RuntimeError(at_user_line(
             f"flatten() has invalid args: start_dim cannot come after end_dim (got start_dim="
             f"{start_dim}, end_dim={end_dim} for shape {shape_str(shape)})"))
+    if start == end:
+        return input   # nothing to merge: the tensor itself, as in PyTorch (not a view of it)
     merged = 1
     for s in shape[start:end + 1]:
         merged *= s

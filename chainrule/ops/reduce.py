@@ -230,7 +230,8 @@ class Prod(Function):
         a, out = ctx.saved_tensors
         if ctx.axis is not None and not ctx.keepdim:
             g, out = g.unsqueeze(ctx.axis), out.unsqueeze(ctx.axis)
-        if tracer[0] is None and not (a._data == 0).any():   # compiled: the zero-safe ops, for any values
+        if a._data.ndim == 0:
+            return g   # the product of a 0-d tensor is itself: gradient 1 (out / a is nan at inf), as PyTorch   # compiled: the zero-safe ops, for any values
             return g * (out / a)   # this order, as PyTorch: the quotient overflows less
         # With zeros, no division: exclusive products from both sides.
         if ctx.axis is None:

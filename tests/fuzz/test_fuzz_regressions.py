@@ -1010,3 +1010,21 @@ EMPTY_INDEX_WRITES = {   # nothing is written, so PyTorch never checks the indic
 @pytest.mark.parametrize("write", EMPTY_INDEX_WRITES.values(), ids=EMPTY_INDEX_WRITES.keys())
 def test_an_index_write_of_nothing_does_not_check_its_indices(write):
     assert_same(write)
+
+
+def test_the_gradient_of_the_product_of_an_infinite_0d_tensor():
+    def run(lib):
+        x = lib.tensor(inf, requires_grad=True)
+        lib.prod(x, dim=0).backward()
+        return x.grad
+    assert_same(run)
+
+
+def test_flatten_of_one_dim_is_the_tensor_itself():
+    def run(lib):
+        x = lib.tensor([1.0], requires_grad=True)
+        with lib.no_grad():
+            v = lib.flatten(x, 0, 0)
+        (x.sum() + v.sum()).backward()
+        return x.grad
+    assert_same(run)
