@@ -685,3 +685,16 @@ def test_cumprod_gradient_along_a_size_one_dim_is_the_upstream_gradient():
     for lib, x in ((cr, ours), (torch, theirs)):
         lib.cumprod(x, 1).sum().backward()
     same(ours.grad, theirs.grad)
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda: cr.hypot(cr.tensor([3]), cr.tensor([4])),
+     r"hypot: not implemented for chainrule.int64 tensors; convert to a floating dtype first"),
+    (lambda: cr.tensor([True, False]).cumsum_(0),
+     r"cumsum_: \"cumsum_out_cpu\" not implemented for 'Bool' .* x = x.long\(\).cumsum\(0\)"),
+    (lambda: cr.index_reduce(cr.tensor([True]), 0, cr.tensor([0]), cr.tensor([True]), "prod"),
+     r"index_reduce \('prod'\) is not implemented for bool tensors, as in PyTorch"),
+])
+def test_kernels_pytorch_lacks_are_refused_with_the_fix(call, words):
+    with pytest.raises(NotImplementedError, match=words):
+        call()

@@ -61,3 +61,8 @@ def test_mismatched_batches_and_widths_are_named():
         model(cr.zeros(5, 3, 8), cr.zeros(4, 2, 8))
     with pytest.raises(cr.ShapeError, match=r"must be equal to d_model=8"):
         model(cr.zeros(5, 3, 6), cr.zeros(4, 3, 6))
+
+
+def test_an_unknown_activation_is_named():
+    with pytest.raises(RuntimeError, match="activation should be relu/gelu, not tanh"):
+        cr.nn.TransformerDecoderLayer(8, 2, activation="tanh")

@@ -373,3 +373,11 @@ def test_map_location_accepts_the_cpu_and_refuses_what_it_cannot_do(tmp_path):
         cr.load(tmp_path / "x.pt", map_location=lambda storage, location: storage)
     with pytest.raises(TypeError, match="pickle options do not apply"):
         cr.load(tmp_path / "x.pt", encoding="latin1")
+
+
+def test_a_chainrule_file_with_misnamed_storages_is_refused():
+    from safetensors.numpy import save
+    data = save({"weights": np.zeros(4, np.float32)},
+                metadata={"chainrule.format": "1", "chainrule.structure": json.dumps(None)})
+    with pytest.raises(CorruptFileError, match=r"the arrays \['weights'\] are not the storages storage.0"):
+        cr.load(io.BytesIO(data))

@@ -6,22 +6,13 @@ import copy
 from .. import backend as B
 from .. import creation
 from .._errors import at_user_line, shape_str, ShapeError
-from . import functional as F
 from . import init
-from .attention import MultiheadAttention, TransformerEncoder, TransformerEncoderLayer
+from .attention import MultiheadAttention, TransformerEncoder, TransformerEncoderLayer, feed_forward_activation
 from .containers import ModuleList
 from .dropout import Dropout
 from .linear import Linear
 from .module import Module
 from .norm import LayerNorm
-
-
-def _activation(activation):
-    if isinstance(activation, str):
-        if activation not in ("relu", "gelu"):
-            raise RuntimeError(f"activation should be relu/gelu, not {activation}")
-        return F.relu if activation == "relu" else F.gelu
-    return activation
 
 
 class TransformerDecoderLayer(Module):
@@ -43,7 +34,7 @@ class TransformerDecoderLayer(Module):
         self.dropout1 = Dropout(dropout)
         self.dropout2 = Dropout(dropout)
         self.dropout3 = Dropout(dropout)
-        self.activation = _activation(activation)
+        self.activation = feed_forward_activation(activation)
 
     def _self_attention(self, x, mask, padding_mask, is_causal):
         out = self.self_attn(x, x, x, attn_mask=mask, key_padding_mask=padding_mask, need_weights=False,

@@ -54,7 +54,11 @@ def from_bytes(data, head, where):
     if metadata[FORMAT_KEY] != VERSION:
         raise CorruptFileError(f"{where}: written by a newer chainrule (format {metadata[FORMAT_KEY]}); "
                                f"this one reads format {VERSION}: pip install -U chainrule")
-    storages = [arrays[f"storage.{i}"] for i in range(len(arrays))]
+    names = [f"storage.{i}" for i in range(len(arrays))]
+    if sorted(names) != sorted(arrays):
+        raise CorruptFileError(f"{where}: the arrays {sorted(arrays)} are not the storages storage.0 .. "
+                               f"storage.{len(arrays) - 1} a chainrule checkpoint holds")
+    storages = [arrays[name] for name in names]
     try:
         tree = json.loads(metadata[STRUCTURE_KEY])
     except (KeyError, json.JSONDecodeError) as error:
