@@ -136,7 +136,11 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
     if dtype is None:
         dtype = (B.bool_ if isinstance(fill_value, bool) else
                  B.int64 if isinstance(fill_value, numbers.Integral) else B.get_default_dtype())
-    return _finish(xp.full(_size((size,)), fill_value, _dtype_np(dtype)), requires_grad, device)
+    np_dtype = _dtype_np(dtype)
+    if np_dtype.kind in "biu" and isinstance(fill_value, numbers.Number):
+        from .ops.promotion import number_as   # (ops import this module)
+        fill_value = number_as(fill_value, np_dtype, "full")   # refuses what no element can hold
+    return _finish(xp.full(_size((size,)), fill_value, np_dtype), requires_grad, device)
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):

@@ -166,7 +166,9 @@ def check_view_target(target, op, value_requires_grad=False):
     root = target._base
     if root is None or not _grad_state["enabled"]:
         return
-    if target._multi_output is not None and (root._rg or value_requires_grad):
+    # an integer view never joins the graph, so writing a value that requires grad into it is fine
+    joins_graph = root._rg or (value_requires_grad and target._data.dtype.kind in "fc")
+    if target._multi_output is not None and joins_graph:
         raise RuntimeError(at_user_line(
             f"{op}: a view made by {target._multi_output}() (shape {shape_str(target.shape)}) is "
             f"being modified inplace. This view is the output of a function that returns multiple "

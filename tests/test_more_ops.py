@@ -692,8 +692,14 @@ def test_cumprod_gradient_along_a_size_one_dim_is_the_upstream_gradient():
      r"hypot: not implemented for chainrule.int64 tensors; convert to a floating dtype first"),
     (lambda: cr.tensor([True, False]).cumsum_(0),
      r"cumsum_: \"cumsum_out_cpu\" not implemented for 'Bool' .* x = x.long\(\).cumsum\(0\)"),
-    (lambda: cr.index_reduce(cr.tensor([True]), 0, cr.tensor([0]), cr.tensor([True]), "prod"),
-     r"index_reduce \('prod'\) is not implemented for bool tensors, as in PyTorch"),
+    (lambda: cr.index_reduce(cr.tensor([True]), 0, cr.tensor([0]), cr.tensor([True]), "mean"),
+     r"index_reduce \('mean', include_self=True\) is not implemented for bool tensors, as in PyTorch"),
+    (lambda: cr.index_reduce(cr.tensor([True]), 0, cr.tensor([0]), cr.tensor([True]), "prod", include_self=False),
+     r"index_reduce \('prod', include_self=False\) is not implemented for bool tensors"),
+    (lambda: cr.scatter_reduce(cr.tensor([True]), 0, cr.tensor([0]), cr.tensor([True]), "mean"),
+     r"scatter_reduce: \"scatter_gather_tensor_cpu_reduce_mean\" not implemented for 'Bool'"),
+    (lambda: cr.tensor([True]).clamp_min_(False),
+     r"clamp: \"clamp_min_scalar_cpu\" not implemented for 'Bool' .* convert first: x.int\(\)"),
 ])
 def test_kernels_pytorch_lacks_are_refused_with_the_fix(call, words):
     with pytest.raises(NotImplementedError, match=words):

@@ -373,6 +373,8 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
         raise ValueError(at_user_line(
             f"hardtanh: min_val cannot be greater than max_val (got {min_val} > {max_val})"))
     _no_bool(input, "hardtanh")
+    if input._data.dtype.kind in "iu":   # limits take the integer dtype first: -0.5 becomes 0
+        min_val, max_val = _truncated(min_val), _truncated(max_val)
     if input._data.dtype.kind == "u" and (min_val < 0 or max_val < 0):
         raise RuntimeError(at_user_line(
             f"cannot do hardtanh on an unsigned type with negative limits ({input.dtype} input, "
@@ -381,6 +383,11 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     check_scalar_fits(min_val, dtype, "hardtanh", "min_val")
     check_scalar_fits(max_val, dtype, "hardtanh", "max_val")
     return Hardtanh.apply(input, low=min_val, high=max_val)
+
+
+def _truncated(limit):
+    """A limit as PyTorch converts it to an integer dtype: toward zero (inf and NaN stay)."""
+    return int(limit) if isinstance(limit, float) and math.isfinite(limit) else limit
 
 
 def hardsigmoid(input, inplace=False):

@@ -85,6 +85,12 @@ def clamp(input, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError(at_user_line(
             "clamp: at least one of 'min' or 'max' must not be None"))
+    numbers_only = not isinstance(min, Tensor) and not isinstance(max, Tensor)
+    if numbers_only and result_type(input, min, max) is B.bool_:
+        bound = "min" if min is not None else "max"
+        raise NotImplementedError(at_user_line(
+            f'clamp: "clamp_{bound}_scalar_cpu" not implemented for \'Bool\' (a bool tensor with '
+            f'{bound}={min if min is not None else max}); convert first: x.int().clamp(...)'))
     min, max = _as_python_scalar(min), _as_python_scalar(max)
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         target = result_type(input, min, max)

@@ -226,8 +226,11 @@ def _carriers(operands, inputs, letter):
 
 
 def _private_letters(operands, inputs, i, output):
-    """The summed letters (not in the output) that operand ``i`` alone carries."""
-    return {c for c in inputs[i] if c not in output and _carriers(operands, inputs, c) == [i]}
+    """The summed letters (not in the output) that operand ``i`` alone carries; with a single
+    operand, every summed letter (at size 1 too: PyTorch's einsum is then a sum, into int64)."""
+    def alone(c):
+        return len(operands) == 1 or _carriers(operands, inputs, c) == [i]
+    return {c for c in inputs[i] if c not in output and alone(c)}
 
 
 def _sum_out(operand, subs, letters):

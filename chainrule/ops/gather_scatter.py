@@ -4,7 +4,6 @@
 Each checks its index's range and shape with PyTorch's messages, and keeps the index tensor's
 version (``keeps_index``), so changing the index in place before backward is refused.
 """
-import math
 import numbers
 
 from .. import backend as B
@@ -14,6 +13,7 @@ from .._errors import at_user_line, shape_str
 from .._dims import wrap_dim
 from .array_op import array_op, checked
 from .indexing import Index, BasicIndex, keeps_index, kept_index
+from .promotion import number_as
 
 xp = B.xp
 
@@ -93,16 +93,19 @@ def _full_index(idx, dim):
 def _check_index_shape(idx, input, dim, op, src=None):
     """PyTorch's rule: index no larger than self (outside ``dim``) and than src (everywhere)."""
     shape = input._data.shape
-    if idx.ndim != max(len(shape), 1) and not (idx.ndim == 0 and not shape):
+    if max(idx.ndim, 1) != max(len(shape), 1):   # a 0-d tensor counts as 1-d, as in PyTorch
         raise RuntimeError(at_user_line(
             f"{op}(): Index tensor must have the same number of dimensions as "
             f"{'input' if op == 'gather' else 'self'} tensor (index shape {shape_str(idx.shape)}, "
             f"{'input' if op == 'gather' else 'self'} shape {shape_str(shape)})"))
     too_big = any(d != dim and i > s for d, (i, s) in enumerate(zip(idx.shape, shape)))
     src_shape = src._data.shape if isinstance(src, Tensor) else None
+    if src_shape is not None and max(len(src_shape), 1) != max(idx.ndim, 1):   # 0-d counts as 1-d
+        raise RuntimeError(at_user_line(
+            f"{op}(): Index tensor must have the same number of dimensions as src tensor (index "
+            f"shape {shape_str(idx.shape)}, src shape {shape_str(src_shape)})"))
     # an empty index reads nothing from src: PyTorch does not compare their sizes
-    if src_shape is not None and idx.size and (len(src_shape) != idx.ndim or
-                                  any(i > s for i, s in zip(idx.shape, src_shape))):
+    if src_shape is not None and idx.size and any(i > s for i, s in zip(idx.shape or (1,), src_shape or (1,))):
         too_big = True
     if too_big:
         words = f" and to be no larger size than src {list(src_shape)}" if src_shape is not None else ""
@@ -120,8 +123,9 @@ def gather(input, dim, index, *, sparse_grad=False):
     idx = _index_array(index, "gather")
     dim = wrap_dim(dim, input._data.ndim, "gather")
     if input._data.ndim == 0:
-        input, idx = input.reshape(1), idx.reshape(-1) if idx.ndim == 0 else idx
+        input = input.reshape(1)
     _check_index_shape(idx, input, dim, "gather")
+    idx = idx.reshape(-1) if idx.ndim == 0 else idx
     idx = _check_index_range(idx, input._data.shape[dim], dim, "gather")
     out = TakeAlong.apply(_crop_outside(input, idx.shape, dim), idx=idx, dim=dim)
     return out.reshape(()) if index._data.ndim == 0 else out
@@ -192,13 +196,17 @@ def _scatter_args(input, dim, index, src, op):
     dim = wrap_dim(dim, input._data.ndim, op)
     _check_index_shape(idx, input, dim, op, src)
     idx = _check_index_range(idx, input._data.shape[dim] if input._data.ndim else 1, dim, op)
+    if input._data.ndim == 1 and idx.ndim == 0:   # a 0-d index into a 1-D tensor is one position
+        idx = idx.reshape(1)
+    if isinstance(src, Tensor) and src._data.ndim == 0 and idx.ndim == 1:
+        src = src.reshape(1)
     if isinstance(src, Tensor):
         if src._data.dtype != input._data.dtype:
             raise RuntimeError(at_user_line(
                 f"{op}(): Expected self.dtype to be equal to src.dtype (self is {input.dtype}, "
                 f"src is {src.dtype}); convert src with .to(self.dtype)"))
         if src._data.shape != idx.shape:  # the gradient of the unused part is zero
-            src = src[tuple(slice(0, n) for n in idx.shape)]
+            src = src[tuple(slice(0, n) for n in idx.shape or (1,))]   # (a 0-d index: 1-D src)
     return dim, idx, src
 
 
@@ -211,6 +219,8 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
     """
     if src is None:
         src = value
+    if isinstance(src, numbers.Number) and input._data.dtype.kind in "biu":
+        number_as(src, input._data.dtype, "scatter")   # refuses a number no element can hold
     if reduce is not None:
         return _scatter_reduced(input, dim, index, src, reduce)
     if not isinstance(src, (Tensor, numbers.Number)):
@@ -308,8 +318,10 @@ def _index_along_args(input, dim, index, source, op, negative=False):
         raise RuntimeError(at_user_line(
             f"{op}(): self and source expected to have the same dtype, but got (self) "
             f"{input.dtype} and (source) {source.dtype}; convert source with .to(self.dtype)"))
-    if source is not None and list(source._data.shape) != expected and \
-            not (ndim == 0 and source._data.size == 1):
+    # a one-element source for a 0-d self; index_copy also takes a 0-d source for one index
+    scalars = source is not None and source._data.size == 1 and (ndim == 0 or (
+        op == "index_copy" and source._data.ndim == 0 and expected == [1]))
+    if source is not None and list(source._data.shape) != expected and not scalars:
         raise _source_shape_error(op, source, expected, dim)(at_user_line(
             f"{op}(): source of shape {shape_str(source.shape)} must match self "
             f"{shape_str(input.shape)} except in dimension {dim}, where it must have the index's "
@@ -323,12 +335,15 @@ def _index_along_args(input, dim, index, source, op, negative=False):
 
 
 def _source_shape_error(op, source, expected, dim):
-    """PyTorch's class for a source of the wrong shape: index_copy raises IndexError when only
-    the length along ``dim`` differs from the index's; everything else is a RuntimeError."""
-    shape = list(source._data.shape)
-    only_dim = len(shape) == len(expected) and all(
+    """PyTorch's class for a source of the wrong shape: index_copy raises IndexError when the
+    number of dimensions or the length along ``dim`` is wrong (a 0-d tensor counts as 1-D);
+    everything else is a RuntimeError."""
+    shape = list(source._data.shape) or [1]
+    expected = list(expected) or [1]
+    other_dims_match = len(shape) == len(expected) and all(
         a == b for d, (a, b) in enumerate(zip(shape, expected)) if d != dim)
-    return IndexError if op == "index_copy" and only_dim else RuntimeError
+    return IndexError if op == "index_copy" and (len(shape) != len(expected) or other_dims_match) \
+        else RuntimeError
 
 
 def index_add(input, dim, index, source, *, alpha=1):
@@ -344,16 +359,17 @@ def index_add(input, dim, index, source, *, alpha=1):
 def _alpha_as(alpha, input):
     """``alpha`` as PyTorch's index_add kernel uses it: converted to the tensor's dtype (an
     integer tensor truncates 2.7 to 2, a bool tensor takes its truth value)."""
-    kind = input._data.dtype.kind
-    if kind == "b":
-        return bool(alpha)
-    return int(alpha) if kind in "iu" and math.isfinite(alpha) else alpha
+    if input._data.dtype.kind in "biu":
+        return number_as(alpha, input._data.dtype, "index_add").item()   # refuses what no element holds
+    return alpha
 
 
 @keeps_index(2)
 def index_copy(input, dim, index, source):
     """``input`` with ``input[..., index[i], ...] = source[..., i, ...]`` along ``dim``."""
     dim, idx = _index_along_args(input, dim, index, source, "index_copy")
+    if source._data.ndim == 0 and input._data.ndim == 1:
+        source = source.reshape(1)
     if input._data.ndim == 0:   # a select, not input * 0 + source: inf * 0 would be nan
         from .elementwise import where
         return where(Tensor._make(xp.asarray(True)), source.reshape(()), input)

@@ -20,6 +20,7 @@ from ..function import Function
 from ..tensor import Tensor, tracer
 from .._errors import at_user_line, shape_str
 from .array_op import checked
+from .promotion import number_as
 
 xp = B.xp
 
@@ -353,7 +354,7 @@ def _fit_value(value, target_shape, dtype):
     """``value`` cast to ``dtype``, leading size-1 dims dropped, checked against the target."""
     if not isinstance(value, Tensor):
         if isinstance(value, numbers.Number):
-            return value if dtype.np.kind == "f" else _number_as(value, dtype.np, "setitem").item()
+            return value if dtype.np.kind == "f" else number_as(value, dtype.np, "setitem").item()
         raise TypeError(at_user_line(
             f"can't assign a {type(value).__name__} to a chainrule.{dtype.name} tensor; "
             f"assign a number or a tensor: chainrule.tensor(value)"))
@@ -417,9 +418,14 @@ def index_add_values(input, index, values):
     if not isinstance(values, Tensor):
         values = Tensor._make(xp.asarray(values, dtype=input._data.dtype))
     added = _fit_value(values, target, input.dtype).expand(target)
+    # Floats subtract the negated values: the untouched positions then get x - (+0), which keeps
+    # a -0.0 of x (x + (+0) would turn it into +0.0).
+    negate = input._data.dtype.kind == "f"
+    if negate:
+        added = -added
     for shape, step in zip(reversed(shapes), reversed(steps)):
         added = IndexBackward.apply(added, shape=shape, index=step)
-    return input + added
+    return input - added if negate else input + added
 
 
 # The ops along one dim (gather/scatter/index_*) and through masks live in their own files;
@@ -428,7 +434,7 @@ def index_add_values(input, index, values):
 from .gather_scatter import (gather, take_along_dim, index_select, scatter, scatter_add,  # noqa: E402,F401
                              index_add, index_copy, index_fill, TakeAlong, ScatterAddInto, _crop_outside,
                              _full_index, _scatter_args, _index_along_args, _along, _index_array)
-from .masked import masked_fill, masked_select, take, _number_as  # noqa: E402,F401
+from .masked import masked_fill, masked_select, take  # noqa: E402,F401
 
 
 __all__ = ["index_put", "gather", "take_along_dim", "index_select", "scatter", "scatter_add",

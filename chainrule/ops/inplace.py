@@ -5,6 +5,8 @@ memory and, when recording, moves the target to the new node of the graph.
 Every write bumps the version counter shared by a tensor and its views; a node
 that saved the old values then refuses to run backward (see ``Node._unpack``).
 """
+import numbers
+
 from .. import backend as B
 from .. import views
 from ..grad_mode import _state as _grad_state
@@ -12,7 +14,7 @@ from ..function import Function, tracer as _tracer
 from ..tensor import Tensor
 from .._errors import at_user_line, shape_str
 from . import compare, elementwise, unary
-from .promotion import result_type
+from .promotion import result_type, number_as
 
 xp = B.xp
 
@@ -178,8 +180,8 @@ def _times_alpha(input, other, alpha):
     in PyTorch's dtype (an int32 tensor times alpha would wrap before the float32 result)."""
     if alpha == 1:
         return other
-    if isinstance(other, Tensor) and other._data.dtype != input._data.dtype:
-        return None
+    if input._data.dtype == xp.bool_ or (isinstance(other, Tensor) and other._data.dtype != input._data.dtype):
+        return None   # (bools: alpha is a truth value in PyTorch's bool result, not a factor)
     return other * alpha
 
 
@@ -240,8 +242,7 @@ def _replace_all(x, value, name):
         _check_source_shape(value, x, name)
         value = value.to(x.dtype)
     elif x._data.dtype.kind != "f":
-        from .indexing import _number_as
-        value = Tensor._make(_number_as(value, x._data.dtype, name))
+        value = Tensor._make(number_as(value, x._data.dtype, name))
     return Replace.apply(x, value)
 
 
@@ -278,10 +279,12 @@ def zero_(input):
 def setitem_(input, index, value):
     """``input[index] = value``: differentiable w.r.t. both the kept part and ``value``."""
     from .indexing import put_values, parse_index
-    if index is False:   # PyTorch writes nothing and checks nothing: no version bump, no history
+    if index is False:   # PyTorch writes nothing (no version bump, no history), but checks a number
+        if isinstance(value, numbers.Number) and input._data.dtype.kind in "biu":
+            number_as(value, input._data.dtype, "setitem")
         return input
-    if _grad_state["enabled"] and input._rg and input.grad_fn is None:
-        parse_index(index, input._data.shape)   # PyTorch reports a bad index before the leaf
+    if _grad_state["enabled"] and input._rg:
+        parse_index(index, input._data.shape)   # PyTorch reports a bad index before a leaf's rules
     if _is_expanded(input):
         return _setitem_expanded(input, index, value)
     return commit(input, put_values, "setitem", index, value)
@@ -300,7 +303,8 @@ def _setitem_expanded(input, index, value, name="setitem"):
         raise RuntimeError(at_user_line(
             f"{name}: advanced indexing (index tensors, masks) into an expand()/broadcast_to() "
             f"view of shape {shape_str(input.shape)} is not supported: clone() the tensor first"))
-    region = input._data[steps[0] + (Ellipsis,)]
+    # (a trailing ellipsis keeps an all-integer index a view, not a copy)
+    region = input._data[steps[0] if Ellipsis in steps[0] else steps[0] + (Ellipsis,)]
     if views.has_internal_overlap(region):
         raise views.overlap_error("setitem")
     if _grad_state["enabled"] and (input._rg or (isinstance(value, Tensor) and value._rg)):

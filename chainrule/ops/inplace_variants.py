@@ -6,9 +6,11 @@ shape, and, when recording, its ``grad_fn`` becomes that view's node, whose inpu
 is the tensor as it was. The version counter is bumped as for any in-place op,
 so a node that saved the tensor before the change refuses to run backward.
 """
+import contextlib
+
 from .. import backend as B
 from .. import views
-from ..grad_mode import _state as _grad_state
+from ..grad_mode import _state as _grad_state, enable_grad
 from .._errors import at_user_line, shape_str
 from ..tensor import Tensor
 from .inplace import commit
@@ -117,11 +119,17 @@ def _restride(target, view_op, name, *args):
             f"used in an in-place operation. Use the out-of-place {name[:-1]}, or wrap the change "
             f"in `with chainrule.no_grad():`."))
     views.check_view_target(target, name)
+    # Under no_grad a result in the graph still gets the shape change recorded, so the gradient
+    # reaches its node in the shape the node produced (PyTorch's engine reshapes it there).
+    shape_change_in_graph = not recording and target._rg and target.grad_fn is not None \
+        and target._base is None
+    recording = recording or shape_change_in_graph
     source = target
     if recording:   # the tensor as it was: the same memory, at its old place in the graph
         source = Tensor._make(target._data, True, target.grad_fn, target._output_nr)
         source._vbox = target._vbox
-    result = view_op(source, *args)
+    with enable_grad() if shape_change_in_graph else contextlib.nullcontext():
+        result = view_op(source, *args)
     target._data = result._data
     target._vbox[0] += 1
     if recording:

@@ -7,6 +7,8 @@ PyTorch); ``Einsum`` (``einsum.py``, re-exported here) carries every other contr
 elementwise ops. Each gradient reads only the other operand, so an operand that
 needs no gradient's partner may change in place after the product, as in PyTorch.
 """
+import math
+
 from .. import backend as B
 from ..function import Function
 from ..tensor import Tensor
@@ -48,7 +50,8 @@ class MatMul(Function):
             if ctx.b_ndim == 2 and a.ndim > 2 and not ta:
                 # a 2-D b (a weight) serves every batch entry: its gradient is one product over
                 # the flattened rows, not a batch of products summed afterwards
-                a, g = a.reshape(-1, a.shape[-1]), g.reshape(-1, g.shape[-1])    # (rows, k), (rows, p)
+                rows = math.prod(a.shape[:-1])
+                a, g = a.reshape(rows, a.shape[-1]), g.reshape(rows, g.shape[-1])    # (rows, k), (rows, p)
             grad_b = MatMul.apply(g, a, ta=True, tb=ta) if tb else MatMul.apply(a, g, ta=not ta)
         return grad_a, grad_b
 
@@ -199,6 +202,10 @@ def _add_product(op, input, product, beta, alpha):
     As in PyTorch, beta = 0 ignores ``input`` (its NaN and inf do not propagate) and
     gives it a zero gradient.
     """
+    if input._data.dtype != product._data.dtype:   # PyTorch promotes nothing here either
+        raise RuntimeError(at_user_line(
+            f"{op}: input tensors must have the same dtype, but got {input.dtype} for input and "
+            f"{product.dtype} for the product; convert input first: input.to({product.dtype})"))
     target = product._data.shape
     shape = input._data.shape
     if len(shape) > len(target) or any(s not in (1, t) for s, t in zip(shape[::-1], target[::-1])):
@@ -346,11 +353,11 @@ def _tensordot_as_matmul(a, b, dims_a, dims_b):
     free_a = [d for d in range(a._data.ndim) if d not in dims_a]
     free_b = [d for d in range(b._data.ndim) if d not in dims_b]
     out_shape = [a._data.shape[d] for d in free_a] + [b._data.shape[d] for d in free_b]
-    k = 1
-    for d in dims_a:
-        k *= a._data.shape[d]
-    left = permute(a, free_a + dims_a).reshape(-1, k)     # (m, k)
-    right = permute(b, dims_b + free_b).reshape(k, -1)    # (k, n)
+    k = math.prod(a._data.shape[d] for d in dims_a)
+    m = math.prod(a._data.shape[d] for d in free_a)
+    n = math.prod(b._data.shape[d] for d in free_b)    # (explicit sizes: -1 is ambiguous when k is 0)
+    left = permute(a, free_a + dims_a).reshape(m, k)     # (m, k)
+    right = permute(b, dims_b + free_b).reshape(k, n)    # (k, n)
     if not dims_a:  # an outer product: plain products keep -0.0, as PyTorch's do
         return (left * right).reshape(out_shape)
     if a._data.dtype == xp.bool_:  # empty: nothing to compute

@@ -1,5 +1,5 @@
 """``masked_fill``, ``masked_select`` and ``take``: writes and reads through a boolean mask
-or flat positions; ``_number_as`` converts a fill value exactly to an integer dtype.
+or flat positions.
 """
 import math
 
@@ -7,7 +7,7 @@ from .. import backend as B
 from ..tensor import Tensor
 from .._errors import at_user_line, shape_str
 from .array_op import checked
-from .promotion import check_scalar_fits
+from .promotion import check_scalar_fits, number_as
 from .indexing import Index, keeps_index
 from .gather_scatter import _index_array
 
@@ -44,7 +44,7 @@ def _masked_fill(input, mask, value, op):
                 f"{value._data.ndim} dimension(s)"))
         value = value.to(input.dtype)
     elif input._data.dtype.kind != "f":
-        value = Tensor._make(_number_as(value, input._data.dtype, "masked_fill"))
+        value = Tensor._make(number_as(value, input._data.dtype, "masked_fill"))
     try:
         xp.broadcast_shapes(mask._data.shape, input._data.shape)
     except ValueError:
@@ -52,27 +52,6 @@ def _masked_fill(input, mask, value, op):
             f"masked_fill: the mask of shape {shape_str(mask.shape)} cannot be broadcast to the "
             f"input of shape {shape_str(input.shape)}")) from None
     return where(mask, value, input).to(input.dtype)
-
-
-def _number_as(value, dtype, op):
-    """The Python number ``value`` as a 0-d array of the integer or bool ``dtype``.
-
-    Floats are truncated toward zero and integers wrap (PyTorch's conversion of a
-    scalar); a float that no integer of ``dtype`` can hold is refused, and so is an integer
-    outside the range PyTorch accepts (uint8: -255..255, which wrap).
-    """
-    if dtype.kind == "b":
-        return xp.asarray(bool(value))
-    if isinstance(value, int):
-        check_scalar_fits(value, B.from_numpy_dtype(dtype), op, "value", floats=False)
-    if isinstance(value, float) or isinstance(value, xp.floating):
-        info = xp.iinfo(dtype)
-        if not math.isfinite(value) or not info.min - 1 < value < info.max + 1:
-            raise RuntimeError(at_user_line(
-                f"{op}: value {value} cannot be converted to type {B.from_numpy_dtype(dtype)} "
-                f"without overflow"))
-        value = int(value)
-    return xp.asarray(value).astype(dtype)
 
 
 def masked_select(input, mask):

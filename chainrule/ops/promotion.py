@@ -175,6 +175,27 @@ def check_scalar_fits(value, target, op, name, floats=True):
             f"tensor to a wider dtype first (e.g. x.long() or x.double())."))
 
 
+def number_as(value, dtype, op):
+    """The Python number ``value`` as a 0-d array of the integer or bool ``dtype``.
+
+    Floats are truncated toward zero and integers wrap (PyTorch's conversion of a
+    scalar); a float that no integer of ``dtype`` can hold is refused, and so is an integer
+    outside the range PyTorch accepts (uint8: -255..255, which wrap).
+    """
+    if dtype.kind == "b":
+        return B.xp.asarray(bool(value))
+    if isinstance(value, int):
+        check_scalar_fits(value, B.from_numpy_dtype(dtype), op, "value", floats=False)
+    if isinstance(value, float) or isinstance(value, B.xp.floating):
+        info = B.xp.iinfo(dtype)
+        if not math.isfinite(value) or not info.min - 1 < value < info.max + 1:
+            raise RuntimeError(at_user_line(
+                f"{op}: value {value} cannot be converted to type {B.from_numpy_dtype(dtype)} "
+                f"without overflow"))
+        value = int(value)
+    return B.xp.asarray(value).astype(dtype)
+
+
 def to_floating(x):
     """Integer and bool tensors become the default float (as ``exp``, ``sqrt``... do in PyTorch)."""
     if x._data.dtype.kind in "biu":

@@ -177,6 +177,10 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     _check_reduce(reduce, _REDUCES, "scatter_reduce")
     _same_dtype(input, src, "scatter_reduce", "src")
     dim, idx, src = _scatter_args(input, dim, index, src, "scatter_reduce")
+    if reduce == "mean" and input._data.dtype == xp.bool_:
+        raise NotImplementedError(at_user_line(
+            "scatter_reduce: \"scatter_gather_tensor_cpu_reduce_mean\" not implemented for 'Bool' (a "
+            "mean of bools is not a bool); convert both first: input.float(), src.float()"))
     if input._data.ndim == 0:
         out = ScatterReduce.apply(input.reshape(1), src.reshape(-1), idx=idx.reshape(-1), dim=0,
                                   reduce=reduce, include_self=include_self)
@@ -192,10 +196,6 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True):
     ``index_add``)."""
     _check_reduce(reduce, _REDUCES[1:], "index_reduce")
     _same_dtype(input, source, "index_reduce", "source")
-    if input._data.dtype == xp.bool_:
-        raise NotImplementedError(at_user_line(
-            f"index_reduce ('{reduce}') is not implemented for bool tensors, as in PyTorch; convert "
-            f"both to an integer dtype first (input.to(chainrule.uint8), source.to(chainrule.uint8))"))
     idx = _index_array(index, "index_reduce")
     length = source._data.shape[dim] if source._data.ndim else 1
     if idx.size != length:
@@ -206,6 +206,12 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True):
         return index_reduce(input.reshape(1), 0, index.reshape(-1), source.reshape(-1), reduce,
                             include_self=include_self).reshape(())
     dim, idx = _index_along_args(input, dim, index, source, "index_reduce")
+    if input._data.dtype == xp.bool_ and (reduce == "mean" or not include_self):
+        raise NotImplementedError(at_user_line(
+            f"index_reduce ('{reduce}', include_self={include_self}) is not implemented for bool "
+            f"tensors, as in PyTorch (bools take 'prod', 'amax' and 'amin' with include_self=True); "
+            f"convert both to an integer dtype first (input.to(chainrule.uint8), "
+            f"source.to(chainrule.uint8))"))
     spread = _along(idx, dim, source._data.shape)
     return ScatterReduce.apply(input, source, idx=spread._data, dim=dim, reduce=reduce,
                                include_self=include_self)

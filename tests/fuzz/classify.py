@@ -7,7 +7,12 @@ one of them is among the ops the table lists for that key.
 """
 import re
 
+import torch
+
+from .compare import KEPT_SAVED_AGREES
+from .execute import VERSION_ERROR
 from .line import GRAD_KINDS
+from .program import namespace, run_line
 
 RULES = {}
 
@@ -60,31 +65,20 @@ def no_grad_view(difference, program):
     return {op_name(line.op)} if later and made_under_no_grad else set()
 
 
-# The node PyTorch names in its version error when ``x.op_(x)`` saved the ``x`` it then changed.
-SELF_ARG_NODES = {"mul_": "Mul", "*=": "Mul", "div_": "Div", "/=": "Div", "pow_": "Pow", "**=": "Pow",
-                  "addcmul_": "Addcmul", "addcdiv_": "Addcdiv", "%=": "Remainder", "remainder_": "Remainder",
-                  "fmod_": "Fmod", "clamp_min_": "ClampMin", "clamp_max_": "ClampMax"}
+# PyTorch's backward refused because a tensor it saved was changed in place, and chainrule's
+# backward ran. compare.py has already checked chainrule's gradients against PyTorch's computed
+# with every saved tensor copied when saved: only equal ones arrive here as "error-only-torch"
+# (different ones are a "stale-gradient", which no rule accepts).
 
 
-@rule("inplace-reads-its-target")
-def reads_its_target(difference, program):
+@rule("saved-value-read-as-it-was")
+def saved_value_read_as_it_was(difference, program):
     line = _line(difference, program)
     if difference.kind != "error-only-torch" or line.kind not in GRAD_KINDS:
         return set()
-    if "modified by an inplace operation" not in difference.theirs:
+    if VERSION_ERROR not in difference.theirs or KEPT_SAVED_AGREES not in difference.ours:
         return set()
-    blamed = set()
-    for number, step in enumerate(program.lines[:difference.line + 1]):
-        op = op_name(step.op)
-        if "self-arg" not in step.flags or op not in SELF_ARG_NODES:
-            continue
-        # PyTorch names the tensor's node now: the op's own, unless a later write replaced it
-        written_again = any(later.target == step.target and later.kind in ("inplace", "setitem")
-                            for later in program.lines[number + 1:difference.line + 1])
-        named = re.search(rf"output 0 of {SELF_ARG_NODES[op]}\d*,", difference.theirs)   # Remainder1, Fmod1
-        if written_again or named:
-            blamed.add(op)
-    return blamed
+    return {op_name(step.op) for step in program.lines[:difference.line] if step.kind in ("inplace", "setitem")}
 
 
 @rule("list-of-lists-index")
@@ -125,7 +119,7 @@ def take_along_dim(difference, program):
 # shape ("ScatterAddBackward0 returned an invalid gradient"), or, for scatter_reduce's mean and
 # prod, a broadcasting error inside the formula.
 SCATTER_BACKWARD_ERRORS = ("ScatterBackward", "ScatterAddBackward", "ScatterReduceBackward",
-                           "must match the size of tensor")
+                           "must match the size of tensor", "CopySlices returned an invalid gradient")
 
 
 @rule("scatter-src-larger-differentiable")
@@ -187,7 +181,7 @@ def python_int_out_of_range(difference, program):
 
 
 # The ops whose results have no derivative; chainrule never marks them as requiring grad.
-NO_DERIVATIVE = {"unique", "median"}
+NO_DERIVATIVE = {"unique", "median", "bincount"}
 
 
 @rule("no-derivative-never-requires-grad")
@@ -198,7 +192,7 @@ def no_derivative(difference, program):
 
 
 def _infinite_result_where_torch_has_nan(difference):
-    return difference.kind == "value" and "inf" in difference.ours and "nan" in difference.theirs
+    return difference.kind in ("value", "non-finite") and "inf" in difference.ours and "nan" in difference.theirs
 
 
 @rule("gelu-at-infinity")
@@ -245,9 +239,256 @@ _INTEGER_REQUIRING_GRAD = re.compile(r"\((u?int\d+|bool), requires_grad\)$")
 @rule("integer-tensor-never-requires-grad")
 def integer_requires_grad(difference, program):
     line = _line(difference, program)
-    marked = difference.bare_kind == "requires-grad" and line.kind in ("inplace", "setitem") \
-        and _INTEGER_REQUIRING_GRAD.search(difference.theirs)
+    marked = difference.bare_kind == "requires-grad" and _INTEGER_REQUIRING_GRAD.search(difference.theirs)
     return {op_name(line.op)} if marked else set()
+
+
+@rule("gradient-zero-sign")
+def gradient_zero_sign(difference, program):
+    """Gradients equal but for the sign of a zero: the sign of an exact zero in a gradient follows
+    the order of the backward formula's products and sums."""
+    line = _line(difference, program)
+    return {op_name(line.op)} if difference.kind in ("grad-signed-zero", "grad2-signed-zero") else set()
+
+
+# Ops whose results are sums of products (or extremes among tied values): the sign of an exact
+# zero result follows the order of the additions (or which tied zero wins).
+ORDER_SIGNED_ZERO_OPS = {"matmul", "@", "mm", "bmm", "mv", "dot", "vdot", "inner", "tensordot", "einsum",
+                         "cross", "addmm", "addbmm", "baddbmm", "addmv", "linear", "chain_matmul",
+                         "amax", "amin", "max", "min", "median", "nanmedian", "kthvalue", "topk", "sort",
+                         "cummax", "cummin", "msort", "logaddexp", "logaddexp2", "matrix_power"}
+
+
+@rule("zero-sign-by-summation-order")
+def zero_sign_by_order(difference, program):
+    line = _line(difference, program)
+    return {op_name(line.op)} & ORDER_SIGNED_ZERO_OPS if difference.kind == "signed-zero" else set()
+
+
+@rule("expanded-view-write-refused")
+def expanded_view_write_refused(difference, program):
+    line = _line(difference, program)
+    refused = difference.kind == "error-only-chainrule" and \
+        "more than one element of the written-to tensor refers to a single memory location" in difference.ours
+    return {op_name(line.op)} if refused else set()
+
+
+def _read_tensors(program, index):
+    """The tensors line ``index`` reads, as they are just before it runs (in PyTorch)."""
+    space = namespace(torch)
+    try:
+        for earlier in program.lines[:index]:
+            run_line(earlier, space)
+    except Exception:
+        return []
+    line = program.lines[index]
+    names = set(line.uses) | ({line.target} if line.target else set())
+    return [space[name] for name in names if isinstance(space.get(name), torch.Tensor)]
+
+
+@rule("empty-tensor-checked")
+def empty_tensor_checked(difference, program):
+    """chainrule checks indices, shapes and dtypes of an op on an empty tensor; PyTorch's kernels
+    return early, before their checks."""
+    line = _line(difference, program)
+    if difference.kind != "error-only-chainrule" or line.kind in GRAD_KINDS:
+        return set()
+    empty = any(tensor.numel() == 0 for tensor in _read_tensors(program, difference.line))
+    return {op_name(line.op)} if empty else set()
+
+
+@rule("pytorch-kernel-fails-on-empty")
+def kernel_fails_on_empty(difference, program):
+    line = _line(difference, program)
+    failed = difference.kind == "error-only-torch" and "setStorage:" in difference.theirs
+    return {op_name(line.op)} if failed else set()
+
+
+# PyTorch's backward formulas that fail for a bool or integer operand of a float op: they
+# subtract bool tensors, or write a float result into the operand's integer dtype.
+INTEGER_OPERAND_BACKWARD_ERRORS = ("with a bool tensor is not supported", "on a bool tensor is not supported",
+                                   "can't be cast to the desired output type")
+
+
+@rule("integer-operand-backward")
+def integer_operand_backward(difference, program):
+    line = _line(difference, program)
+    if difference.kind != "error-only-torch" or line.kind not in GRAD_KINDS:
+        return set()
+    if not any(error in difference.theirs for error in INTEGER_OPERAND_BACKWARD_ERRORS):
+        return set()
+    return {op_name(step.op) for step in program.lines[:difference.line] if step.kind not in GRAD_KINDS}
+
+
+@rule("index-assignment-casts")
+def index_assignment_casts(difference, program):
+    """``x[index] = tensor`` casts the tensor to x's dtype whatever the index; PyTorch refuses a
+    different dtype with index tensors, and checks a one-element value against x's range with a
+    mask (and in ``index_put``)."""
+    line = _line(difference, program)
+    if difference.kind != "error-only-torch":
+        return set()
+    refused = ("dtypes match" in difference.theirs or "without overflow" in difference.theirs)
+    if refused and op_name(line.op) in ("index_put", "index_put_"):
+        return {op_name(line.op)}
+    if line.kind != "setitem":
+        return set()
+    value = line.code.rsplit("=", 1)[1].strip()
+    return {op_name(line.op)} if refused and value in line.uses else set()
+
+
+@rule("view-of-a-tensor-that-became-part-of-the-graph")
+def view_of_tensor_joined_graph(difference, program):
+    """``v = x.view(...)``, then ``x -= w`` (w requires grad), then ``v.mul_(2)``: PyTorch calls ``v``
+    a leaf that requires grad and refuses; chainrule writes through, as into any view of ``x``."""
+    line = _line(difference, program)
+    if difference.kind != "error-only-torch" or line.kind not in ("inplace", "setitem"):
+        return set()
+    if "a leaf Variable that requires grad is being used in an in-place operation" not in difference.theirs:
+        return set()
+    views = {name for step in program.lines[:difference.line] if step.kind == "view" for name in step.defines}
+    return {op_name(line.op)} if line.target in views else set()
+
+
+@rule("empty-dim-tuple-reduces-all")
+def empty_dim_tuple(difference, program):
+    """``dim=()`` reduces every dimension, as in ``sum``: PyTorch's logsumexp raises an internal
+    shape error, and its var/std backward divides by N - 1 with N = 1 (NaN)."""
+    line = _line(difference, program)
+    if difference.kind == "error-only-torch" and op_name(line.op) == "logsumexp" and "dim=()" in line.code \
+            and "doesn't match the broadcast shape" in difference.theirs:
+        return {"logsumexp"}
+    if difference.kind == "grad-value" and "nan" in difference.theirs:
+        return {op_name(step.op) for step in program.lines[:difference.line] if "dim=()" in step.code}
+    return set()
+
+
+@rule("check-order-error-class")
+def check_order_error_class(difference, program):
+    """Both refuse the call; PyTorch reaches a dimension or shape check first (IndexError),
+    chainrule a dtype or shape check (RuntimeError, NotImplementedError)."""
+    line = _line(difference, program)
+    if difference.kind != "error-class" or not difference.theirs.startswith("IndexError"):
+        return set()
+    about_dims = "Dimension" in difference.theirs or "dimensionality" in difference.theirs
+    about_dtype = "dtype" in difference.ours or "for 'Bool'" in difference.ours
+    refused = difference.ours.startswith(("RuntimeError", "ShapeError", "NotImplementedError"))
+    return {op_name(line.op)} if refused and (about_dims or about_dtype) else set()
+
+
+@rule("exact-derivative-at-a-singular-point")
+def exact_derivative(difference, program):
+    """prod over a single factor that is infinite (derivative 1), the second derivative of 0 ** x
+    (0), lgamma's at a pole (inf): PyTorch's formulas give NaN or a huge finite number."""
+    if difference.bare_kind != "value" or not difference.kind.startswith("grad"):
+        return set()
+    steps = {op_name(step.op) for step in program.lines[:difference.line]}
+    blamed = set()
+    if "nan" in difference.theirs and "nan" not in difference.ours:
+        blamed |= steps & {"prod", "pow", "copysign", "mish"}
+    if "inf" in difference.ours and "inf" not in difference.theirs:
+        blamed |= steps & {"lgamma"}
+    return blamed
+
+
+SUBNORMALS = ("1e-40", "5e-324")
+
+
+@rule("gradient-at-a-subnormal-input")
+def gradient_at_subnormal(difference, program):
+    """Backward formulas square or divide subnormal inputs, which underflow to 0: where the exact
+    gradient is finite the result (0, inf or NaN) follows the formula's order in both libraries."""
+    if difference.bare_kind != "value" or not difference.kind.startswith("grad"):
+        return set()
+    if not any(number in step.code for step in program.lines if step.kind == "input" for number in SUBNORMALS):
+        return set()
+    return {op_name(step.op) for step in program.lines[:difference.line]} & SUBNORMAL_UNDERFLOW_OPS
+
+
+SUBNORMAL_UNDERFLOW_OPS = {"atan2", "arctan2", "atan2_", "hypot", "hypot_"}
+
+
+DIVISIONS = {"%", "r%", "remainder", "remainder_", "%=", "fmod", "fmod_", "/", "r/", "div", "div_", "/=",
+             "divide", "true_divide"}
+
+
+@rule("division-by-a-subnormal")
+def division_by_subnormal(difference, program):
+    """``x % 1e-40``, ``0.0 / 1e-40``: chainrule's results are exact; PyTorch's vectorised float32
+    kernels flush the subnormal divisor to zero or divide first, and give NaN."""
+    line = _line(difference, program)
+    wrong = difference.kind == "value" \
+        and any(number in step.code for step in program.lines if step.kind == "input" for number in SUBNORMALS)
+    return {op_name(line.op)} & DIVISIONS if wrong else set()
+
+
+@rule("searchsorted-compares-values")
+def searchsorted_compares_values(difference, program):
+    """``bucketize(-5, uint8 boundaries)``: chainrule compares the numbers; PyTorch first converts
+    the input to the boundaries' dtype, and -5 wraps to 251."""
+    line = _line(difference, program)
+    code = "".join(step.code for step in program.lines)
+    wrong = difference.kind == "value" and "lib.uint8" in code
+    return {op_name(line.op)} & {"bucketize", "searchsorted"} if wrong else set()
+
+
+@rule("empty-gradient-requires-grad")
+def empty_gradient_requires_grad(difference, program):
+    """A first-order gradient from ``autograd.grad(create_graph=True)`` that is empty, or whose only
+    contribution with history came through an empty tensor: whether it requires grad follows each
+    library's graph; the numbers are the same."""
+    line = _line(difference, program)
+    if difference.kind != "grad-requires-grad":
+        return set()
+    empty = difference.theirs.lstrip("(").startswith("[]") or _made_an_empty_tensor(program, difference.line)
+    return {op_name(line.op)} if empty else set()
+
+
+def _made_an_empty_tensor(program, index):
+    space = namespace(torch)
+    try:
+        for line in program.lines[:index]:
+            run_line(line, space)
+    except Exception:
+        return False
+    return any(isinstance(value, torch.Tensor) and value.numel() == 0 for value in space.values())
+
+
+@rule("circular-pad-checks-its-reach")
+def circular_pad_reach(difference, program):
+    """``pad(x, (2, -1), mode='circular')`` on a dimension of size 2: chainrule refuses a pad larger
+    than the cropped size; PyTorch reads memory outside the tensor."""
+    line = _line(difference, program)
+    refused = difference.kind == "error-only-chainrule" and op_name(line.op) == "pad" \
+        and "circular padding to wrap around" in difference.ours and re.search(r"\(.*-\d", line.code)
+    return {"pad"} if refused else set()
+
+
+# The node PyTorch names in its version error when ``x.op_(x)`` saved the ``x`` it then changed.
+SELF_ARG_NODES = {"mul_": "Mul", "*=": "Mul", "div_": "Div", "/=": "Div", "pow_": "Pow", "**=": "Pow",
+                  "addcmul_": "Addcmul", "addcdiv_": "Addcdiv", "%=": "Remainder", "remainder_": "Remainder",
+                  "fmod_": "Fmod", "clamp_min_": "ClampMin", "clamp_max_": "ClampMax"}
+
+
+@rule("inplace-reads-its-target")
+def reads_its_target(difference, program):
+    line = _line(difference, program)
+    if difference.kind != "error-only-torch" or line.kind not in GRAD_KINDS:
+        return set()
+    if "modified by an inplace operation" not in difference.theirs:
+        return set()
+    blamed = set()
+    for number, step in enumerate(program.lines[:difference.line + 1]):
+        op = op_name(step.op)
+        if "self-arg" not in step.flags or op not in SELF_ARG_NODES:
+            continue
+        # PyTorch names the tensor's node now: the op's own, unless a later write replaced it
+        written_again = any(later.target == step.target and later.kind in ("inplace", "setitem")
+                            for later in program.lines[number + 1:difference.line + 1])
+        named = re.search(rf"output 0 of {SELF_ARG_NODES[op]}\d*,", difference.theirs)   # Remainder1, Fmod1
+        if written_again or named:
+            blamed.add(op)
+    return blamed
 
 
 @rule("sgn-saves-no-result")
@@ -278,3 +519,94 @@ def integer_operand_read_as_it_was(difference, program):
         return set()
     return {op_name(step.op) for step in program.lines[:difference.line] if step.kind in ("inplace", "setitem")}
 
+
+@rule("empty-write-unchecked")
+def empty_write_unchecked(difference, program):
+    """An index write into an empty tensor writes nothing and checks no index in chainrule; PyTorch
+    checks in some paths (``index_reduce``, ``index_add`` of a tensor that requires grad) and not in
+    others (``index_add``, ``index_copy``, ``index_fill``)."""
+    line = _line(difference, program)
+    if difference.kind != "error-only-torch" or line.kind in GRAD_KINDS:
+        return set()
+    if "out of range" not in difference.theirs and "out of DATA bounds" not in difference.theirs:
+        return set()
+    empty = any(tensor.numel() == 0 for tensor in _read_tensors(program, difference.line))
+    return {op_name(line.op)} if empty else set()
+
+
+@rule("pytorch-internal-assert")
+def pytorch_internal_assert(difference, program):
+    """PyTorch fails its own internal assertion (``False ** x``); chainrule computes."""
+    line = _line(difference, program)
+    failed = difference.kind == "error-only-torch" and "INTERNAL ASSERT FAILED" in difference.theirs
+    return {op_name(line.op)} if failed else set()
+
+
+SHAPE_CHANGES = {"squeeze_", "unsqueeze_", "t_", "transpose_"}
+
+
+@rule("shape-change-under-no-grad-recorded")
+def shape_change_under_no_grad(difference, program):
+    """A result in the graph whose shape changes in place under ``no_grad`` (``v.unsqueeze_(0)``):
+    chainrule records the shape change, so its gradient reaches the producing op in that op's shape;
+    PyTorch's backward raises "returned an invalid gradient" where it cannot sum the gradient back."""
+    line = _line(difference, program)
+    if difference.kind != "error-only-torch" or line.kind not in GRAD_KINDS:
+        return set()
+    if "returned an invalid gradient" not in difference.theirs:
+        return set()
+    return {op_name(step.op) for step in program.lines[:difference.line]
+            if "no-grad" in step.flags or step.code.startswith("with lib.no_grad()")} & SHAPE_CHANGES
+
+
+@rule("non-finite-order")
+def non_finite_order(difference, program):
+    """Where both libraries give a non-finite number (inf against NaN, or the other infinity): a sum
+    that meets inf - inf, or a gradient formula whose intermediate overflows or underflows."""
+    line = _line(difference, program)
+    if difference.bare_kind != "non-finite":
+        return set()
+    if difference.kind.startswith("grad"):
+        return {op_name(line.op)}
+    return {op_name(line.op)} & ORDER_SIGNED_ZERO_OPS
+
+
+@rule("norm-without-overflow")
+def norm_without_overflow(difference, program):
+    """``norm(1e30)`` in float32 is ``1e30``: chainrule scales before squaring; PyTorch's squares
+    overflow to inf."""
+    line = _line(difference, program)
+    wrong = difference.kind == "value" and "inf" in difference.theirs and "inf" not in difference.ours
+    return {op_name(line.op)} & {"norm", "vector_norm", "linalg.vector_norm", "linalg.norm"} if wrong else set()
+
+
+@rule("gelu-tail-accuracy")
+def gelu_tail_accuracy(difference, program):
+    """``gelu(-4)`` in float32: chainrule's erf is accurate to the last bits in the tail, PyTorch's
+    vectorised one to about 1e-3 relative; an op that magnifies relative error (``reciprocal``)
+    shows it."""
+    if difference.kind != "value":
+        return set()
+    uses_gelu = any(op_name(step.op) == "gelu" and "approximate='none'" in step.code
+                    for step in program.lines[:difference.line])
+    return {op_name(program.lines[difference.line].op)} if uses_gelu else set()
+
+
+@rule("softplus-at-its-threshold")
+def softplus_at_threshold(difference, program):
+    """At ``beta * x == threshold`` softplus takes the log1p branch in its value and in both of
+    chainrule's derivatives; PyTorch's second derivative takes the linear branch there (0)."""
+    if difference.kind != "grad2-value":
+        return set()
+    return {op_name(step.op) for step in program.lines[:difference.line]
+            if op_name(step.op) == "softplus" and "threshold=1.0" in step.code}
+
+
+@rule("kron-refuses-a-changed-operand")
+def kron_refuses_changed_operand(difference, program):
+    """``y = kron(w, x)``, then ``x`` changes in place: chainrule's backward refuses, as for any
+    product; PyTorch's kron backward reads the new ``x`` and gives a stale gradient silently."""
+    line = _line(difference, program)
+    refused = difference.kind == "error-only-chainrule" and line.kind in GRAD_KINDS \
+        and VERSION_ERROR in difference.ours
+    return {"kron"} & {op_name(step.op) for step in program.lines[:difference.line]} if refused else set()

@@ -7,7 +7,8 @@ finite magnitude among the tensors the value was computed from (so a sum that
 cancels 1e30 against -1e30 is judged on the scale of its inputs); when that scale
 is within a factor 64 of the dtype's largest number, where one element is inf,
 -inf or nan in either library is not compared (the order of a sum decides which).
-Both exactly zero with different signs is its own kind, ``signed-zero``. A value
+Both exactly zero with different signs is its own kind, ``signed-zero``; both
+non-finite but different (inf against nan) is ``non-finite``. A value
 computed through a less precise float dtype gets that dtype's tolerance.
 Gradients get ten times the tolerance and the whole program's scale (they gather
 rounding from every step).
@@ -60,9 +61,11 @@ ACCEPTED_ERRORS = {
     TypeError: (TypeError,),
     NameError: (NameError,),        # a shrunk program that lost a line it needed: not a difference
 }
+# What chainrule's side of an error-only-torch says when its gradients passed that check (see above).
+KEPT_SAVED_AGREES = "the gradient equals PyTorch's with saved tensors kept"
 # Kinds, in the order the first difference of a line is chosen; value kinds get an area prefix.
 KINDS = ("error-only-chainrule", "error-only-torch", "error-class", "stale-gradient", "aliasing", "rebinds",
-         "type", "none", "shape", "dtype", "requires-grad", "value", "signed-zero")
+         "type", "none", "shape", "dtype", "requires-grad", "value", "non-finite", "signed-zero")
 AREAS = ("", "input-", "grad-", "grad2-")
 
 
@@ -108,17 +111,16 @@ def _close_floats(theirs, ours, dtype, scale, looseness):
     if scale * OVERFLOW_MARGIN > float(np.finfo(dtype).max):   # the order of a sum decides inf or nan
         finite = np.isfinite(theirs) & np.isfinite(ours)
         theirs, ours = theirs[finite], ours[finite]
-    nan_t, nan_o = np.isnan(theirs), np.isnan(ours)
-    if not np.array_equal(nan_t, nan_o):
+    finite = np.isfinite(theirs)
+    if not np.array_equal(finite, np.isfinite(ours)):
         return "value"
-    inf_t, inf_o = np.isinf(theirs), np.isinf(ours)
-    if not np.array_equal(inf_t, inf_o) or not np.array_equal(theirs[inf_t], ours[inf_o]):
-        return "value"
-    finite = ~(nan_t | inf_t)
     a, b = theirs[finite], ours[finite]
     allowed = looseness * (atol + rtol * np.abs(a) + SCALE_ULPS * eps * scale)
     if np.any(np.abs(a - b) > allowed):
         return "value"
+    # non-finite in both, but inf against nan or against the other infinity
+    if not np.array_equal(theirs[~finite], ours[~finite], equal_nan=True):
+        return "non-finite"
     zeros = (a == 0) & (b == 0)
     if np.any(np.signbit(a[zeros]) != np.signbit(b[zeros])):
         return "signed-zero"
@@ -236,7 +238,7 @@ def _against_kept_saved(program, run, line):
                               describe(seen.theirs) + " (PyTorch with saved tensors kept; PyTorch itself: "
                               + describe_error(run.errors[torch]) + ")", describe(seen.ours))
     return Difference("error-only-torch", index, line.code, "line", line.op, describe_error(run.errors[torch]),
-                      "no error; the gradient equals PyTorch's with saved tensors kept")
+                      "no error; " + KEPT_SAVED_AGREES)
 
 
 def _outcome(error):

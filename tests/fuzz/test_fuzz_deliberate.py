@@ -3,10 +3,15 @@
 Each test checks chainrule's documented result against a value worked out by hand, and that
 PyTorch still differs, so the documentation stays true in both directions.
 """
+import math
+
 import chainrule
+import numpy as np
 import pytest
 
 from .same import difference
+
+inf = float("inf")
 
 
 def assert_deliberate(run, ours):
@@ -116,7 +121,6 @@ PYTHON_INTS_OUT_OF_RANGE = {
     "sub_": lambda lib: lib.tensor([1, 2], dtype=lib.uint8).sub_(2 ** 31),
     "add_": lambda lib: lib.tensor([1], dtype=lib.int32).add_(2 ** 32 + 1),
     "*=": lambda lib: lib.tensor([1, 2], dtype=lib.uint8).__imul__(-1),
-    "full_like": lambda lib: lib.full_like(lib.tensor([1], dtype=lib.uint8), -1),
 }
 
 
@@ -246,3 +250,163 @@ def test_the_gradient_of_addcdiv_with_a_uint8_tensor1():
         lib.addcdiv(x, lib.tensor([1], dtype=lib.uint8), x, value=-3).sum().backward()
         return x.grad
     assert_deliberate(run, [4.0])   # d/dx (x - 3 * 1 / x) = 1 + 3 / x^2
+
+
+def test_a_zero_gradient_may_have_the_other_sign():
+    def run(lib):
+        x = lib.tensor([1.0, 1.0], requires_grad=True)
+        lib.addcdiv(lib.ones(2), lib.tensor([-5, -5]), x, value=0).sum().backward()
+        return x.grad
+    assert_deliberate(run, [0.0, 0.0])   # d/dx (1 + 0 * -5 / x) = 0: +0 in chainrule, -0 in PyTorch
+
+
+def test_a_zero_sum_of_products_may_have_the_other_sign():
+    def run(lib):
+        x = lib.tensor([[[-0.0], [1.0]]])
+        return lib.tensordot(x, x, dims=([-1], [0]))   # -0 * 1 summed from +0 in chainrule's BLAS
+    assert_deliberate(run, [[[[0.0], [0.0]], [[0.0], [1.0]]]])
+
+
+@pytest.mark.parametrize("write", ["copy_", "masked_fill_", "index_fill_"])
+def test_any_write_into_an_expanded_view_is_refused(write):
+    def run(lib):
+        view = lib.tensor([1.0, 2.0]).expand((2, 2))
+        if write == "copy_":
+            view.copy_(view)
+        elif write == "masked_fill_":
+            view.masked_fill_(lib.tensor([[True, False], [False, False]]), 2)
+        else:
+            view.index_fill_(0, lib.tensor([0]), 2)
+        return view
+    with pytest.raises(RuntimeError, match="more than one element of the written-to tensor refers to a single"):
+        run(chainrule)
+    assert difference(run) is not None   # PyTorch writes
+
+
+def test_an_op_on_an_empty_tensor_still_checks_its_index():
+    def run(lib):
+        x = lib.zeros((2, 1, 0))
+        x[[0, 2]] = 2      # there is no row 2
+        return x
+    with pytest.raises(IndexError, match="index 2 is out of bounds for dimension 0 with size 2"):
+        run(chainrule)
+    assert difference(run) is not None   # PyTorch writes nothing and checks nothing
+
+
+def test_index_fill_of_an_empty_tensor():
+    def run(lib):
+        return lib.zeros((0, 1)).index_fill_(0, lib.tensor([0]), 2)
+    assert run(chainrule).shape == (0, 1)
+    assert difference(run) is not None   # PyTorch: an internal setStorage error
+
+
+@pytest.mark.parametrize("op", ["logaddexp", "pow"])
+def test_the_gradient_of_a_float_op_with_a_bool_operand(op):
+    def run(lib):
+        x = lib.tensor([1.0], requires_grad=True)
+        mask = x != x                          # False
+        y = lib.logaddexp(mask, x) if op == "logaddexp" else lib.pow(x, mask)
+        y.sum().backward()
+        return x.grad
+    # d/dx log(1 + e^x) = e / (1 + e); d/dx x ** 0 = 0
+    assert_deliberate(run, [pytest.approx(0.7310586)] if op == "logaddexp" else [0.0])
+
+
+def test_index_assignment_with_index_tensors_casts_the_value():
+    def run(lib):
+        x = lib.tensor([1.0, 1.0], dtype=lib.float64)
+        x[[0, 1]] = lib.tensor([2.5, 3.5])   # float32 into float64
+        return x
+    assert_deliberate(run, [2.5, 3.5])
+
+
+def test_a_view_of_a_tensor_that_joined_the_graph_can_be_written():
+    def run(lib):
+        x = lib.tensor([3.0])
+        w = lib.tensor(1.0, requires_grad=True)
+        v = x.view(())
+        x -= w        # x = 3 - w joins the graph
+        v.mul_(2)     # x = 2 * (3 - w)
+        x.sum().backward()
+        return w.grad
+    assert_deliberate(run, -2.0)
+
+
+def test_logsumexp_over_an_empty_tuple_of_dims_reduces_all():
+    def run(lib):
+        return lib.logsumexp(lib.tensor([1.0, 2.0]), dim=())
+    assert_deliberate(run, pytest.approx(2.3132617))   # log(e + e^2)
+
+
+def test_a_call_with_two_problems_names_the_shape_first():
+    def run(lib):
+        return lib.baddbmm(lib.ones(1, 1, 2, 1), lib.ones(1, 1, 2, 1), lib.ones(1))
+    with pytest.raises(RuntimeError, match="batch1 must be a 3-D tensor"):
+        run(chainrule)
+    assert difference(run) is not None   # PyTorch: IndexError, dimension out of range
+
+
+def test_the_derivative_of_a_product_of_one_infinite_factor():
+    def run(lib):
+        x = lib.tensor([[1.0, inf]], requires_grad=True)
+        lib.prod(x, dim=0).sum().backward()     # each output is one factor: derivative 1
+        return x.grad
+    assert_deliberate(run, [[1.0, 1.0]])
+
+
+def test_the_second_derivative_of_a_power_of_an_integer_zero():
+    def run(lib):
+        x = lib.tensor([1.0], dtype=lib.float64, requires_grad=True)
+        (g,) = lib.autograd.grad(lib.pow(lib.tensor([0]), x).sum(), [x], create_graph=True)
+        return lib.autograd.grad(g.sum(), [x])[0]    # 0 ** x is 0 for x > 0: every derivative is 0
+    assert_deliberate(run, [0.0])
+
+
+def test_the_second_derivative_of_lgamma_at_a_pole():
+    def run(lib):
+        x = lib.tensor([-3.0], dtype=lib.float64, requires_grad=True)
+        (g,) = lib.autograd.grad(lib.lgamma(x).sum(), [x], create_graph=True)
+        return lib.autograd.grad(g.sum(), [x])[0]    # trigamma(-3) = inf
+    assert_deliberate(run, [inf])
+
+
+def test_the_gradient_of_hypot_at_a_subnormal_input_is_not_finite():
+    def run(lib):
+        x = lib.tensor([5e-324, 1.0], dtype=lib.float64, requires_grad=True)
+        (g,) = lib.autograd.grad((lib.hypot(x, x) ** 2).sum(), [x], create_graph=True)
+        return lib.autograd.grad((g * 0.5).sum(), [x])[0]
+    ours = run(chainrule).tolist()
+    assert math.isnan(ours[0]) and ours[1] == pytest.approx(2.0)   # 2 x^2, whose exact answer is 2
+    assert difference(run) is not None    # PyTorch: inf there
+
+
+def test_the_remainder_by_a_subnormal_number_is_exact():
+    def run(lib):
+        return lib.ones(16) % lib.tensor([1.0] * 15 + [1e-40])    # (PyTorch's vectorised kernel)
+    ours = run(chainrule).tolist()[-1]
+    assert 0 <= ours < 1e-40 and ours == float(np.remainder(np.float32(1.0), np.float32(1e-40)))
+    assert difference(run) is not None    # PyTorch: nan
+
+
+def test_bucketize_compares_numbers_across_dtypes():
+    def run(lib):
+        return lib.bucketize(lib.tensor(-5), lib.tensor([0], dtype=lib.uint8))
+    assert_deliberate(run, 0)    # -5 < 0; PyTorch converts -5 to uint8 (251) first
+
+
+def test_an_empty_first_order_gradient_does_not_require_grad():
+    def run(lib):
+        x = lib.zeros((0,), dtype=lib.float64, requires_grad=True)
+        values, _ = lib.cummax(x, 0)
+        (g,) = lib.autograd.grad(x.sum() + values.sum(), [x], create_graph=True)
+        return g
+    assert run(chainrule).shape == (0,) and not run(chainrule).requires_grad
+    assert difference(run) is not None
+
+
+def test_a_circular_pad_larger_than_the_cropped_dimension_is_refused():
+    def run(lib):
+        return lib.nn.functional.pad(lib.tensor([[1.0, 2.0], [3.0, 4.0]]), (2, -1), mode="circular")
+    with pytest.raises(RuntimeError, match="circular padding to wrap around more than once"):
+        run(chainrule)
+    assert difference(run) is not None   # PyTorch reads memory outside the tensor

@@ -1028,3 +1028,192 @@ def test_flatten_of_one_dim_is_the_tensor_itself():
         (x.sum() + v.sum()).backward()
         return x.grad
     assert_same(run)
+
+
+# ---------------------------------------------------------------------------------------------
+# Found by the long runs of seeds 41, 43 and 44.
+
+NUMBERS_NO_ELEMENT_HOLDS = {   # PyTorch refuses a number the integer dtype cannot hold
+    "scatter -inf": lambda lib: lib.zeros(2, dtype=lib.uint8).scatter(0, lib.tensor([0]), -inf),
+    "scatter 300": lambda lib: lib.zeros(2, dtype=lib.uint8).scatter_(0, lib.tensor([0]), 300),
+    "scatter 2.7 truncates": lambda lib: lib.zeros(2, dtype=lib.uint8).scatter(0, lib.tensor([0]), 2.7),
+    "index_add alpha -1.5": lambda lib: lib.index_add(lib.zeros(2, dtype=lib.uint8), 0, lib.tensor([0]),
+                                                      lib.ones(1, dtype=lib.uint8), alpha=-1.5),
+    "index_add alpha 2.5": lambda lib: lib.index_add(lib.zeros(2, dtype=lib.uint8), 0, lib.tensor([0]),
+                                                     lib.ones(1, dtype=lib.uint8), alpha=2.5),
+    "full -1.5": lambda lib: lib.full((2,), -1.5, dtype=lib.uint8),
+    "full nan": lambda lib: lib.full((2,), nan, dtype=lib.int32),
+    "full -1 wraps": lambda lib: lib.full((2,), -1, dtype=lib.uint8),
+}
+
+
+@pytest.mark.parametrize("call", NUMBERS_NO_ELEMENT_HOLDS.values(), ids=NUMBERS_NO_ELEMENT_HOLDS.keys())
+def test_a_number_written_into_an_integer_tensor_must_fit(call):
+    assert_same(call)
+
+
+def test_a_number_assigned_through_a_false_index_is_still_checked():
+    def run(lib):
+        x = lib.zeros(1, dtype=lib.uint8)
+        x[False] = -1.5
+        return x
+    assert_same(run)
+
+
+@pytest.mark.parametrize("index", ["negative step", "out of range"])
+def test_a_bad_index_into_a_view_of_a_leaf_is_reported_before_the_leaf(index):
+    def run(lib):
+        x = lib.ones(1, 4, requires_grad=True)
+        if index == "negative step":
+            x.view(-1, 1)[::-1, 0] = 2
+        else:
+            x[2:, :][0] = 2
+    assert_same(run)
+
+
+@pytest.mark.parametrize("split", ["unbind", "split"])
+def test_a_value_that_requires_grad_written_into_a_piece_of_an_integer_tensor(split):
+    def run(lib):
+        x = lib.tensor([[-5, -5]])
+        piece = x.unbind(0)[-1] if split == "unbind" else lib.split(x, 1, 0)[-1][0]
+        piece[0] = lib.tensor(1.0, requires_grad=True)   # integer tensors never join the graph
+        return x
+    assert_same(run)
+
+
+ZERO_D_INDICES = {   # a 0-d index or src counts as a 1-D one of one element
+    "scatter_ into 0-d": lambda lib: lib.tensor(0.0).scatter_(0, lib.tensor(0), lib.ones(2)),
+    "scatter 0-d src": lambda lib: lib.zeros(2).scatter(0, lib.tensor([0]), lib.tensor(1.0)),
+    "scatter 0-d index": lambda lib: lib.zeros(2).scatter(0, lib.tensor(1), 5.0),
+    "scatter_add 0-d index": lambda lib: lib.zeros(2).scatter_add(0, lib.tensor(1), lib.ones(3)),
+    "gather 0-d index": lambda lib: lib.tensor([1.0, 2.0]).gather(0, lib.tensor(1)),
+    "gather 0-d index of 2-D": lambda lib: lib.ones(2, 2).gather(0, lib.tensor(1)),
+    "scatter 2-D src": lambda lib: lib.zeros(2).scatter(0, lib.tensor([0]), lib.ones(2, 2)),
+    "index_copy 0-d source": lambda lib: lib.ones(2).index_copy(0, lib.tensor([0]), lib.tensor(5.0)),
+    "index_add 0-d source refused": lambda lib: lib.ones(2).index_add(0, lib.tensor([1]), lib.tensor(5.0)),
+}
+
+
+@pytest.mark.parametrize("call", ZERO_D_INDICES.values(), ids=ZERO_D_INDICES.keys())
+def test_0d_indices_and_sources_of_the_along_dim_ops(call):
+    assert_same(call)
+
+
+def test_backward_after_a_shape_change_under_no_grad():
+    def run(lib):
+        x = lib.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        v = lib.take(x, lib.tensor([0]))
+        with lib.no_grad():
+            v.unsqueeze_(-2)
+        (v * 3).sum().backward()
+        return x.grad
+    assert_same(run)
+
+
+INDEX_COPY_SHAPES = {
+    "more dims": lambda lib: lib.ones(2).index_copy(0, lib.tensor([0]), lib.ones(1, 2)),
+    "fewer dims": lambda lib: lib.ones(2, 2).index_copy_(0, lib.tensor([0]), lib.ones(2)),
+    "into 0-d": lambda lib: lib.tensor(1.0).index_copy_(0, lib.tensor([0]), lib.ones(2)),
+    "index count": lambda lib: lib.ones(2).index_copy_(0, lib.tensor([0]), lib.ones(2)),
+    "other dim": lambda lib: lib.ones(2, 3).index_copy_(0, lib.tensor([0]), lib.ones(1, 2)),
+}
+
+
+@pytest.mark.parametrize("call", INDEX_COPY_SHAPES.values(), ids=INDEX_COPY_SHAPES.keys())
+def test_the_error_class_of_index_copy_with_a_source_of_the_wrong_shape(call):
+    assert_same(call)
+
+
+EMPTY_CONTRACTIONS = {
+    "inner": lambda lib: lib.inner(lib.zeros(1, 1, 1, 0), lib.zeros(1, 1, 1, 0)),
+    "tensordot": lambda lib: lib.tensordot(lib.zeros(0), lib.zeros(0), dims=([-1], [0])),
+    "tensordot 2-D": lambda lib: lib.tensordot(lib.zeros(3, 0), lib.zeros(0, 2), dims=1),
+}
+
+
+@pytest.mark.parametrize("call", EMPTY_CONTRACTIONS.values(), ids=EMPTY_CONTRACTIONS.keys())
+def test_a_contraction_over_an_empty_dimension_is_zero(call):
+    assert_same(call)
+
+
+def test_the_gradient_of_a_batched_product_with_an_empty_contraction():
+    def run(lib):
+        a = lib.zeros((2, 3, 0), requires_grad=True)
+        w = lib.zeros((0, 4), requires_grad=True)
+        (a @ w).sum().backward()
+        return a.grad, w.grad
+    assert_same(run)
+
+
+def test_index_put_accumulate_keeps_the_sign_of_untouched_zeros():
+    def run(lib):
+        x = -lib.tensor([[1.0, 1.0], [1.0, 0.0]])
+        return lib.index_put(x, (lib.tensor([0]),), lib.tensor(2.0), accumulate=True)
+    assert_same(run)
+
+
+BOOL_INDEX_REDUCE = {
+    "prod": lambda lib: lib.index_reduce(lib.tensor([[True], [True]]), 0, lib.tensor([0]), lib.tensor([[False]]), "prod"),
+    "amax": lambda lib: lib.index_reduce(lib.tensor([[False], [True]]), 0, lib.tensor([0, 0]),
+                                         lib.tensor([[False], [True]]), "amax"),
+    "amin": lambda lib: lib.index_reduce(lib.tensor([[True], [True]]), 0, lib.tensor([1]), lib.tensor([[False]]), "amin"),
+    "mean refused": lambda lib: lib.index_reduce(lib.tensor([True]), 0, lib.tensor([0]), lib.tensor([False]), "mean"),
+    "without self refused": lambda lib: lib.index_reduce(lib.tensor([True]), 0, lib.tensor([0]), lib.tensor([False]),
+                                                         "prod", include_self=False),
+    "index checked first": lambda lib: lib.index_reduce(lib.tensor([True]), 0, lib.tensor([-2]), lib.tensor([False]),
+                                                        "prod"),
+}
+
+
+@pytest.mark.parametrize("call", BOOL_INDEX_REDUCE.values(), ids=BOOL_INDEX_REDUCE.keys())
+def test_index_reduce_of_bool_tensors(call):
+    assert_same(call)
+
+
+def test_add_in_place_of_bool_tensors_with_an_integer_alpha():
+    def run(lib):
+        x = lib.tensor([True, False, False])
+        x.add_(lib.tensor([True, True, False]), alpha=2)
+        return x
+    assert_same(run)
+
+
+CLAMP_OF_BOOLS = {
+    "min number": lambda lib: lib.tensor([True]).clamp_min_(False),
+    "max number": lambda lib: lib.clamp(lib.tensor([True]), max=False),
+    "int bound promotes": lambda lib: lib.clamp(lib.tensor([True]), min=0),
+    "tensor bound": lambda lib: lib.clamp(lib.tensor([True]), min=lib.tensor([False])),
+}
+
+
+@pytest.mark.parametrize("call", CLAMP_OF_BOOLS.values(), ids=CLAMP_OF_BOOLS.keys())
+def test_clamp_of_bool_tensors(call):
+    assert_same(call)
+
+
+HARDTANH_OF_INTEGERS = {
+    "uint8 -0.5 truncates to 0": lambda lib: lib.nn.functional.hardtanh(lib.tensor([0, 3], dtype=lib.uint8),
+                                                                        min_val=-0.5, max_val=1.0),
+    "uint8 -1 refused": lambda lib: lib.nn.functional.hardtanh(lib.tensor([0, 3], dtype=lib.uint8),
+                                                               min_val=-1.0, max_val=2.9),
+    "int32 truncates": lambda lib: lib.nn.functional.hardtanh(lib.tensor([-5, 0, 3], dtype=lib.int32),
+                                                              min_val=-1.5, max_val=1.7),
+}
+
+
+@pytest.mark.parametrize("call", HARDTANH_OF_INTEGERS.values(), ids=HARDTANH_OF_INTEGERS.keys())
+def test_hardtanh_limits_of_an_integer_tensor(call):
+    assert_same(call)
+
+
+ADD_PRODUCT_DTYPES = {
+    "addmv": lambda lib: lib.addmv(lib.ones(2), lib.ones(2, 2, dtype=lib.int64), lib.ones(2, dtype=lib.int64)),
+    "addmm": lambda lib: lib.addmm(lib.ones(2, 2, dtype=lib.float64), lib.ones(2, 2), lib.ones(2, 2)),
+    "baddbmm": lambda lib: lib.baddbmm(lib.ones(1, 2, 2, dtype=lib.int32), lib.ones(1, 2, 2, dtype=lib.int64),
+                                       lib.ones(1, 2, 2, dtype=lib.int64)),
+}
+
+
+@pytest.mark.parametrize("call", ADD_PRODUCT_DTYPES.values(), ids=ADD_PRODUCT_DTYPES.keys())
+def test_an_added_product_refuses_an_input_of_another_dtype(call):
+    assert_same(call)

@@ -60,7 +60,8 @@ def seen(lib, values, dtype):
 
 @pytest.mark.parametrize("theirs, ours, dtype, expected", [
     ([1.0, float("nan")], [1.0, float("nan")], "float32", None),
-    ([1.0, float("inf")], [1.0, float("-inf")], "float32", "value"),
+    ([1.0, float("inf")], [1.0, float("-inf")], "float32", "non-finite"),
+    ([1.0, float("inf")], [float("nan"), float("inf")], "float32", "value"),
     ([0.0], [-0.0], "float64", "signed-zero"),
     ([1.0], [1.0 + 1e-6], "float32", None),
     ([1.0], [1.0 + 1e-6], "float64", "value"),
