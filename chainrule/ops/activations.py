@@ -250,7 +250,8 @@ class Hardswish(Function):
 
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return a * xp.minimum(xp.maximum(a + 3, 0), 6) / 6
+        wide = a.astype(xp.float32) if a.dtype == xp.float16 else a   # a * 6 overflows float16
+        return (wide * xp.minimum(xp.maximum(wide + 3, 0), 6) / 6).astype(a.dtype, copy=False)
 
     def backward(ctx, g):
         (a,) = ctx.saved_tensors

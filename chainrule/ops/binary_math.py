@@ -52,9 +52,9 @@ class Hypot(Function):
         return out
 
     def backward(ctx, g):
-        a, b, out = ctx.saved_tensors
-        need_a, need_b = ctx.needs_input_grad
-        return (g * a / out if need_a else None), (g * b / out if need_b else None)
+        need_a, need_b = ctx.needs_input_grad   # each gradient reads only its own operand
+        out = ctx.saved_value(2)
+        return (g * ctx.saved_value(0) / out if need_a else None), (g * ctx.saved_value(1) / out if need_b else None)
 
 
 class LogAddExp(Function):

@@ -92,6 +92,9 @@ def clamp(input, min=None, max=None):
             f'clamp: "clamp_{bound}_scalar_cpu" not implemented for \'Bool\' (a bool tensor with '
             f'{bound}={min if min is not None else max}); convert first: x.int().clamp(...)'))
     min, max = _as_python_scalar(min), _as_python_scalar(max)
+    one_of_each = min is not None and max is not None and isinstance(min, Tensor) != isinstance(max, Tensor)
+    if one_of_each and (_is_0d(min) or _is_0d(max)):   # a number and a 0-d tensor: PyTorch's
+        min, max = _number_of(min), _number_of(max)      # overload for two numbers
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         target = result_type(input, min, max)
         return ClampTensor.apply(cast_to(input, target), _bound(min, target), _bound(max, target))
@@ -103,6 +106,15 @@ def clamp(input, min=None, max=None):
 
 
 _NUMBERS = (float, int, type(None))
+
+
+def _is_0d(bound):
+    """A 0-d bound without history (one that requires grad stays a tensor: it gets a gradient)."""
+    return isinstance(bound, Tensor) and bound._data.ndim == 0 and not bound.requires_grad
+
+
+def _number_of(bound):
+    return bound.item() if _is_0d(bound) else bound
 
 
 def _number_bound(value, target, name):

@@ -15,7 +15,7 @@ from .. import backend as B
 from ..function import Function
 from ..tensor import Tensor, tracer
 from .._errors import at_user_line
-from .promotion import promote, cast_to, result_type, check_scalar_fits, half_with_a_wide_number
+from .promotion import promote, cast_to, result_type, check_scalar_fits, half_with_a_wide_number, number_as
 from .array_op import array_op
 from .select import select
 from .division import (Div, Remainder, Fmod, Rounded, div, divide, true_divide,  # noqa: F401
@@ -127,7 +127,24 @@ def _power(a, b):
     if type(b) is not xp.ndarray and type(a) is xp.ndarray and a.dtype == xp.float32 and abs(b) > 2 ** 24:
         with xp.errstate(over="ignore"):
             return (a.astype(xp.float64) ** b).astype(xp.float32)
-    return a ** b
+    out = a ** b
+    if type(a) is xp.ndarray and a.dtype.kind == "f":
+        out = _negative_infinity_to_a_fraction(a, b, out)
+    return out
+
+
+def _negative_infinity_to_a_fraction(a, b, out):
+    """``-inf ** 2.5``: C's pow gives inf (0 for a negative exponent), as PyTorch does, except for
+    the number exponents 0.5 and -0.5, which it computes as sqrt and rsqrt (NaN); NumPy's result
+    depends on the array's size."""
+    base = a == -xp.inf
+    if not base.any():
+        return out
+    if type(b) is not xp.ndarray and b in (0.5, -0.5):
+        return xp.where(base, xp.nan, out).astype(out.dtype)
+    fraction = xp.isfinite(b) & (xp.floor(b) != b)
+    c_pow = xp.where(b > 0, xp.inf, 0.0).astype(out.dtype)
+    return xp.where(base & fraction, c_pow, out).astype(out.dtype)
 
 
 class Where(Function):
@@ -286,6 +303,7 @@ def pow(input, exponent):
             input = cast_to(input, B.get_default_dtype())
         if type(exponent) in (int, float) and builtins.abs(exponent) > 127:  # may overflow int8
             check_scalar_fits(exponent, result_type(input, exponent), "pow", "exponent")
+    negative_int = type(exponent) is int and exponent < 0   # (checked before it wraps to uint8)
     a, b = promote(input, exponent)
     kind = (a if isinstance(a, Tensor) else b)._data.dtype.kind
     if kind == "f":
@@ -295,10 +313,10 @@ def pow(input, exponent):
             raise NotImplementedError(at_user_line(
                 "pow: not implemented for a bool exponent tensor; convert with .long() first"))
         return cast(_integer_power(cast_to(a, B.int8), cast_to(b, B.int8)), B.bool_)
-    if not isinstance(b, Tensor) and b < 0:
+    if not isinstance(b, Tensor) and (b < 0 or negative_int):
         raise RuntimeError(at_user_line(
-            f"pow: Integers to negative integer powers are not allowed (exponent {b} on a "
-            f"{a.dtype} tensor). Use a float exponent or tensor, e.g. x.float() ** {b}."))
+            f"pow: Integers to negative integer powers are not allowed (exponent {exponent} on a "
+            f"{a.dtype} tensor). Use a float exponent or tensor, e.g. x.float() ** {exponent}."))
     return _integer_power(a, b)
 
 
@@ -425,7 +443,7 @@ def _addc_value(value, target, op):
     """``value`` as PyTorch applies it: it does not take part in type promotion, an integer
     result uses its integer part, and it must fit an integer result."""
     if isinstance(value, float) and target.category != 2:
-        value = int(value)
+        return number_as(value, target.np, op).item()   # refuses inf, NaN and what overflows
     check_scalar_fits(value, target, op, "value", floats=False)
     return value
 

@@ -318,9 +318,11 @@ def _index_along_args(input, dim, index, source, op, negative=False):
         raise RuntimeError(at_user_line(
             f"{op}(): self and source expected to have the same dtype, but got (self) "
             f"{input.dtype} and (source) {source.dtype}; convert source with .to(self.dtype)"))
-    # a one-element source for a 0-d self; index_copy also takes a 0-d source for one index
-    scalars = source is not None and source._data.size == 1 and (ndim == 0 or (
-        op == "index_copy" and source._data.ndim == 0 and expected == [1]))
+    # a 0-d source for a 0-d self; index_copy also takes a 1-element 1-D one there, and a 0-d
+    # source for one index into a 1-D self
+    limit = 1 if op == "index_copy" else 0
+    scalars = source is not None and source._data.size == 1 and (
+        (ndim == 0 and source._data.ndim <= limit) or (limit and source._data.ndim == 0 and expected == [1]))
     if source is not None and list(source._data.shape) != expected and not scalars:
         raise _source_shape_error(op, source, expected, dim)(at_user_line(
             f"{op}(): source of shape {shape_str(source.shape)} must match self "

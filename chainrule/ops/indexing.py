@@ -376,9 +376,25 @@ def _fit_value(value, target_shape, dtype):
 
 
 def index_put(input, indices, values, accumulate=False):
-    """``put_values`` with PyTorch's check that a tensor of values has ``input``'s dtype."""
+    """``put_values`` with PyTorch's checks that a tensor of values has ``input``'s dtype and no
+    more dimensions than the indexed result (``x[i] = v`` drops leading size-1 dims of ``v``)."""
     check_put_dtype(input, values, "index_put")
+    check_put_shape(input, indices, values, "index_put")
     return put_values(input, indices, values, accumulate)
+
+
+def check_put_shape(input, indices, values, op):
+    """A tensor of values has no more dimensions than the indexed result (``x[i] = v`` is laxer:
+    it drops leading size-1 dims of ``v``)."""
+    if not isinstance(values, Tensor):
+        return
+    target = input._data.shape
+    for step in parse_index(indices, target)[0]:   # (checks the indices first)
+        target = _indexed_shape(target, step)
+    if values._data.ndim > len(target):
+        raise RuntimeError(at_user_line(
+            f"{op}: shape mismatch: value tensor of shape {shape_str(values.shape)} cannot be "
+            f"broadcast to indexing result of shape {shape_str(target)}"))
 
 
 def check_put_dtype(input, values, op):
@@ -418,14 +434,16 @@ def index_add_values(input, index, values):
     if not isinstance(values, Tensor):
         values = Tensor._make(xp.asarray(values, dtype=input._data.dtype))
     added = _fit_value(values, target, input.dtype).expand(target)
-    # Floats subtract the negated values: the untouched positions then get x - (+0), which keeps
-    # a -0.0 of x (x + (+0) would turn it into +0.0).
-    negate = input._data.dtype.kind == "f"
-    if negate:
-        added = -added
+    touched = Tensor._make(xp.ones(target, dtype=bool)) if input._data.dtype.kind == "f" else None
     for shape, step in zip(reversed(shapes), reversed(steps)):
         added = IndexBackward.apply(added, shape=shape, index=step)
-    return input - added if negate else input + added
+        if touched is not None:
+            touched = IndexBackward.apply(touched, shape=shape, index=step)
+    if touched is None:
+        return input + added
+    # floats: the positions not indexed keep their exact value (x + 0 would turn -0.0 into 0.0)
+    from .elementwise import where
+    return where(touched, input + added, input)
 
 
 # The ops along one dim (gather/scatter/index_*) and through masks live in their own files;

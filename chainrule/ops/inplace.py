@@ -14,7 +14,7 @@ from ..function import Function, tracer as _tracer
 from ..tensor import Tensor
 from .._errors import at_user_line, shape_str
 from . import compare, elementwise, unary
-from .promotion import result_type, number_as
+from .promotion import result_type, number_as, half_with_a_wide_number
 
 xp = B.xp
 
@@ -148,6 +148,8 @@ def _write_directly(target, ufunc, other, name):
     root = target._base
     if _grad_state["enabled"] and (target._rg or (isinstance(other, Tensor) and other._rg) or
                                    (root is not None and root._rg)):
+        return False
+    if half_with_a_wide_number(target, other):   # computed in float32, as PyTorch does
         return False
     _check_memory(target, name)
     operand = other._data if isinstance(other, Tensor) else other
@@ -364,8 +366,9 @@ def masked_fill_(input, mask, value):
 
 def index_put_(input, indices, values, accumulate=False):
     """``input[indices] = values`` (``accumulate=True`` adds instead of writing)."""
-    from .indexing import check_put_dtype, index_put, index_add_values
+    from .indexing import check_put_dtype, check_put_shape, index_put, index_add_values
     check_put_dtype(input, values, "index_put_")
+    check_put_shape(input, indices, values, "index_put_")
     if _is_expanded(input):
         return _setitem_expanded(input, tuple(indices), values, "index_put_")
     if accumulate:  # repeated indices add up

@@ -214,12 +214,15 @@ def _add_product(op, input, product, beta, alpha):
             f"{shape_str(target)}"))
     if product._data.dtype.kind in "iu":   # PyTorch's kernel converts both to the integer dtype
         beta, alpha = int(beta), int(alpha)  # (truncating: beta=0.5 is 0), so the result stays integer
-    if alpha != 1:
+    from .elementwise import where
+    from ..creation import zeros
+    never = zeros(target, dtype=B.bool_)
+    if alpha == 0:   # the product is ignored: its NaN and inf do not propagate either
+        product = where(never, product, 0)   # 0, with a zero gradient
+    elif alpha != 1:
         product = product * alpha
     if beta == 0:
-        from .elementwise import where
-        from ..creation import zeros
-        return product + where(zeros(target, dtype=B.bool_), input, 0)  # 0, with a zero gradient
+        return product + where(never, input, 0)
     return product + (input if beta == 1 else input * beta)
 
 

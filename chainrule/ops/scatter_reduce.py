@@ -203,6 +203,10 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True):
             f"index_reduce_(): Number of indices ({idx.size}) should be equal to "
             f"source.size(dim): ({length}), for dim: {dim} (source shape {shape_str(source.shape)})"))
     if input._data.ndim == 0:
+        if source._data.ndim:
+            raise RuntimeError(at_user_line(
+                f"index_reduce(): source tensor shape must match self tensor shape, excluding the "
+                f"specified dimension. Got self.shape = [] source.shape = {list(source.shape)}"))
         return index_reduce(input.reshape(1), 0, index.reshape(-1), source.reshape(-1), reduce,
                             include_self=include_self).reshape(())
     dim, idx = _index_along_args(input, dim, index, source, "index_reduce")

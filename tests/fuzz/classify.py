@@ -163,10 +163,27 @@ def pad_any_dims(difference, program):
 
 @rule("overlapping-write-from-snapshot")
 def overlapping_write(difference, program):
+    """PyTorch refuses a write whose source overlaps its target, or (when its check misses the
+    overlap: a view of the target as the value of ``x[[0, 1]] = v``) writes in an order that
+    shows in the result; chainrule reads the source as it was."""
     line = _line(difference, program)
-    refused_by_torch = difference.kind == "error-only-torch" and line.kind in ("inplace", "setitem") \
+    if line.kind not in ("inplace", "setitem"):
+        return set()
+    refused_by_torch = difference.kind == "error-only-torch" \
         and "the written-to tensor refer to a single memory location" in difference.theirs
-    return {op_name(line.op)} if refused_by_torch else set()
+    order_shows = difference.kind == "value" and _source_overlaps_target(program, difference.line)
+    return {op_name(line.op)} if refused_by_torch or order_shows else set()
+
+
+def _source_overlaps_target(program, index):
+    line = program.lines[index]
+    tensors = dict(zip(*_read_names(program, index)))
+    target = tensors.get(line.target)
+    if target is None:
+        return False
+    memory = target.untyped_storage().data_ptr()
+    return any(name != line.target and tensor.untyped_storage().data_ptr() == memory
+               for name, tensor in tensors.items())
 
 
 @rule("python-int-out-of-range")
@@ -251,12 +268,16 @@ def gradient_zero_sign(difference, program):
     return {op_name(line.op)} if difference.kind in ("grad-signed-zero", "grad2-signed-zero") else set()
 
 
-# Ops whose results are sums of products (or extremes among tied values): the sign of an exact
-# zero result follows the order of the additions (or which tied zero wins).
+# Ops whose results are sums of products, extremes among tied values, or roundings: the sign of
+# an exact zero result follows the order of the additions, which tied zero wins, or the sign of
+# an input that equals zero within tolerance (a tiny number of either sign).
 ORDER_SIGNED_ZERO_OPS = {"matmul", "@", "mm", "bmm", "mv", "dot", "vdot", "inner", "tensordot", "einsum",
                          "cross", "addmm", "addbmm", "baddbmm", "addmv", "linear", "chain_matmul",
                          "amax", "amin", "max", "min", "median", "nanmedian", "kthvalue", "topk", "sort",
-                         "cummax", "cummin", "msort", "logaddexp", "logaddexp2", "matrix_power"}
+                         "cummax", "cummin", "msort", "logaddexp", "logaddexp2", "matrix_power", "aminmax",
+                         "clamp", "clip", "clamp_", "clip_", "clamp_min", "clamp_max", "clamp_min_", "clamp_max_",
+                         "maximum", "minimum", "fmax", "fmin", "floor_divide", "//", "r//", "//=", "floor_divide_",
+                         "floor", "ceil", "trunc", "round", "floor_", "ceil_", "trunc_", "round_"}
 
 
 @rule("zero-sign-by-summation-order")
@@ -275,15 +296,21 @@ def expanded_view_write_refused(difference, program):
 
 def _read_tensors(program, index):
     """The tensors line ``index`` reads, as they are just before it runs (in PyTorch)."""
+    return _read_names(program, index)[1]
+
+
+def _read_names(program, index):
+    """(names, tensors) that line ``index`` reads, as they are just before it runs (in PyTorch)."""
     space = namespace(torch)
     try:
         for earlier in program.lines[:index]:
             run_line(earlier, space)
     except Exception:
-        return []
+        return [], []
     line = program.lines[index]
-    names = set(line.uses) | ({line.target} if line.target else set())
-    return [space[name] for name in names if isinstance(space.get(name), torch.Tensor)]
+    names = sorted(set(line.uses) | ({line.target} if line.target else set()))
+    names = [name for name in names if isinstance(space.get(name), torch.Tensor)]
+    return names, [space[name] for name in names]
 
 
 @rule("empty-tensor-checked")
@@ -307,7 +334,7 @@ def kernel_fails_on_empty(difference, program):
 # PyTorch's backward formulas that fail for a bool or integer operand of a float op: they
 # subtract bool tensors, or write a float result into the operand's integer dtype.
 INTEGER_OPERAND_BACKWARD_ERRORS = ("with a bool tensor is not supported", "on a bool tensor is not supported",
-                                   "can't be cast to the desired output type")
+                                   "can't be cast to the desired output type", "without overflow")
 
 
 @rule("integer-operand-backward")
@@ -358,7 +385,7 @@ def empty_dim_tuple(difference, program):
     if difference.kind == "error-only-torch" and op_name(line.op) == "logsumexp" and "dim=()" in line.code \
             and "doesn't match the broadcast shape" in difference.theirs:
         return {"logsumexp"}
-    if difference.kind == "grad-value" and "nan" in difference.theirs:
+    if difference.kind in ("grad-value", "grad-non-finite") or (difference.kind == "grad2-value"):
         return {op_name(step.op) for step in program.lines[:difference.line] if "dim=()" in step.code}
     return set()
 
@@ -384,8 +411,8 @@ def exact_derivative(difference, program):
         return set()
     steps = {op_name(step.op) for step in program.lines[:difference.line]}
     blamed = set()
-    if "nan" in difference.theirs and "nan" not in difference.ours:
-        blamed |= steps & {"prod", "pow", "copysign", "mish"}
+    if difference.theirs.count("nan") > difference.ours.count("nan"):
+        blamed |= steps & {"prod", "pow", "copysign", "mish", "selu", "logaddexp", "logaddexp2"}
     if "inf" in difference.ours and "inf" not in difference.theirs:
         blamed |= steps & {"lgamma"}
     return blamed
@@ -405,17 +432,18 @@ def gradient_at_subnormal(difference, program):
     return {op_name(step.op) for step in program.lines[:difference.line]} & SUBNORMAL_UNDERFLOW_OPS
 
 
-SUBNORMAL_UNDERFLOW_OPS = {"atan2", "arctan2", "atan2_", "hypot", "hypot_"}
+SUBNORMAL_UNDERFLOW_OPS = {"atan2", "arctan2", "atan2_", "hypot", "hypot_", "/", "r/", "div", "div_", "/=",
+                           "divide", "true_divide"}
 
 
-DIVISIONS = {"%", "r%", "remainder", "remainder_", "%=", "fmod", "fmod_", "/", "r/", "div", "div_", "/=",
+DIVISIONS = {"%", "r%", "remainder", "remainder_", "%=", "fmod", "fmod_", "/", "div", "div_", "/=",
              "divide", "true_divide"}
 
 
 @rule("division-by-a-subnormal")
 def division_by_subnormal(difference, program):
-    """``x % 1e-40``, ``0.0 / 1e-40``: chainrule's results are exact; PyTorch's vectorised float32
-    kernels flush the subnormal divisor to zero or divide first, and give NaN."""
+    """``x % 1e-40``: chainrule's results are exact; PyTorch's vectorised float32 kernels flush
+    the subnormal divisor to zero or divide first, and give NaN."""
     line = _line(difference, program)
     wrong = difference.kind == "value" \
         and any(number in step.code for step in program.lines if step.kind == "input" for number in SUBNORMALS)
@@ -526,19 +554,32 @@ def empty_write_unchecked(difference, program):
     checks in some paths (``index_reduce``, ``index_add`` of a tensor that requires grad) and not in
     others (``index_add``, ``index_copy``, ``index_fill``)."""
     line = _line(difference, program)
-    if difference.kind != "error-only-torch" or line.kind in GRAD_KINDS:
+    if difference.kind != "error-only-torch":
         return set()
     if "out of range" not in difference.theirs and "out of DATA bounds" not in difference.theirs:
         return set()
+    if line.kind in GRAD_KINDS:   # PyTorch's backward of an index op on an empty tensor
+        index_ops = {op_name(step.op) for step in program.lines[:difference.line]
+                     if op_name(step.op).startswith(("index_", "scatter"))}
+        return index_ops if _made_an_empty_tensor(program, difference.line) else set()
     empty = any(tensor.numel() == 0 for tensor in _read_tensors(program, difference.line))
     return {op_name(line.op)} if empty else set()
 
 
+PYTORCH_BUGS = ("INTERNAL ASSERT FAILED", "ZeroTensors are immutable")
+
+
 @rule("pytorch-internal-assert")
 def pytorch_internal_assert(difference, program):
-    """PyTorch fails its own internal assertion (``False ** x``); chainrule computes."""
+    """PyTorch fails its own internal assertion (``False ** x``), or writes into its own immutable
+    zero gradient (backward of ``sgn(std(x))``); chainrule computes."""
     line = _line(difference, program)
-    failed = difference.kind == "error-only-torch" and "INTERNAL ASSERT FAILED" in difference.theirs
+    failed = difference.kind == "error-only-torch" and any(words in difference.theirs for words in PYTORCH_BUGS)
+    # a shape error inside PyTorch's backward of an op whose forward it accepted
+    backward_shape = difference.kind == "error-only-torch" and line.kind in GRAD_KINDS \
+        and "doesn't match the broadcast shape" in difference.theirs
+    if backward_shape:
+        return {op_name(step.op) for step in program.lines[:difference.line] if step.kind not in GRAD_KINDS}
     return {op_name(line.op)} if failed else set()
 
 
@@ -609,4 +650,94 @@ def kron_refuses_changed_operand(difference, program):
     line = _line(difference, program)
     refused = difference.kind == "error-only-chainrule" and line.kind in GRAD_KINDS \
         and VERSION_ERROR in difference.ours
-    return {"kron"} & {op_name(step.op) for step in program.lines[:difference.line]} if refused else set()
+    stale_in_torch = difference.kind == "grad-value" and any(
+        step.kind in ("inplace", "setitem") and op_name(earlier.op) == "kron" and step.target in earlier.uses
+        for number, earlier in enumerate(program.lines[:difference.line])
+        for step in program.lines[number + 1:difference.line])
+    kron_used = {"kron"} & {op_name(step.op) for step in program.lines[:difference.line]}
+    return kron_used if refused or stale_in_torch else set()
+
+
+@rule("gradient-keeps-a-zero-graph")
+def gradient_keeps_a_zero_graph(difference, program):
+    """A first-order gradient from ``autograd.grad(create_graph=True)`` requires grad in chainrule
+    where PyTorch's does not: a contribution that is zero (through an overwritten region) keeps its
+    graph; the values are the same, and the second derivative through it is zero."""
+    line = _line(difference, program)
+    kept = difference.kind == "grad-requires-grad" and "requires_grad" in difference.ours \
+        and "requires_grad" not in difference.theirs
+    return {op_name(line.op)} if kept else set()
+
+
+@rule("multi-output-view-read-as-it-was")
+def multi_output_view_read_as_it_was(difference, program):
+    """``p = x.split(2)[0]`` (no grad), then ``x.addcdiv_(p, w)``: chainrule's backward uses ``p`` as
+    it was at the write; PyTorch refuses (its rule for views made by functions with several views)."""
+    line = _line(difference, program)
+    refused = difference.kind == "error-only-torch" and line.kind in GRAD_KINDS \
+        and "output of a function that returns multiple views" in difference.theirs
+    return {op_name(step.op) for step in program.lines[:difference.line]
+            if step.kind in ("inplace", "setitem")} if refused else set()
+
+
+@rule("mode-with-nan")
+def mode_with_nan(difference, program):
+    """``mode`` of values with NaN: PyTorch's result depends on where the NaN is ([1, nan] gives 1,
+    [nan, 1] gives nan); chainrule never returns NaN when another value occurs as often."""
+    line = _line(difference, program)
+    if difference.kind != "value" or op_name(line.op) != "mode":
+        return set()
+    has_nan = any(bool(torch.isnan(tensor).any()) for tensor in _read_tensors(program, difference.line)
+                  if tensor.is_floating_point())
+    return {"mode"} if has_nan else set()
+
+
+@rule("sign-of-nan")
+def sign_of_nan(difference, program):
+    """``signbit(nan)``, ``copysign(x, nan)``: the sign bit of a NaN follows how each library made it."""
+    line = _line(difference, program)
+    if difference.kind not in ("value", "signed-zero") or op_name(line.op) not in ("signbit", "copysign", "copysign_"):
+        return set()
+    has_nan = any(bool(torch.isnan(tensor).any()) for tensor in _read_tensors(program, difference.line)
+                  if tensor.is_floating_point())
+    return {op_name(line.op)} if has_nan else set()
+
+
+@rule("ill-conditioned-remainder")
+def ill_conditioned_remainder(difference, program):
+    """``1e10 % x`` with a float32 ``x``: a one-ulp difference in ``x`` (within the tolerance of the op
+    that made it) changes the remainder completely."""
+    line = _line(difference, program)
+    huge_dividend = re.search(r"\b\d{9,}\.?\d*|\de\+?(0?[89]|[1-9]\d)\b", line.code)
+    wrong = difference.kind == "value" and huge_dividend
+    return {op_name(line.op)} & {"%", "r%", "remainder", "remainder_", "%=", "fmod", "fmod_"} if wrong else set()
+
+
+@rule("hardswish-gradient-at-nan")
+def hardswish_gradient_at_nan(difference, program):
+    """PyTorch's hardswish gradient at NaN is 1 in a tensor of fewer than about 32 elements and NaN
+    in a longer one (its vectorised kernel); chainrule's is 1 at every size."""
+    if difference.bare_kind != "value" or not difference.kind.startswith("grad"):
+        return set()
+    nan_input = any("nan" in step.code for step in program.lines if step.kind == "input")
+    uses = {op_name(step.op) for step in program.lines[:difference.line]}
+    return {"hardswish"} & uses if nan_input else set()
+
+
+@rule("clamp-bound-checked-beside-a-nan-bound")
+def clamp_bound_beside_nan(difference, program):
+    """``clip(x, min=nan, max=2147483648)`` on float16: chainrule refuses the bound that overflows
+    the dtype, as PyTorch does without the NaN bound; with it PyTorch skips the check."""
+    line = _line(difference, program)
+    refused = difference.kind == "error-only-chainrule" and "without overflow" in difference.ours \
+        and "nan" in line.code
+    return {op_name(line.op)} & {"clamp", "clip", "clamp_", "clip_"} if refused else set()
+
+
+@rule("pytorch-bool-kernel-missing")
+def pytorch_bool_kernel_missing(difference, program):
+    """``index_reduce`` of a 1-D bool tensor: PyTorch's kernel for that case lacks bool (its 2-D
+    kernel has it); chainrule computes 'prod', 'amax' and 'amin' of bools at every shape."""
+    line = _line(difference, program)
+    missing = difference.kind == "error-only-torch" and "not implemented for 'Bool'" in difference.theirs
+    return {op_name(line.op)} & {"index_reduce", "index_reduce_"} if missing else set()

@@ -8,10 +8,12 @@ import math
 import chainrule
 import numpy as np
 import pytest
+import torch
 
 from .same import difference
 
 inf = float("inf")
+nan = float("nan")
 
 
 def assert_deliberate(run, ours):
@@ -410,3 +412,186 @@ def test_a_circular_pad_larger_than_the_cropped_dimension_is_refused():
     with pytest.raises(RuntimeError, match="circular padding to wrap around more than once"):
         run(chainrule)
     assert difference(run) is not None   # PyTorch reads memory outside the tensor
+
+
+def test_an_index_write_into_an_empty_tensor_checks_no_index():
+    def run(lib):
+        x = lib.zeros((0, 2))
+        return lib.index_reduce(x, 1, lib.tensor([0, -2]), x, "prod", include_self=False)
+    assert run(chainrule).shape == (0, 2)
+    assert difference(run) is not None    # PyTorch: IndexError, index out of range in self
+
+
+def test_a_bool_base_to_a_tensor_power():
+    def run(lib):
+        x = lib.tensor([2.0], requires_grad=True)
+        (True ** x).sum().backward()      # 1 ** x = 1: derivative 1 * log(1) = 0
+        return x.grad
+    assert_deliberate(run, [0.0])         # PyTorch: an internal assertion fails
+
+
+@pytest.mark.parametrize("change", ["unsqueeze_", "squeeze_"])
+def test_backward_after_a_shape_change_of_a_result_under_no_grad(change):
+    def run(lib):
+        x = lib.tensor([1.0, -3.0], requires_grad=True)
+        v = lib.msort(x) if change == "unsqueeze_" else lib.clamp_min(x[:1], 2)
+        with lib.no_grad():
+            v.unsqueeze_(-1) if change == "unsqueeze_" else v.squeeze_()
+        (x.sum() + (v * 3).sum()).backward()
+        return x.grad
+    assert_deliberate(run, [4.0, 4.0] if change == "unsqueeze_" else [1.0, 1.0])
+
+
+def test_a_product_of_matrices_with_inf_may_place_nan_elsewhere():
+    def run(lib):
+        x = lib.tensor([[inf, 1.0, 1.0], [1.0, -0.25, 1.0], [1.0, 1.0, 1.0]])
+        return lib.matrix_power(x, 3)
+    ours = run(chainrule)
+    assert not bool(chainrule.isfinite(ours).any())     # inf or nan everywhere, as in PyTorch
+    assert difference(run) is not None                  # (at other places)
+
+
+def test_the_norm_of_a_huge_float32_number():
+    def run(lib):
+        return lib.norm(lib.tensor(1e30), dim=0)
+    assert run(chainrule).item() == pytest.approx(1e30)
+    assert difference(run) is not None    # PyTorch: inf
+
+
+def test_the_reciprocal_of_gelu_in_its_tail():
+    def run(lib):
+        return lib.nn.functional.gelu(lib.tensor([1.0] * 11 + [-4.0])).reciprocal_()   # (vectorised)
+    exact = 1 / (-4.0 * 0.5 * math.erfc(4.0 / math.sqrt(2.0)))    # -7893.6
+    assert run(chainrule).tolist()[-1] == pytest.approx(exact, rel=1e-3)
+    assert difference(run) is not None    # PyTorch's float32 erf: -7906
+
+
+def test_the_second_derivative_of_softplus_at_its_threshold():
+    def run(lib):
+        x = lib.tensor([1.0], dtype=lib.float64, requires_grad=True)
+        y = lib.nn.functional.softplus(x, beta=1.0, threshold=1.0)     # 1 * 1 > 1 is False: log1p(e^x)
+        (g,) = lib.autograd.grad(y.sum(), [x], create_graph=True)
+        return lib.autograd.grad(g.sum(), [x])[0]
+    sigmoid = 1 / (1 + math.exp(-1.0))
+    assert_deliberate(run, [pytest.approx(sigmoid * (1 - sigmoid))])    # PyTorch: 0
+
+
+def test_kron_refuses_backward_after_its_operand_changed():
+    def run(lib):
+        x = lib.tensor([1.0])
+        w = lib.tensor([3.0], requires_grad=True)
+        y = lib.kron(w, x)
+        x[[0]] = 2
+        y.sum().backward()
+        return w.grad
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        run(chainrule)
+    assert run(torch).tolist() == [2.0]   # PyTorch's gradient reads the new x: stale (it was 1)
+
+
+def test_the_gradient_of_var_over_an_empty_tuple_of_dims_is_finite():
+    def run(lib):
+        x = lib.tensor([1.0, 1.0], requires_grad=True)
+        lib.var(x, dim=()).backward()    # the variance of all elements: d/dx = 2 (x - mean) / (N - 1) = 0
+        return x.grad
+    assert_deliberate(run, [0.0, 0.0])
+
+
+@pytest.mark.parametrize("op", ["copysign", "mish"])
+def test_a_second_derivative_that_is_exactly_zero(op):
+    def run(lib):
+        x = lib.tensor([0.0 if op == "copysign" else 1e300], dtype=lib.float64, requires_grad=True)
+        y = lib.copysign(x, x) if op == "copysign" else lib.nn.functional.mish(x)   # both are x there
+        (g,) = lib.autograd.grad(y.sum(), [x], create_graph=True)
+        return lib.autograd.grad(g.sum(), [x])[0]
+    assert_deliberate(run, [0.0])    # PyTorch: nan
+
+
+def test_bincount_with_weights_that_require_grad_does_not_require_grad():
+    def run(lib):
+        return lib.bincount(lib.tensor([0], dtype=lib.uint8), weights=lib.tensor([1.0], requires_grad=True))
+    assert_deliberate(run, [1.0])
+    assert not run(chainrule).requires_grad
+
+
+def test_clamp_checks_a_bound_beside_a_nan_bound():
+    def run(lib):
+        return lib.clip(lib.tensor([1.0], dtype=lib.float16), min=nan, max=2147483648)
+    with pytest.raises(RuntimeError, match="without overflow"):
+        run(chainrule)
+    assert difference(run) is not None    # PyTorch skips the check
+
+
+def test_index_reduce_of_a_1d_bool_tensor():
+    def run(lib):
+        x = lib.tensor([False, True])
+        return lib.index_reduce(x, 0, lib.tensor([0]), lib.tensor([True]), "amax")
+    assert_deliberate(run, [True, True])   # PyTorch: "index_func_" not implemented for 'Bool'
+
+
+def test_a_write_from_a_view_of_the_target_reads_it_as_it_was():
+    def run(lib):
+        x = lib.tensor([[-3, -5], [-5, -5]])
+        x[[0, 1]] = lib.select(x, 1, -2)    # column 0, [-3, -5], written into both rows
+        return x
+    assert_deliberate(run, [[-3, -5], [-3, -5]])   # PyTorch: [[-3, -5], [-3, -3]]
+
+
+def test_clip_of_a_0d_tensor_by_a_1d_bound_is_differentiable():
+    def run(lib):
+        w = lib.tensor(1.0, requires_grad=True)
+        lib.clip(w, min=lib.tensor([-5.0]), max=w).sum().backward()    # = w, broadcast to (1,)
+        return w.grad
+    assert_deliberate(run, 1.0)    # PyTorch's backward: a shape error
+
+
+def test_the_gradient_of_hardswish_at_nan_does_not_depend_on_the_size():
+    def run(lib):
+        x = lib.tensor([nan] + [1.0] * 39, requires_grad=True)
+        lib.nn.functional.hardswish(x).sum().backward()
+        return x.grad[:1]
+    assert_deliberate(run, [1.0])    # PyTorch: nan here, 1 in a tensor of 8
+
+
+def test_a_gradient_through_an_overwritten_region_keeps_its_graph():
+    def run(lib):
+        x = lib.tensor(1.0, dtype=lib.float64, requires_grad=True)
+        v = lib.scatter(x, 0, lib.tensor(0), x)
+        v[()] = 2
+        v.tanh_()
+        (g,) = lib.autograd.grad(v.sum() + x.sum(), [x], create_graph=True)
+        return g
+    assert run(chainrule).item() == 1.0 and run(chainrule).requires_grad
+    assert difference(run) is not None    # PyTorch's does not require grad
+
+
+def test_a_piece_of_a_split_read_by_a_write_into_its_base():
+    def run(lib):
+        x = lib.tensor([1.0, 2.0])
+        w = lib.tensor([1.0, 4.0], requires_grad=True)
+        piece = lib.split(x, 2, 0)[-1]
+        x.addcdiv_(piece, w)              # x + piece / w, piece as it was
+        x.sum().backward()
+        return w.grad
+    assert_deliberate(run, [-1.0, -0.125])    # -piece / w ** 2; PyTorch refuses
+
+
+def test_mode_of_values_with_nan():
+    def run(lib):
+        return lib.mode(lib.tensor([[nan, 1.0]]), 1)[0]
+    assert_deliberate(run, [1.0])    # PyTorch: nan here, 1 for [1, nan]
+
+
+def test_the_sign_bit_of_a_nan():
+    def run(lib):
+        return lib.signbit(lib.xlogy(lib.tensor([1.0]), lib.tensor([-1.5], dtype=lib.float64)))
+    assert run(chainrule).dtype == chainrule.bool
+    assert difference(run) is not None    # NumPy's log of a negative number sets the sign bit
+
+
+def test_the_remainder_of_a_huge_dividend_is_ill_conditioned():
+    def run(lib):
+        return 1e10 % lib.atan2(lib.tensor([1.0]), lib.tensor([1.0]))
+    divisor = float(chainrule.atan2(chainrule.tensor([1.0]), chainrule.tensor([1.0])).item())
+    assert run(chainrule).item() == pytest.approx(math.fmod(1e10, divisor), rel=1e-4)
+    assert difference(run) is not None    # one ulp of the divisor apart

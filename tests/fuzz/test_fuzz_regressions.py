@@ -1217,3 +1217,173 @@ ADD_PRODUCT_DTYPES = {
 @pytest.mark.parametrize("call", ADD_PRODUCT_DTYPES.values(), ids=ADD_PRODUCT_DTYPES.keys())
 def test_an_added_product_refuses_an_input_of_another_dtype(call):
     assert_same(call)
+
+
+def test_a_write_with_an_ellipsis_into_an_expanded_view_under_no_grad():
+    def run(lib):
+        x = lib.tensor([[1.0, 1.0]], dtype=lib.float64, requires_grad=True)
+        view = x.expand((2, 2))
+        with lib.no_grad():
+            view[:-1, ...] = lib.tensor([[5.0, 6.0]])
+        return x
+    assert_same(run)
+
+
+@pytest.mark.parametrize("equation, shapes", [("a->", [(1,)]), ("a->", [(2,)]), ("ii->", [(1, 1)]),
+                                              ("a,b->", [(1,), (1,)]), ("ab,b->a", [(1, 2), (2,)])])
+def test_the_dtype_of_an_integer_einsum(equation, shapes):
+    def run(lib):
+        return lib.einsum(equation, *[lib.full(shape, -5, dtype=lib.int32) for shape in shapes])
+    assert_same(run)
+
+
+@pytest.mark.parametrize("reduce", ["sum", "prod", "mean", "amax"])
+def test_scatter_reduce_into_a_0d_tensor_with_a_0d_index(reduce):
+    def run(lib):
+        return lib.scatter_reduce(lib.tensor(1.0), 0, lib.tensor(0), lib.tensor([3.0, 5.0]), reduce,
+                                  include_self=False)
+    assert_same(run)
+
+
+def test_scatter_reduce_mean_of_bools_is_refused():
+    def run(lib):
+        mask = lib.tensor([True, False])
+        return lib.scatter_reduce(mask, 0, lib.tensor([0, 0]), mask, "mean", include_self=False)
+    assert_same(run)
+
+
+@pytest.mark.parametrize("value", [inf, -1.5, 300.0, 2.7])
+def test_addcmul_of_integers_with_a_float_value(value):
+    def run(lib):
+        x = lib.tensor([[0, 1]], dtype=lib.uint8)
+        return x.addcmul_(x, x, value=value)
+    assert_same(run)
+
+
+@pytest.mark.parametrize("exponent", [-129, -1, 3])
+def test_a_negative_integer_power_of_an_unsigned_tensor(exponent):
+    def run(lib):
+        x = lib.tensor([2], dtype=lib.uint8)
+        x **= exponent
+        return x
+    assert_same(run)
+
+
+@pytest.mark.parametrize("bounds", ["number and 0-d", "0-d min", "0-d max"])
+def test_the_dtype_of_clamp_with_a_0d_tensor_bound(bounds):
+    def run(lib):
+        x = lib.tensor([-5], dtype=lib.int32)
+        bound = lib.tensor(1.0, dtype=lib.float64)
+        if bounds == "number and 0-d":
+            return lib.clip(x, min=2, max=bound)
+        return lib.clamp(x, min=bound) if bounds == "0-d min" else lib.clamp(x, max=bound)
+    assert_same(run)
+
+
+def test_the_gradient_of_hypot_after_the_other_operand_changed():
+    def run(lib):
+        x = lib.tensor([1.0, 1.0])
+        w = lib.tensor([[1.0]], requires_grad=True)
+        y = lib.hypot(x, w)
+        x[1:] = 2              # w's gradient reads only w and the result
+        y.sum().backward()
+        return w.grad
+    assert_same(run)
+
+
+@pytest.mark.parametrize("value", ["extra leading dim", "same dims"])
+def test_index_put_refuses_values_with_more_dims_than_the_result(value):
+    def run(lib):
+        x = lib.tensor([1.0, 2.0])
+        values = x[True] if value == "extra leading dim" else x * 3
+        return lib.index_put(x, (lib.tensor([0, 1]),), values)
+    assert_same(run)
+
+
+def test_index_put_accumulate_of_zero_into_a_negative_zero():
+    def run(lib):
+        x = -lib.zeros(2, 2)
+        return lib.index_put(x, (lib.tensor([1]),), lib.tensor(0.0), accumulate=True)
+    assert_same(run)
+
+
+@pytest.mark.parametrize("index", ["repeated", "two arrays", "mask"])
+def test_index_put_accumulate_and_its_gradients(index):
+    def run(lib):
+        x = lib.tensor([[-1.0, -0.5], [0.0, 0.5], [1.0, 1.5]], requires_grad=True)
+        indices = {"repeated": (lib.tensor([0, 0, 2]),), "two arrays": (lib.tensor([0, 2]), lib.tensor([1, 1])),
+                   "mask": (lib.tensor([True, False, True]),)}[index]
+        v = lib.tensor([[1.0, 2.0]] if index == "repeated" else [3.0, 4.0] if index == "two arrays"
+                       else [[5.0, 6.0], [7.0, 8.0]], requires_grad=True)
+        out = lib.index_put(x * 1, indices, v, accumulate=True)
+        (out * lib.arange(6.0).reshape(3, 2)).sum().backward()
+        return out, x.grad, v.grad
+    assert_same(run)
+
+
+def test_addmm_with_alpha_zero_ignores_the_product():
+    def run(lib):
+        x = lib.tensor([[inf, 1.0], [1.0, 1.0]], requires_grad=True)
+        y = lib.addmm(x, x, x, alpha=0)
+        y.sum().backward()
+        return y, x.grad
+    assert_same(run)
+
+
+def test_hardswish_of_a_large_float16_number():
+    def run(lib):
+        return lib.nn.functional.hardswish(lib.tensor([1.0, 60000.0, -2.5, 2.9], dtype=lib.float16))
+    assert_same(run)
+
+
+@pytest.mark.parametrize("op", ["index_add", "index_reduce", "index_copy"])
+def test_an_index_op_on_a_0d_tensor_with_a_1d_source(op):
+    def run(lib):
+        x = lib.tensor(1.0)
+        if op == "index_reduce":
+            return x.index_reduce(0, lib.tensor([0]), lib.ones(1), "prod")
+        return getattr(x, op)(0, lib.tensor([0]), lib.ones(1))
+    assert_same(run)
+
+
+def test_a_number_divided_by_a_tensor_is_its_reciprocal_times_the_number():
+    def run(lib):
+        x = lib.tensor([1.0, 3.0], requires_grad=True)
+        v = lib.roll(x, 1, 0)
+        y = 2 / v
+        v[[0]] = 2             # backward reads the saved reciprocal, not v
+        y.sum().backward()
+        return y, x.grad, 0.0 / lib.tensor([1e-40, 1.0]), 2 / lib.tensor([3, 0])
+    assert_same(run)
+
+
+@pytest.mark.parametrize("write", ["*= 1e10", "*= 1e-10", "/= 1e10"])
+def test_an_in_place_float16_op_with_a_number_beyond_float16_range(write):
+    def run(lib):
+        x = lib.tensor([0.0, 60000.0, 1.0], dtype=lib.float16)
+        if write == "*= 1e10":
+            x *= 1e10
+        elif write == "*= 1e-10":
+            x *= 1e-10
+        else:
+            x /= 1e10
+        return x
+    assert_same(run)
+
+
+def test_index_put_in_place_refuses_values_with_more_dims_than_the_result():
+    def run(lib):
+        x = lib.tensor([1.0, 2.0])
+        return x.index_put_((lib.tensor([0, 1]),), lib.ones(1, 2))
+    assert_same(run)
+
+
+@pytest.mark.parametrize("exponent", [0.5, -0.5, 2.5, -2.5, 3.0, 2.0])
+@pytest.mark.parametrize("kind", ["number", "tensor of 1", "tensor of 18"])
+def test_negative_infinity_to_a_power(exponent, kind):
+    def run(lib):
+        if kind == "number":
+            return lib.pow(lib.tensor([1.0, -inf]), exponent)
+        base = lib.tensor([-inf] if kind == "tensor of 1" else [1.0, 1.0, -inf] * 6)
+        return lib.pow(base, lib.tensor([exponent]))
+    assert_same(run)
