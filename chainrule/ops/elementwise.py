@@ -223,6 +223,8 @@ def sub(input, other, *, alpha=1):
         raise RuntimeError(at_user_line(
             "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
             "trying to invert a mask, use the `~` or `logical_not()` operator instead."))
+    if type(alpha) is int and alpha == 0:   # PyTorch adds other * -alpha: an int -0 is +0
+        return add(input, other, alpha=0)
     if alpha is not _ONE:
         other = _scaled(input, other, alpha, "sub")
     a, b = promote(input, other)
@@ -420,8 +422,7 @@ def addcmul(input, tensor1, tensor2, *, value=1):
             "addcmul: \"addcmul_cpu_out\" not implemented for 'Bool' (input, tensor1 and tensor2 "
             "are all bool); convert first, e.g. addcmul(input.long(), tensor1, tensor2)"))
     value = _addc_value(value, target, "addcmul")
-    compute = _computation_dtype(target)
-    input, tensor1, tensor2 = (cast_to(t, compute) for t in (input, tensor1, tensor2))
+    input, tensor1, tensor2 = _addc_operands(input, tensor1, tensor2, target)
     return cast_to(input + value * tensor1 * tensor2, target)
 
 
@@ -434,9 +435,17 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
             "floor division."))
     target = result_type(input, tensor1, tensor2)
     value = _addc_value(value, target, "addcdiv")
-    compute = _computation_dtype(target)
-    input, tensor1, tensor2 = (cast_to(t, compute) for t in (input, tensor1, tensor2))
+    input, tensor1, tensor2 = _addc_operands(input, tensor1, tensor2, target)
     return cast_to(input + value * tensor1 / tensor2, target)
+
+
+def _addc_operands(input, tensor1, tensor2, target):
+    """The three operands in the computation dtype, broadcast to the result's shape first: the
+    gradients are then computed per element and summed, as in PyTorch's fused kernel (an empty
+    result gives zero gradients, never 0 * inf)."""
+    compute = _computation_dtype(target)
+    shape = xp.broadcast_shapes(input._data.shape, tensor1._data.shape, tensor2._data.shape)
+    return tuple(cast_to(t, compute).expand(shape) for t in (input, tensor1, tensor2))
 
 
 def _addc_value(value, target, op):

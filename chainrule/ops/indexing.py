@@ -423,6 +423,21 @@ def put_values(input, indices, values, accumulate=False):
     return IndexPut.apply(input, values, index=steps[0])
 
 
+class AccumulateAt(Function):
+    """``a`` with ``values`` added at ``index`` (repeated positions add up), as ``a[i] + v``
+    exactly: the other positions keep their value, and the signs of zeros follow IEEE sums."""
+
+    def forward(ctx, a, values, index):
+        ctx.index = index
+        out = a.copy()
+        xp.add.at(out, index, values)
+        return out
+
+    def backward(ctx, g):
+        needs = ctx.needs_input_grad
+        return (g if needs[0] else None), (_read(g, ctx.index) if needs[1] else None)
+
+
 @keeps_index(1)
 def index_add_values(input, index, values):
     """``input`` with ``values`` added at ``index``; repeated positions add up."""
@@ -434,6 +449,8 @@ def index_add_values(input, index, values):
     if not isinstance(values, Tensor):
         values = Tensor._make(xp.asarray(values, dtype=input._data.dtype))
     added = _fit_value(values, target, input.dtype).expand(target)
+    if len(steps) == 1 and not any(step is None for step in steps[0]):
+        return AccumulateAt.apply(input, added, index=steps[0])
     touched = Tensor._make(xp.ones(target, dtype=bool)) if input._data.dtype.kind == "f" else None
     for shape, step in zip(reversed(shapes), reversed(steps)):
         added = IndexBackward.apply(added, shape=shape, index=step)

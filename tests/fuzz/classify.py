@@ -105,6 +105,10 @@ def floor_divide(difference, program):
         return earlier
     if difference.kind == "error-only-torch" and line.kind in GRAD_KINDS and "floor_divide" in difference.theirs:
         return earlier
+    # PyTorch saved a result computed from the floor division (it requires grad there) and a
+    # later write changed it; in chainrule nothing downstream of // is in the graph
+    if difference.kind == "error-only-torch" and line.kind in GRAD_KINDS and VERSION_ERROR in difference.theirs:
+        return earlier
     return set()
 
 
@@ -418,7 +422,7 @@ def exact_derivative(difference, program):
     return blamed
 
 
-SUBNORMALS = ("1e-40", "5e-324")
+SUBNORMALS = ("1e-40", "5e-324", "5.960464477539063e-08")   # float32, float64, float16
 
 
 @rule("gradient-at-a-subnormal-input")
@@ -741,3 +745,26 @@ def pytorch_bool_kernel_missing(difference, program):
     line = _line(difference, program)
     missing = difference.kind == "error-only-torch" and "not implemented for 'Bool'" in difference.theirs
     return {op_name(line.op)} & {"index_reduce", "index_reduce_"} if missing else set()
+
+
+@rule("second-derivative-at-a-kink")
+def second_derivative_at_a_kink(difference, program):
+    """``atan2(x, x)`` at the origin, ``norm(x)`` at 0: the first derivative is 0 there by
+    convention in both libraries; chainrule's second derivative is 0 too, PyTorch's NaN."""
+    if difference.kind != "grad2-value" or difference.theirs.count("nan") <= difference.ours.count("nan"):
+        return set()
+    return {op_name(step.op) for step in program.lines[:difference.line]} & KINKS
+
+
+KINKS = {"atan2", "arctan2", "norm", "vector_norm", "linalg.vector_norm", "linalg.norm"}
+
+
+@rule("empty-product-shape")
+def empty_product_shape(difference, program):
+    """``addmv(input, mat, vec)`` with ``mat`` of 0 rows: chainrule's result has the product's
+    shape (0,), as the broadcast rule says; PyTorch returns ``beta * input`` in input's shape."""
+    line = _line(difference, program)
+    if difference.kind != "shape" or op_name(line.op) not in ("addmv", "addmm", "baddbmm", "addbmm"):
+        return set()
+    empty = any(tensor.numel() == 0 for tensor in _read_tensors(program, difference.line))
+    return {op_name(line.op)} if empty else set()

@@ -595,3 +595,29 @@ def test_the_remainder_of_a_huge_dividend_is_ill_conditioned():
     divisor = float(chainrule.atan2(chainrule.tensor([1.0]), chainrule.tensor([1.0])).item())
     assert run(chainrule).item() == pytest.approx(math.fmod(1e10, divisor), rel=1e-4)
     assert difference(run) is not None    # one ulp of the divisor apart
+
+
+@pytest.mark.parametrize("op", ["atan2", "norm"])
+def test_the_second_derivative_at_a_kink(op):
+    def run(lib):
+        x = lib.tensor([0.0, 1.0] if op == "atan2" else [1.0], dtype=lib.float64, requires_grad=True)
+        y = lib.atan2(x, x).sum() if op == "atan2" else lib.norm(lib.rsub(x, x))
+        (g,) = lib.autograd.grad(y + x.sum(), [x], create_graph=True)
+        return lib.autograd.grad(g.sum(), [x])[0]
+    assert_deliberate(run, [0.0, 0.0] if op == "atan2" else [0.0])    # PyTorch: nan at the kink
+
+
+def test_addmv_with_an_empty_matrix_has_the_products_shape():
+    def run(lib):
+        return lib.addmv(lib.tensor([-1.0]), lib.zeros(0, 1), lib.tensor([-1.0]))
+    assert_deliberate(run, [])    # PyTorch: [-1.] (beta * input)
+
+
+def test_a_write_after_floor_divide_leaves_no_saved_value():
+    def run(lib):
+        w = lib.tensor([[1.0, 1.0]], dtype=lib.float64, requires_grad=True)
+        v = lib.floor_divide(lib.tensor([-5]), w)          # not differentiable: no graph below
+        y = lib.nn.functional.logsigmoid(v)
+        v.scatter_(0, lib.tensor([[0, 0]]), w)
+        return lib.autograd.grad(y.sum() + w.sum(), [w], allow_unused=True)[0]
+    assert_deliberate(run, [[1.0, 1.0]])    # PyTorch: "modified by an inplace operation"

@@ -1387,3 +1387,37 @@ def test_negative_infinity_to_a_power(exponent, kind):
         base = lib.tensor([-inf] if kind == "tensor of 1" else [1.0, 1.0, -inf] * 6)
         return lib.pow(base, lib.tensor([exponent]))
     assert_same(run)
+
+
+def test_index_put_accumulate_of_a_tensor_into_itself_keeps_negative_zeros():
+    def run(lib):
+        x = lib.tensor([[1.0, -0.0]])
+        return lib.index_put(x, (lib.tensor([0]),), x, accumulate=True)
+    assert_same(run)
+
+
+def test_sub_with_alpha_zero_keeps_pytorchs_zero_sign():
+    def run(lib):
+        return lib.sub(lib.tensor([-0.0, 1.0]), lib.tensor([1.0]), alpha=0)
+    assert_same(run)
+
+
+@pytest.mark.parametrize("op", ["addcdiv_", "addcmul_"])
+def test_addc_ops_into_an_empty_tensor_give_zero_gradients(op):
+    def run(lib):
+        x = lib.tensor([0.0], requires_grad=True)
+        v = x.repeat((0,))
+        getattr(v, op)(x, x, value=2)     # x / x is nan, but no element of v reads it
+        v.sum().backward()
+        return x.grad
+    assert_same(run)
+
+
+def test_the_gradients_of_addcmul_with_broadcast_operands():
+    def run(lib):
+        a = lib.tensor([[1.0, 2.0]], requires_grad=True)
+        b = lib.tensor([[3.0], [4.0]], requires_grad=True)
+        c = lib.tensor(2.0, requires_grad=True)
+        lib.addcmul(c, a, b, value=0.5).sum().backward()
+        return a.grad, b.grad, c.grad
+    assert_same(run)
