@@ -269,7 +269,9 @@ def _scaled_number(other, alpha, target):
         return bool(other) and alpha
     if target.category == 1:
         return int(other) * alpha
-    return float(other) * alpha
+    with xp.errstate(over="ignore"):   # PyTorch rounds the number to the result dtype first:
+        rounded = float(xp.asarray(other, dtype=target.np))   # float16 add(x, 1e10, alpha=0) is nan
+    return rounded * alpha
 
 
 def mul(input, other):

@@ -184,6 +184,8 @@ def _times_alpha(input, other, alpha):
         return other
     if input._data.dtype == xp.bool_ or (isinstance(other, Tensor) and other._data.dtype != input._data.dtype):
         return None   # (bools: alpha is a truth value in PyTorch's bool result, not a factor)
+    if not isinstance(other, Tensor) and input._data.dtype.kind == "f":
+        return elementwise._scaled_number(other, alpha, B.from_numpy_dtype(input._data.dtype))
     return other * alpha
 
 

@@ -12,6 +12,7 @@ from .. import backend as B
 from ..function import Function
 from .._errors import at_user_line, shape_str
 from .indexing import BasicIndex, Index
+from .promotion import number_as
 
 xp = B.xp
 
@@ -78,6 +79,8 @@ def pad(input, pad, mode="constant", value=None):
         if any(lo < 0 or hi < 0 for lo, hi in widths):
             input = _crop(input, widths)
             widths = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
+        if value is not None and input._data.dtype.kind in "biu":
+            value = _fill_value(value, input._data.dtype)
         return ConstantPad.apply(input, widths=widths, value=0.0 if value is None else value)
     if mode not in _NUMPY_MODES:
         raise NotImplementedError(
@@ -86,6 +89,18 @@ def pad(input, pad, mode="constant", value=None):
         raise RuntimeError(at_user_line(
             f'pad: padding mode "{mode}" doesn\'t take in value argument (got value={value})'))
     return _indexed_pad(input, widths, mode)
+
+
+def _fill_value(value, dtype):
+    """A constant pad value for an integer or bool tensor: it must fit the dtype exactly (no
+    wrapping, unlike an operand of arithmetic: PyTorch refuses -1 for uint8 here)."""
+    if isinstance(value, int) and not isinstance(value, bool) and dtype.kind in "iu":
+        info = B.xp.iinfo(dtype)
+        if not info.min <= value <= info.max:
+            raise RuntimeError(at_user_line(
+                f"pad: value {value} cannot be converted to type {B.from_numpy_dtype(dtype)} without "
+                f"overflow (its range is [{info.min}, {info.max}])"))
+    return number_as(value, dtype, "pad").item()   # refuses inf and NaN; 2.5 becomes 2
 
 
 def _indexed_pad(input, widths, mode):
@@ -111,9 +126,11 @@ def _indexed_pad(input, widths, mode):
                 f"to wrap around more than once (input shape {shape_str(shape)})"))
     out = _gather_pad(input, positive, mode)
     out = out if mode == "circular" else _crop(out, widths)
-    if not any(lo or hi for lo, hi in positive):  # nothing gathered: out is a view, PyTorch's a copy
+    # nothing gathered, out is a view; a crop of the gathered array is not contiguous: PyTorch's
+    # result is a fresh contiguous tensor (so reshape of it is a view)
+    if not any(lo or hi for lo, hi in positive) or not out._data.flags.c_contiguous:
         from .movement import Clone
-        out = Clone.apply(out)
+        out = Clone.apply(out)   # (ndarray.copy is C-ordered)
     return out
 
 

@@ -437,7 +437,8 @@ def gradient_at_subnormal(difference, program):
 
 
 SUBNORMAL_UNDERFLOW_OPS = {"atan2", "arctan2", "atan2_", "hypot", "hypot_", "/", "r/", "div", "div_", "/=",
-                           "divide", "true_divide"}
+                           "divide", "true_divide", "log", "log2", "log10", "log1p", "log_", "log2_", "log10_",
+                           "log1p_", "reciprocal", "reciprocal_", "sqrt", "sqrt_", "rsqrt", "rsqrt_"}
 
 
 DIVISIONS = {"%", "r%", "remainder", "remainder_", "%=", "fmod", "fmod_", "/", "div", "div_", "/=",

@@ -1421,3 +1421,31 @@ def test_the_gradients_of_addcmul_with_broadcast_operands():
         lib.addcmul(c, a, b, value=0.5).sum().backward()
         return a.grad, b.grad, c.grad
     assert_same(run)
+
+
+def test_a_reshape_of_a_replicate_pad_is_a_view():
+    def run(lib):
+        padded = lib.nn.functional.pad(lib.tensor([[1.0], [2.0]]), (1, 1), mode="replicate")
+        view = lib.reshape(padded, (3, 2))
+        padded.add_(1)
+        return view
+    assert_same(run)
+
+
+@pytest.mark.parametrize("value", [inf, 2.5, 300, True, -1])
+def test_the_constant_pad_value_of_an_integer_tensor(value):
+    def run(lib):
+        return lib.nn.functional.pad(lib.tensor([[1, 2]], dtype=lib.uint8), (1, 1), value=value)
+    assert_same(run)
+
+
+@pytest.mark.parametrize("call", ["add", "add_", "sub", "sub_", "add float32"])
+def test_a_number_added_with_alpha_is_rounded_to_the_dtype_first(call):
+    def run(lib):
+        x = lib.tensor([1.0], dtype=lib.float32 if call == "add float32" else lib.float16)
+        if call == "add float32":
+            return lib.add(x, 1e39, alpha=0)
+        if call.endswith("_"):
+            return getattr(x, call)(1e10, alpha=0)
+        return getattr(lib, call)(x, 70000.0, alpha=0.5)
+    assert_same(run)
