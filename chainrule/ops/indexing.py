@@ -87,11 +87,7 @@ def _item(item):
     elif isinstance(item, numbers.Integral):
         return int(item)
     elif isinstance(item, slice):
-        if item.step is not None and item.step <= 0:
-            raise ValueError(at_user_line(
-                f"step must be greater than zero (got {item.step}); PyTorch tensors do not "
-                f"support negative steps: use .flip(dim) to reverse"))
-        return item
+        return item   # (its step is checked in order with the other items: _check_bounds)
     elif isinstance(item, (list, tuple)):
         try:
             item = xp.asarray([i._data if isinstance(i, Tensor) else i for i in item])
@@ -171,6 +167,10 @@ def _check_bounds(items, shape, ellipsis_dims):
     dim = 0
     for position, item in enumerate(items):
         if item is None or type(item) is slice:
+            if item is not None and item.step is not None and item.step <= 0:
+                raise ValueError(at_user_line(
+                    f"step must be greater than zero (got {item.step}); PyTorch tensors do not "
+                    f"support negative steps: use .flip(dim) to reverse"))
             dim += item is not None
         elif item is Ellipsis:
             dim += ellipsis_dims

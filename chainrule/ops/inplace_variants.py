@@ -130,6 +130,8 @@ def _restride(target, view_op, name, *args):
         source._vbox = target._vbox
     with enable_grad() if shape_change_in_graph else contextlib.nullcontext():
         result = view_op(source, *args)
+    if target._base is None and target._views:
+        _keep_views_of_the_old_shape(target, result)
     target._data = result._data
     target._vbox[0] += 1
     if recording:
@@ -141,6 +143,25 @@ def _restride(target, view_op, name, *args):
         if not recording and target._rg and not target._made_without_grad:
             views.refresh(target)
     return target
+
+
+def _keep_views_of_the_old_shape(root, result):
+    """The live views of ``root`` were made from its old shape: their chains start with the
+    step back from the new shape to it (a permutation undone, or a reshape)."""
+    old_shape = root._data.shape
+    if result._data.shape == old_shape and not result._view_chain:
+        return
+    step = result._view_chain[-1] if result._view_chain else None
+    if step is not None and step[0] is movement.Permute:
+        dims = step[1]["dims"]
+        inverse = [0] * len(dims)
+        for i, d in enumerate(dims):
+            inverse[d] = i
+        back = (movement.Permute, {"dims": tuple(inverse)})
+    else:
+        back = (movement.Reshape, {"shape": old_shape})
+    for view in root._views.alive():
+        view._view_chain = (back,) + view._view_chain
 
 
 def squeeze_(input, dim=None):

@@ -245,7 +245,7 @@ def atan2_integer_operand(difference, program):
     """The gradient of atan2 (or addcdiv) with an integer operand: PyTorch squares the integer in
     its own dtype, which wraps; chainrule computes in floating point."""
     code = "".join(step.code for step in program.lines)
-    if difference.kind != "grad-value" or not re.search(r"lib\.u?int(8|16|32|64)\b", code):
+    if difference.kind not in ("grad-value", "stale-gradient") or not re.search(r"lib\.u?int(8|16|32|64)\b", code):
         return set()
     return {op_name(step.op) for step in program.lines[:difference.line + 1]} & INTEGER_SQUARING_OPS
 
@@ -281,7 +281,9 @@ ORDER_SIGNED_ZERO_OPS = {"matmul", "@", "mm", "bmm", "mv", "dot", "vdot", "inner
                          "cummax", "cummin", "msort", "logaddexp", "logaddexp2", "matrix_power", "aminmax",
                          "clamp", "clip", "clamp_", "clip_", "clamp_min", "clamp_max", "clamp_min_", "clamp_max_",
                          "maximum", "minimum", "fmax", "fmin", "floor_divide", "//", "r//", "//=", "floor_divide_",
-                         "floor", "ceil", "trunc", "round", "floor_", "ceil_", "trunc_", "round_"}
+                         "floor", "ceil", "trunc", "round", "floor_", "ceil_", "trunc_", "round_",
+                         "scatter_reduce", "scatter_reduce_", "index_reduce", "index_reduce_", "scatter_add",
+                         "scatter_add_", "index_add", "index_add_"}
 
 
 @rule("zero-sign-by-summation-order")
@@ -572,6 +574,7 @@ def empty_write_unchecked(difference, program):
 
 
 PYTORCH_BUGS = ("INTERNAL ASSERT FAILED", "ZeroTensors are immutable")
+KRON_VIEW_BUG = "view size is not compatible with input tensor's size and stride"
 
 
 @rule("pytorch-internal-assert")
@@ -585,6 +588,8 @@ def pytorch_internal_assert(difference, program):
         and "doesn't match the broadcast shape" in difference.theirs
     if backward_shape:
         return {op_name(step.op) for step in program.lines[:difference.line] if step.kind not in GRAD_KINDS}
+    if difference.kind == "error-only-torch" and op_name(line.op) == "kron" and KRON_VIEW_BUG in difference.theirs:
+        return {"kron"}   # PyTorch's kron views a non-contiguous operand (x.mT) and fails
     return {op_name(line.op)} if failed else set()
 
 
@@ -718,15 +723,15 @@ def ill_conditioned_remainder(difference, program):
     return {op_name(line.op)} & {"%", "r%", "remainder", "remainder_", "%=", "fmod", "fmod_"} if wrong else set()
 
 
-@rule("hardswish-gradient-at-nan")
-def hardswish_gradient_at_nan(difference, program):
-    """PyTorch's hardswish gradient at NaN is 1 in a tensor of fewer than about 32 elements and NaN
-    in a longer one (its vectorised kernel); chainrule's is 1 at every size."""
+@rule("size-dependent-gradient-at-nan")
+def size_dependent_gradient_at_nan(difference, program):
+    """PyTorch's gradients of hardswish and relu6 at NaN depend on the tensor's size (its scalar
+    and vectorised kernels differ); chainrule's do not."""
     if difference.bare_kind != "value" or not difference.kind.startswith("grad"):
         return set()
     nan_input = any("nan" in step.code for step in program.lines if step.kind == "input")
     uses = {op_name(step.op) for step in program.lines[:difference.line]}
-    return {"hardswish"} & uses if nan_input else set()
+    return {"hardswish", "relu6"} & uses if nan_input else set()
 
 
 @rule("clamp-bound-checked-beside-a-nan-bound")
@@ -769,3 +774,54 @@ def empty_product_shape(difference, program):
         return set()
     empty = any(tensor.numel() == 0 for tensor in _read_tensors(program, difference.line))
     return {op_name(line.op)} if empty else set()
+
+
+@rule("fill-of-an-expanded-view")
+def fill_of_expanded_view(difference, program):
+    """``broadcast_to(x, ...).fill_(tensor(2))``: every element gets the same value, so chainrule
+    writes it; PyTorch's check refuses any write into memory that several elements share."""
+    line = _line(difference, program)
+    refused = difference.kind == "error-only-torch" and op_name(line.op) == "fill_" \
+        and "more than one element of the written-to tensor refers to a single memory location" in difference.theirs
+    return {"fill_"} if refused else set()
+
+
+@rule("empty-contribution-is-zero")
+def empty_contribution_is_zero(difference, program):
+    """A gradient whose only contribution through an op comes through an empty tensor: chainrule's
+    is zero; PyTorch's double backward multiplies that zero sum by an infinite factor (NaN)."""
+    if not difference.kind.startswith("grad") or difference.bare_kind != "value":
+        return set()
+    if difference.theirs.count("nan") <= difference.ours.count("nan"):
+        return set()
+    line = _line(difference, program)
+    return {op_name(line.op)} if _made_an_empty_tensor(program, difference.line) else set()
+
+
+# Ops singular at 0 (or that amplify a difference in their divisor by the quotient): a value that
+# differs between the libraries within tolerance, next to 0, gives results far apart.
+AMPLIFYING_OPS = {"**", "pow", "pow_", "**=", "r**", "reciprocal", "reciprocal_", "/", "r/", "div", "div_", "/=",
+                  "divide", "true_divide", "%", "r%", "remainder", "remainder_", "%=", "fmod", "fmod_", "log",
+                  "log2", "log10", "log_", "log2_", "log10_", "rsqrt", "rsqrt_"}
+NEAR_ZERO = {torch.float16: 1e-3, torch.float32: 1e-6, torch.float64: 1e-12}
+
+
+@rule("amplified-rounding")
+def amplified_rounding(difference, program):
+    """``v ** -1`` where ``v = logaddexp2(-1, -1)`` is 0 in chainrule and -1e-8 in PyTorch (equal
+    within tolerance), ``x % gelu(x)`` (the quotient multiplies the divisor's last-bit difference):
+    an op singular at 0, or a remainder, applied to a computed value."""
+    line = _line(difference, program)
+    if difference.bare_kind not in ("value", "non-finite") or op_name(line.op) not in AMPLIFYING_OPS:
+        return set()
+    computed = {name for step in program.lines[:difference.line] if step.kind != "input" for name in step.defines}
+    names, tensors = _read_names(program, difference.line)
+    for name, tensor in zip(names, tensors):
+        if name not in computed or not tensor.is_floating_point():
+            continue
+        if op_name(line.op) in ("%", "r%", "remainder", "remainder_", "%=", "fmod", "fmod_"):
+            return {op_name(line.op)}
+        near = (tensor != 0) & (tensor.abs() <= NEAR_ZERO.get(tensor.dtype, 1e-6))
+        if bool(near.any()) or bool((tensor == 0).any()):
+            return {op_name(line.op)}
+    return set()

@@ -621,3 +621,45 @@ def test_a_write_after_floor_divide_leaves_no_saved_value():
         v.scatter_(0, lib.tensor([[0, 0]]), w)
         return lib.autograd.grad(y.sum() + w.sum(), [w], allow_unused=True)[0]
     assert_deliberate(run, [[1.0, 1.0]])    # PyTorch: "modified by an inplace operation"
+
+
+def test_fill_of_an_expanded_view_with_a_tensor():
+    def run(lib):
+        view = lib.broadcast_tensors(lib.ones(2, 1), lib.ones(1, 1))[1]
+        view.fill_(lib.tensor(2.0))
+        return view
+    assert_deliberate(run, [[2.0], [2.0]])    # PyTorch refuses
+
+
+def test_the_gradient_of_relu6_at_nan_does_not_depend_on_the_size():
+    def run(lib):
+        x = lib.tensor([1.0, nan, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0], dtype=lib.float64, requires_grad=True)
+        lib.nn.functional.relu6(x).sum().backward()
+        return x.grad[1:2]
+    assert_deliberate(run, [1.0])    # PyTorch: 0 here, 1 in a tensor of 4
+
+
+def test_a_second_derivative_through_an_empty_tensor_is_zero():
+    def run(lib):
+        x = lib.tensor([[[1.0]], [[0.0]]], dtype=lib.float64, requires_grad=True)
+        empty = lib.tensor_split(lib.ones(2, 1, 1), 2, dim=1)[-1]      # (2, 0, 1)
+        y = lib.addcdiv(empty, x, x, value=2)
+        (g,) = lib.autograd.grad(y.sum() + x.sum(), [x], create_graph=True)
+        return lib.autograd.grad(g.sum(), [x])[0]
+    assert_deliberate(run, [[[0.0]], [[0.0]]])    # PyTorch: nan at x = 0
+
+
+def test_a_power_of_a_value_that_is_zero_within_tolerance():
+    def run(lib):
+        return lib.logaddexp2(lib.tensor([-1.0]), lib.tensor([-1.0])) ** lib.tensor([-1.0])
+    assert_deliberate(run, [inf])    # log2(2^-1 + 2^-1) = 0 exactly; PyTorch's is -1e-8
+
+
+def test_kron_of_a_transposed_operand():
+    def run(lib):
+        x = lib.arange(12.0).reshape(2, 3, 2)
+        return lib.kron(x, x.mT)
+    assert run(chainrule).shape == (4, 6, 6)
+    assert chainrule.kron(chainrule.arange(12.0).reshape(2, 3, 2), chainrule.arange(12.0).reshape(2, 3, 2).mT.contiguous()).tolist() \
+        == run(chainrule).tolist()
+    assert difference(run) is not None    # PyTorch: "view size is not compatible"

@@ -1449,3 +1449,23 @@ def test_a_number_added_with_alpha_is_rounded_to_the_dtype_first(call):
             return getattr(x, call)(1e10, alpha=0)
         return getattr(lib, call)(x, 70000.0, alpha=0.5)
     assert_same(run)
+
+
+def test_an_index_out_of_range_is_reported_before_a_negative_step():
+    def run(lib):
+        x = lib.ones(1, 1, 1)
+        x[1, :, ::-1] = 2
+    assert_same(run)
+
+
+@pytest.mark.parametrize("change", ["unsqueeze_", "squeeze_", "t_"])
+def test_views_taken_before_a_shape_change_of_their_base(change):
+    def run(lib):
+        x = lib.tensor([[1.0, 2.0]], requires_grad=True)
+        base = lib.log10(x * 10)                         # (1, 2)
+        piece = lib.tensor_split(base, [1], dim=1)[0]    # a view of base, column 0
+        getattr(base, change)(*((0,) if change == "unsqueeze_" else ()))
+        base.clamp_(0, 1.2)
+        (piece * 3).sum().backward()
+        return base, piece, x.grad
+    assert_same(run)
