@@ -23,6 +23,9 @@ from .serialization import save, load  # noqa: F401
 from .threads import set_num_threads, get_num_threads  # noqa: F401
 from .sampling import multinomial  # noqa: F401
 from . import accelerator, backends, distributions  # noqa: F401
+from . import sparse  # noqa: F401
+from .sparse import sparse_coo_tensor, spmm  # noqa: F401
+from .layouts import layout, strided, sparse_coo  # noqa: F401
 from .legacy_tensors import LEGACY_TYPES as _LEGACY_TYPES
 globals().update(_LEGACY_TYPES)  # FloatTensor, LongTensor, ...
 from . import jit  # noqa: F401

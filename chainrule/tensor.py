@@ -12,6 +12,7 @@ from ._errors import at_user_line
 from ._dims import wrap_dim
 
 from .tracing_slot import tracer  # noqa: F401  (re-exported: ops read tensor.tracer)
+from .layouts import sparse_coo, strided
 
 
 class Size(tuple):
@@ -52,6 +53,8 @@ class Tensor:
     _retains_grad = False
 
     __array_priority__ = 1000  # numpy_scalar * tensor calls Tensor.__rmul__
+    is_sparse = False
+    layout = strided
 
     def __init__(self, *args, dtype=None, requires_grad=False):
         """``Tensor(data)`` copies ``data`` as the default float dtype and ``Tensor(2, 3)`` makes a
@@ -364,6 +367,14 @@ class Tensor:
         out = self if dtype is None else self.type(dtype)
         return out.clone() if copy and out is self else out
 
+    def to_sparse(self, sparse_dim=None):
+        """The nonzero elements as a sparse COO tensor (``chainrule.sparse``)."""
+        from .sparse.creation import to_sparse
+        return to_sparse(self, sparse_dim)
+
+    def to_dense(self):
+        return self
+
     def type(self, dtype=None):
         """``x.type()`` is the type string (``'chainrule.FloatTensor'``); ``x.type(t)`` converts to
         ``t``: a dtype, a legacy class (``chainrule.LongTensor``) or its name."""
@@ -422,15 +433,23 @@ class Tensor:
         return _ops.unary.abs(self)
 
     def __add__(self, other):
+        if getattr(other, "layout", None) is sparse_coo:
+            return NotImplemented   # the sparse tensor's own method computes it
         return _ops.elementwise.add(self, other)
 
     def __radd__(self, other):
+        if getattr(other, "layout", None) is sparse_coo:
+            return NotImplemented   # the sparse tensor's own method computes it
         return _ops.elementwise.add(other, self)
 
     def __sub__(self, other):
+        if getattr(other, "layout", None) is sparse_coo:
+            return NotImplemented   # the sparse tensor's own method computes it
         return _ops.elementwise.sub(self, other)
 
     def __rsub__(self, other):
+        if getattr(other, "layout", None) is sparse_coo:
+            return NotImplemented   # the sparse tensor's own method computes it
         return _ops.elementwise.sub(other, self)
 
     def __mul__(self, other):
@@ -468,9 +487,13 @@ class Tensor:
         return _ops.elementwise.pow(other, self)
 
     def __matmul__(self, other):
+        if getattr(other, "layout", None) is sparse_coo:
+            return NotImplemented   # the sparse tensor's own method computes it
         return _ops.linalg.matmul(self, other)
 
     def __rmatmul__(self, other):
+        if getattr(other, "layout", None) is sparse_coo:
+            return NotImplemented   # the sparse tensor's own method computes it
         return _ops.linalg.matmul(other, self)
 
     def __eq__(self, other):

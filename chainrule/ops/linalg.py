@@ -102,6 +102,9 @@ def matmul(input, other):
     (n,) @ (n,) -> (); (m, n) @ (n,) -> (m,); (n,) @ (..., n, p) -> (..., p);
     (..., m, n) @ (..., n, p) -> (..., m, p). Both operands need the same dtype.
     """
+    if input.is_sparse or other.is_sparse:
+        from ..sparse import mm as sparse_mm
+        return sparse_mm(input, other)
     try:
         a_data, b_data = input._data, other._data
     except AttributeError:
@@ -136,6 +139,9 @@ def _require_ndim(op, x, ndim, name, missing_dims_error=RuntimeError):
 
 def mm(input, mat2):
     """(n, m) @ (m, p) -> (n, p); no broadcasting."""
+    if input.is_sparse or mat2.is_sparse:
+        from ..sparse import mm as sparse_mm
+        return sparse_mm(input, mat2)
     _require_ndim("mm", input, 2, "input")
     _require_ndim("mm", mat2, 2, "mat2")
     _check_matmul("mm", input, mat2)

@@ -15,6 +15,7 @@ value unless ``include_self=False``) with ``sum``, ``prod``, ``mean``,
 from .. import backend as B
 from ..function import Function
 from ..tensor import Tensor
+from .._dims import wrap_dim
 from .._errors import at_user_line, shape_str, ShapeError
 from .indexing import (keeps_index, TakeAlong, Index, _crop_outside, _full_index, _scatter_args,
                        _index_along_args, _along, _index_array)
@@ -203,6 +204,7 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True):
             f"index_reduce_(): Number of indices ({idx.size}) should be equal to "
             f"source.size(dim): ({length}), for dim: {dim} (source shape {shape_str(source.shape)})"))
     if input._data.ndim == 0:
+        wrap_dim(dim, 0, "index_reduce")   # a 0-d tensor takes dim 0 or -1
         if source._data.ndim:
             raise RuntimeError(at_user_line(
                 f"index_reduce(): source tensor shape must match self tensor shape, excluding the "

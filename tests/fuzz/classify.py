@@ -825,3 +825,25 @@ def amplified_rounding(difference, program):
         if bool(near.any()) or bool((tensor == 0).any()):
             return {op_name(line.op)}
     return set()
+
+
+@rule("second-derivative-at-nan")
+def second_derivative_at_nan(difference, program):
+    """At a NaN input (or a NaN made on the way), PyTorch's double-backward formulas multiply a
+    0/1 mask into the NaN (NaN); chainrule's select their branch, as its first derivatives do
+    (``elu``'s second derivative at NaN is that of its positive branch)."""
+    if difference.kind != "grad2-value" or difference.theirs.count("nan") <= difference.ours.count("nan"):
+        return set()
+    line = _line(difference, program)
+    return {op_name(line.op)} if _made_a_nan(program, difference.line) else set()
+
+
+def _made_a_nan(program, index):
+    space = namespace(torch)
+    try:
+        for line in program.lines[:index]:
+            run_line(line, space)
+    except Exception:
+        return False
+    return any(isinstance(value, torch.Tensor) and value.is_floating_point() and bool(torch.isnan(value).any())
+               for value in space.values())

@@ -663,3 +663,12 @@ def test_kron_of_a_transposed_operand():
     assert chainrule.kron(chainrule.arange(12.0).reshape(2, 3, 2), chainrule.arange(12.0).reshape(2, 3, 2).mT.contiguous()).tolist() \
         == run(chainrule).tolist()
     assert difference(run) is not None    # PyTorch: "view size is not compatible"
+
+
+def test_the_second_derivative_of_elu_at_nan():
+    def run(lib):
+        x = lib.tensor([nan], dtype=lib.float64, requires_grad=True)
+        y = lib.nn.functional.elu(x)
+        (g,) = lib.autograd.grad((y * y).sum() + x.sum(), [x], create_graph=True)
+        return lib.autograd.grad((g * 0.5).sum(), [x])[0]
+    assert_deliberate(run, [1.0])    # elu' ** 2 + elu * elu'' on the positive branch; PyTorch: nan

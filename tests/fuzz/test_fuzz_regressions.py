@@ -1469,3 +1469,10 @@ def test_views_taken_before_a_shape_change_of_their_base(change):
         (piece * 3).sum().backward()
         return base, piece, x.grad
     assert_same(run)
+
+
+def test_index_reduce_of_a_0d_tensor_checks_its_dim():
+    def run(lib):
+        x = lib.tensor(1.0)
+        return x.index_reduce_(1, lib.tensor([0]), x, "prod", include_self=False)
+    assert_same(run)
