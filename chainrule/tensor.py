@@ -462,7 +462,7 @@ class Tensor:
         return _ops.elementwise.div(self, other)
 
     def __rtruediv__(self, other):
-        if isinstance(other, (int, float)) and not isinstance(other, bool):
+        if isinstance(other, (int, float)):   # (bools included)
             # number / x is reciprocal(x) * number, as in PyTorch: the same rounding, and
             # backward reads the saved reciprocal, not x
             return _ops.unary.reciprocal(self) * other

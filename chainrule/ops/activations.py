@@ -317,7 +317,8 @@ def celu(input, alpha=1.0, inplace=False):
     if inplace:
         return _in_place(celu, input, "celu_", alpha=alpha)
     _float_only(input, "celu")
-    return elu(input / alpha, 1.0) * alpha
+    # the positive part is x itself (x / alpha * alpha rounds, and a subnormal x underflows)
+    return where(input > 0, input, elu(input / alpha, 1.0) * alpha)
 
 
 def gelu(input, approximate="none"):

@@ -102,7 +102,7 @@ def matmul(input, other):
     (n,) @ (n,) -> (); (m, n) @ (n,) -> (m,); (n,) @ (..., n, p) -> (..., p);
     (..., m, n) @ (..., n, p) -> (..., m, p). Both operands need the same dtype.
     """
-    if input.is_sparse or other.is_sparse:
+    if getattr(input, "is_sparse", False) or getattr(other, "is_sparse", False):
         from ..sparse import mm as sparse_mm
         return sparse_mm(input, other)
     try:
@@ -139,7 +139,7 @@ def _require_ndim(op, x, ndim, name, missing_dims_error=RuntimeError):
 
 def mm(input, mat2):
     """(n, m) @ (m, p) -> (n, p); no broadcasting."""
-    if input.is_sparse or mat2.is_sparse:
+    if getattr(input, "is_sparse", False) or getattr(mat2, "is_sparse", False):
         from ..sparse import mm as sparse_mm
         return sparse_mm(input, mat2)
     _require_ndim("mm", input, 2, "input")

@@ -418,7 +418,7 @@ def exact_derivative(difference, program):
     steps = {op_name(step.op) for step in program.lines[:difference.line]}
     blamed = set()
     if difference.theirs.count("nan") > difference.ours.count("nan"):
-        blamed |= steps & {"prod", "pow", "copysign", "mish", "selu", "logaddexp", "logaddexp2"}
+        blamed |= steps & {"prod", "pow", "copysign", "mish", "selu", "elu", "celu", "logaddexp", "logaddexp2"}
     if "inf" in difference.ours and "inf" not in difference.theirs:
         blamed |= steps & {"lgamma"}
     return blamed
@@ -802,7 +802,8 @@ def empty_contribution_is_zero(difference, program):
 # differs between the libraries within tolerance, next to 0, gives results far apart.
 AMPLIFYING_OPS = {"**", "pow", "pow_", "**=", "r**", "reciprocal", "reciprocal_", "/", "r/", "div", "div_", "/=",
                   "divide", "true_divide", "%", "r%", "remainder", "remainder_", "%=", "fmod", "fmod_", "log",
-                  "log2", "log10", "log_", "log2_", "log10_", "rsqrt", "rsqrt_"}
+                  "log2", "log10", "log_", "log2_", "log10_", "rsqrt", "rsqrt_", "//", "r//", "//=",
+                  "floor_divide", "floor_divide_", "logical_and", "logical_or", "logical_xor", "logical_not"}
 NEAR_ZERO = {torch.float16: 1e-3, torch.float32: 1e-6, torch.float64: 1e-12}
 
 
@@ -816,15 +817,31 @@ def amplified_rounding(difference, program):
         return set()
     computed = {name for step in program.lines[:difference.line] if step.kind != "input" for name in step.defines}
     names, tensors = _read_names(program, difference.line)
+    scale = _input_scale(program, difference.line)
     for name, tensor in zip(names, tensors):
         if name not in computed or not tensor.is_floating_point():
             continue
         if op_name(line.op) in ("%", "r%", "remainder", "remainder_", "%=", "fmod", "fmod_"):
             return {op_name(line.op)}
-        near = (tensor != 0) & (tensor.abs() <= NEAR_ZERO.get(tensor.dtype, 1e-6))
-        if bool(near.any()) or bool((tensor == 0).any()):
+        # near 0 in absolute terms, or next to the rounding of the largest input (1e300 - 1e300)
+        tiny = max(NEAR_ZERO.get(tensor.dtype, 1e-6), 8 * torch.finfo(tensor.dtype).eps * scale)
+        if bool((tensor.abs() <= tiny).any()):
             return {op_name(line.op)}
     return set()
+
+
+def _input_scale(program, index):
+    """The largest finite magnitude among the program's inputs (as PyTorch holds them)."""
+    space = namespace(torch)
+    try:
+        for line in program.lines[:index]:
+            if line.kind == "input":
+                run_line(line, space)
+    except Exception:
+        return 0.0
+    finite = [value[torch.isfinite(value)].abs().max().item() for value in space.values()
+              if isinstance(value, torch.Tensor) and value.is_floating_point() and bool(torch.isfinite(value).any())]
+    return max(finite, default=0.0)
 
 
 @rule("second-derivative-at-nan")

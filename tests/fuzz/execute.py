@@ -85,7 +85,10 @@ class Lockstep:
     def step(self, index, line):
         """Run one line in both libraries; False when either raised (the run stops there)."""
         used = [self.theirs.get(name) for name in line.uses]
-        scale = max((magnitude(value) for value in used), default=0.0)
+        # the largest magnitude the value was computed from, through every earlier step: rounding
+        # at a scale of 1e30 shows in the numbers made from it, however small they are
+        inherited_scales = [self.origins[name].scale for name in line.uses if name in self.origins]
+        scale = max([magnitude(value) for value in used] + inherited_scales, default=0.0)
         inherited = [self.origins[name].precision for name in line.uses if name in self.origins]
         before = {lib: self.spaces[lib].get(line.target) for lib in LIBRARIES}
         for lib in LIBRARIES:

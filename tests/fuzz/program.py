@@ -57,8 +57,28 @@ def quiet():
 
 
 def run_line(line, space):
+    _refuse_what_crashes_pytorch(line, space)
     with quiet():
         exec(compile(line.code, "<fuzz program>", "exec"), space)
+
+
+# Integer division of the dtype's minimum by -1 overflows in PyTorch's C kernels: the CPU traps
+# (SIGFPE) and the whole process dies. Such a line raises here instead, in both libraries.
+_INTEGER_DIVISIONS = {"div", "divide", "floor_divide", "//", "r//", "//=", "floor_divide_", "%", "r%",
+                      "remainder", "fmod", "%=", "remainder_", "fmod_", "div_", "/=", "true_divide"}
+
+
+def _refuse_what_crashes_pytorch(line, space):
+    if line.op.removeprefix(".").removeprefix("F.") not in _INTEGER_DIVISIONS:
+        return
+    names = set(line.uses) | ({line.target} if line.target else set())
+    for name in names:
+        value = space.get(name)
+        if not hasattr(value, "detach"):
+            continue
+        array = np.asarray(value.detach().numpy())
+        if array.dtype.kind == "i" and array.size and array.min() == np.iinfo(array.dtype).min:
+            raise RuntimeError("fuzz guard: an integer division of the dtype's minimum may trap in PyTorch")
 
 
 class Generator:
@@ -140,12 +160,17 @@ class Generator:
             return False
         for name in line.defines:
             value = self.space.get(name)
-            memory = memory_of(value) if isinstance(value, torch.Tensor) else None
-            if memory is None:
+            if not isinstance(value, torch.Tensor):
                 continue
+            memory = memory_of(value)
             for used in line.uses:
                 source = self.space.get(used)
-                if isinstance(source, torch.Tensor) and memory_of(source) == memory:
+                if not isinstance(source, torch.Tensor):
+                    continue
+                if memory is not None and memory_of(source) == memory:
+                    return True
+                # an empty tensor has no memory to compare: ask autograd whether it is a view
+                if value._is_view() and value._base is (source._base if source._is_view() else source):
                     return True
         return False
 

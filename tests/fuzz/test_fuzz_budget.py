@@ -14,8 +14,6 @@ programs on a 2-core machine); a failing one stops searching after 60 s.
 """
 import time
 
-import pytest
-
 from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 
 from .choices import HypothesisChoices
@@ -87,9 +85,6 @@ def describe(found):
     return "\n".join(parts)
 
 
-# Open: the fuzzer still finds differences (each has a strict open regression test in
-# test_fuzz_regressions.py); drop this mark once they are fixed or listed in the docs table.
-@pytest.mark.xfail(strict=False, reason="open differences: see test_fuzz_regressions.py")
 def test_fuzz_budget():
     found = {}
     try:

@@ -1476,3 +1476,18 @@ def test_index_reduce_of_a_0d_tensor_checks_its_dim():
         x = lib.tensor(1.0)
         return x.index_reduce_(1, lib.tensor([0]), x, "prod", include_self=False)
     assert_same(run)
+
+
+def test_celu_of_a_positive_number_is_the_number():
+    def run(lib):
+        x = lib.tensor([5e-324, 0.1, -0.5, -0.0, nan, inf, -inf], dtype=lib.float64, requires_grad=True)
+        y = lib.celu(x, alpha=3.0)
+        y.sum().backward()
+        return y, x.grad, lib.logical_and(lib.celu(x[:1], alpha=2.0), lib.ones(1))
+    assert_same(run)
+
+
+def test_a_bool_divided_by_a_tensor():
+    def run(lib):
+        return False / lib.tensor([1.0] * 15 + [1e-40]), True / lib.tensor([2.0, 0.0])
+    assert_same(run)
