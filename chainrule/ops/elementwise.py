@@ -258,6 +258,10 @@ def _scaled(input, other, alpha, op):
     if target is B.bool_:
         alpha = bool(alpha)
     if isinstance(other, Tensor):  # scaled in the result dtype: an int32 other does not wrap
+        if isinstance(input, Tensor) and other._data.shape != input._data.shape:
+            # scaled at the result's shape, then summed by backward, as PyTorch's kernel does
+            # (inf * the gradient of an empty result is an empty sum, 0, not inf * 0)
+            other = other.expand(xp.broadcast_shapes(input._data.shape, other._data.shape))
         return mul(cast_to(other, target), alpha)
     return _scaled_number(other, alpha, target)
 
@@ -399,6 +403,8 @@ def lerp(input, end, weight):
     _same_dtype(input, end, "lerp", "end")
     if isinstance(weight, Tensor) and weight.ndim:
         _same_dtype(input, weight, "lerp", "weight")
+    elif isinstance(weight, Tensor) and weight._data.dtype != input._data.dtype:
+        weight = cast_to(weight, B.from_numpy_dtype(input._data.dtype))   # a 0-d weight acts as a number
     if input._data.dtype.kind != "f":
         raise NotImplementedError(at_user_line(
             f"lerp: not implemented for {input.dtype} tensors; convert with .float() first"))

@@ -13,7 +13,7 @@ from .._errors import at_user_line, shape_str
 from .._dims import wrap_dim
 from .array_op import array_op, checked
 from .indexing import Index, BasicIndex, keeps_index, kept_index
-from .promotion import number_as
+from .promotion import number_as, check_scalar_fits
 
 xp = B.xp
 
@@ -363,6 +363,7 @@ def _alpha_as(alpha, input):
     integer tensor truncates 2.7 to 2, a bool tensor takes its truth value)."""
     if input._data.dtype.kind in "biu":
         return number_as(alpha, input._data.dtype, "index_add").item()   # refuses what no element holds
+    check_scalar_fits(alpha, B.from_numpy_dtype(input._data.dtype), "index_add", "alpha")   # 1e10 in float16
     return alpha
 
 

@@ -228,7 +228,8 @@ class Index(Function):
 
     def forward(ctx, a, index):
         ctx.shape, ctx.index = a.shape, index
-        return a[index]
+        out = a[index]   # NumPy may lay the result out in another order (x[:, :, idx]):
+        return out if out.flags.c_contiguous else xp.ascontiguousarray(out)   # PyTorch's is contiguous
 
     def backward(ctx, g):
         return IndexBackward.apply(g, shape=ctx.shape, index=ctx.index)

@@ -126,12 +126,30 @@ def _indexed_pad(input, widths, mode):
                 f"to wrap around more than once (input shape {shape_str(shape)})"))
     out = _gather_pad(input, positive, mode)
     out = out if mode == "circular" else _crop(out, widths)
-    # nothing gathered, out is a view; a crop of the gathered array is not contiguous: PyTorch's
-    # result is a fresh contiguous tensor (so reshape of it is a view)
-    if not any(lo or hi for lo, hi in positive) or not out._data.flags.c_contiguous:
+    if not any(lo or hi for lo, hi in positive):   # nothing gathered: out is a view of input
+        return PaddedCopy.apply(out)
+    if not out._data.flags.c_contiguous:   # a crop: PyTorch's result is a fresh contiguous tensor
         from .movement import Clone
         out = Clone.apply(out)   # (ndarray.copy is C-ordered)
     return out
+
+
+class PaddedCopy(Function):
+    """A copy of ``a`` (the input, or a crop of it) as the result of a pad that added nothing.
+    Its gradient stays connected to ``a``, as PyTorch's pad backward is to its input: a second
+    derivative through it is zero, not an error."""
+
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return a.copy()   # (C-ordered)
+
+    def backward(ctx, g):
+        from .activations import GatedGradient
+        return GatedGradient.apply(g, ctx.saved_value(0), keep=_everywhere, bounds=(), slope=None)
+
+
+def _everywhere(x):
+    return xp.ones(x.shape, dtype=bool)
 
 
 class Triangle(Function):

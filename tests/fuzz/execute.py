@@ -12,6 +12,8 @@ line that raises in either, and record what the comparator needs:
   chainrule's does not: the gradients PyTorch computes when saved tensors are copied
   as they are saved (what chainrule's snapshots promise), to judge chainrule's.
 """
+import math
+import re
 from dataclasses import dataclass, field
 
 import chainrule
@@ -47,6 +49,15 @@ class Run:
     aliasing: list = field(default_factory=list)      # (line, name, used, torch shares, ours shares)
     rebound: list = field(default_factory=list)       # (line, target, torch kept it, ours kept it)
     kept_saved: list = None    # observations against PyTorch with saved tensors kept (see above)
+
+
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d*)?(?:e[-+]?\d+)?")
+
+
+def literal_scale(code):
+    """The largest finite number written in a line (``v * 2147483648`` computes at that scale)."""
+    numbers = (float(text) for text in _NUMBER.findall(code))
+    return max((n for n in numbers if math.isfinite(n)), default=0.0)
 
 
 @dataclass
@@ -88,7 +99,7 @@ class Lockstep:
         # the largest magnitude the value was computed from, through every earlier step: rounding
         # at a scale of 1e30 shows in the numbers made from it, however small they are
         inherited_scales = [self.origins[name].scale for name in line.uses if name in self.origins]
-        scale = max([magnitude(value) for value in used] + inherited_scales, default=0.0)
+        scale = max([magnitude(value) for value in used] + inherited_scales + [literal_scale(line.code)])
         inherited = [self.origins[name].precision for name in line.uses if name in self.origins]
         before = {lib: self.spaces[lib].get(line.target) for lib in LIBRARIES}
         for lib in LIBRARIES:

@@ -672,3 +672,12 @@ def test_the_second_derivative_of_elu_at_nan():
         (g,) = lib.autograd.grad((y * y).sum() + x.sum(), [x], create_graph=True)
         return lib.autograd.grad((g * 0.5).sum(), [x])[0]
     assert_deliberate(run, [1.0])    # elu' ** 2 + elu * elu'' on the positive branch; PyTorch: nan
+
+
+def test_contiguous_of_a_contiguous_result_is_the_result():
+    def run(lib):
+        positions = lib.nonzero(lib.tensor([[False, True], [True, True]]))
+        return lib.index_put(positions, (lib.tensor([0]),), lib.tensor(2))
+    ours = run(chainrule)
+    assert ours.contiguous() is ours                     # chainrule: row-major, so no copy
+    assert not run(torch).is_contiguous()                # PyTorch's nonzero is column-major: a copy

@@ -1491,3 +1491,44 @@ def test_a_bool_divided_by_a_tensor():
     def run(lib):
         return False / lib.tensor([1.0] * 15 + [1e-40]), True / lib.tensor([2.0, 0.0])
     assert_same(run)
+
+
+def test_lerp_with_a_0d_bool_weight():
+    def run(lib):
+        x = lib.tensor(1.0, requires_grad=True)
+        return lib.lerp(x, x * 3, x <= 2)
+    assert_same(run)
+
+
+def test_a_tensor_scaled_by_an_infinite_alpha_into_an_empty_result():
+    def run(lib):
+        x = lib.zeros((1, 1, 0))
+        w = lib.tensor([[[1.0]]], requires_grad=True)
+        x.sub_(w, alpha=inf)          # the empty sum of the gradient is 0, not inf * 0
+        x.sum().backward()
+        return w.grad
+    assert_same(run)
+
+
+def test_a_view_of_an_index_select_along_the_last_dim():
+    def run(lib):
+        x = lib.tensor([[[-5, -4], [-3, -2]]], dtype=lib.int32)
+        return lib.index_select(x, 2, lib.tensor([0, 1, 0])).view((3, 2))
+    assert_same(run)
+
+
+def test_index_add_alpha_must_fit_float16():
+    def run(lib):
+        x = lib.tensor([1.0], dtype=lib.float16)
+        return x.index_add_(0, lib.tensor([0]), lib.tensor([1.0], dtype=lib.float16), alpha=1e10)
+    assert_same(run)
+
+
+@pytest.mark.parametrize("pad", [(0, 0), (-1, 0)])
+def test_the_gradient_through_a_pad_that_adds_nothing_stays_connected(pad):
+    def run(lib):
+        x = lib.tensor([[1.0, 2.0, 3.0]], dtype=lib.float64, requires_grad=True)
+        y = lib.nn.functional.pad(x.reshape(1, 1, 3), pad, mode="reflect" if pad == (0, 0) else "replicate")
+        (g,) = lib.autograd.grad(x.sum() + (y * y).sum(), [x], create_graph=True)
+        return g, lib.autograd.grad(g.sum(), [x])[0]
+    assert_same(run)
