@@ -96,8 +96,13 @@ def writable(array):
     if array.flags.writeable:
         return array
     owner = array
-    while isinstance(owner.base, xp.ndarray) and not owner.flags.writeable:
-        owner = owner.base
+    while not owner.flags.writeable:
+        parent = owner.base
+        if parent is not None and not isinstance(parent, xp.ndarray):
+            parent = getattr(parent, "base", None)   # as_strided's DummyArray keeps the array
+        if not isinstance(parent, xp.ndarray):
+            break
+        owner = parent
     if not owner.flags.writeable:
         return array  # truly read-only memory: the write raises NumPy's error
     interface = dict(array.__array_interface__)

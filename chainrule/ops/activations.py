@@ -254,9 +254,28 @@ class Hardswish(Function):
         return (wide * xp.minimum(xp.maximum(wide + 3, 0), 6) / 6).astype(a.dtype, copy=False)
 
     def backward(ctx, g):
-        (a,) = ctx.saved_tensors
-        middle = where(array_op(_below, a, bound=3), g * (a / 3 + 0.5), g)
-        return where(array_op(_at_most, a, bound=-3), 0.0, middle)
+        return HardswishGradient.apply(g, ctx.saved_value(0))
+
+
+class HardswishGradient(Function):
+    """``g`` times hardswish's slope at ``a``: 0 up to -3, a / 3 + 1/2 below 3, 1 from 3 on (and
+    at NaN). Its own derivative in ``a`` is g / 3 between -3 and 3 and 0 elsewhere, selected, so
+    an infinite ``g`` outside gives 0, as in PyTorch."""
+
+    def forward(ctx, g, a):
+        ctx.save_for_backward(g, a)
+        middle = xp.where(a < 3, g * (a / 3 + 0.5), g)
+        return xp.where(a <= -3, xp.zeros((), g.dtype), middle).astype(g.dtype, copy=False)
+
+    def backward(ctx, gg):
+        need_g, need_a = ctx.needs_input_grad
+        g, a = ctx.saved_value(0), ctx.saved_value(1)
+        grad_g = HardswishGradient.apply(gg, a) if need_g else None
+        grad_a = None
+        if need_a:
+            inside = Tensor._make((a._data > -3) & (a._data < 3))
+            grad_a = where(inside, gg * g / 3, 0.0)
+        return grad_g, grad_a
 
 
 # ---------------------------------------------------------------- public functions

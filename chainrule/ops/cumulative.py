@@ -67,6 +67,8 @@ class Cumprod(Function):
         if a.shape[ctx.axis] == 1:  # the identity: g, also at inf (as PyTorch)
             return g
         zero = a._data == 0
+        if tracer[0] is None and not xp.isfinite(a._data).all():
+            return _cumprod_grad_by_recurrence(g, a, ctx.axis)   # inf / inf would be nan
         if tracer[0] is None and not zero.any():   # compiled: the rule that handles zeros, rerun whole
             return _reverse_cumsum(g * out, ctx.axis) / a
         return _cumprod_grad_at_zeros(g, a, out, ctx.axis, zero)
@@ -90,6 +92,25 @@ def _cumprod_grad_at_zeros(g, a, out, axis, zero):
             skipped = cumprod(where(mask, 1.0, a), axis)
             grad = grad + where(mask, _reverse_cumsum(g * skipped, axis), 0.0)
     return grad
+
+
+def _cumprod_grad_by_recurrence(g, a, axis):
+    """Cumprod's gradient without any division (for infinite or NaN elements):
+    grad_i = (a_0 ... a_{i-1}) * S_i with S_i = g_i + a_{i+1} S_{i+1}, a scan along ``axis``
+    (one step per position: slow for long axes, used only when an element is not finite)."""
+    from .join import stack
+    n = a.shape[axis]
+    a_at = [a.select(axis, i) for i in range(n)]
+    g_at = [g.select(axis, i) for i in range(n)]
+    before = [None] * n                      # the product of the elements before i
+    before[0] = Tensor._make(xp.ones_like(a_at[0]._data))
+    for i in range(1, n):
+        before[i] = before[i - 1] * a_at[i - 1]
+    after = [None] * n                       # S_i
+    after[n - 1] = g_at[n - 1]
+    for i in range(n - 2, -1, -1):
+        after[i] = g_at[i] + a_at[i + 1] * after[i + 1]
+    return stack([before[i] * after[i] for i in range(n)], axis)
 
 
 def cumprod(input, dim, *, dtype=None):

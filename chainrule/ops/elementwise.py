@@ -271,8 +271,8 @@ def _scaled_number(other, alpha, target):
     as a Python scalar (int_tensor + 1.5 * 2 is float32, not a float64 0-d tensor)."""
     if target is B.bool_:
         return bool(other) and alpha
-    if target.category == 1:
-        return int(other) * alpha
+    if target.category == 1:   # PyTorch multiplies in int64, which wraps
+        return (int(other) * alpha + 2 ** 63) % 2 ** 64 - 2 ** 63
     with xp.errstate(over="ignore"):   # PyTorch rounds the number to the result dtype first:
         rounded = float(xp.asarray(other, dtype=target.np))   # float16 add(x, 1e10, alpha=0) is nan
     return rounded * alpha

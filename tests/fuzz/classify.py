@@ -420,7 +420,8 @@ def exact_derivative(difference, program):
     steps = {op_name(step.op) for step in program.lines[:difference.line]}
     blamed = set()
     if difference.theirs.count("nan") > difference.ours.count("nan"):
-        blamed |= steps & {"prod", "pow", "copysign", "mish", "selu", "elu", "celu", "logaddexp", "logaddexp2"}
+        blamed |= steps & {"prod", "pow", "**", "r**", "copysign", "mish", "selu", "elu", "celu", "logaddexp",
+                           "logaddexp2", "cumprod"}
     if "inf" in difference.ours and "inf" not in difference.theirs:
         blamed |= steps & {"lgamma"}
     return blamed
@@ -442,7 +443,8 @@ def gradient_at_subnormal(difference, program):
 
 SUBNORMAL_UNDERFLOW_OPS = {"atan2", "arctan2", "atan2_", "hypot", "hypot_", "/", "r/", "div", "div_", "/=",
                            "divide", "true_divide", "log", "log2", "log10", "log1p", "log_", "log2_", "log10_",
-                           "log1p_", "reciprocal", "reciprocal_", "sqrt", "sqrt_", "rsqrt", "rsqrt_"}
+                           "log1p_", "reciprocal", "reciprocal_", "sqrt", "sqrt_", "rsqrt", "rsqrt_", "addcdiv",
+                           "addcdiv_"}
 
 
 DIVISIONS = {"%", "r%", "remainder", "remainder_", "%=", "fmod", "fmod_", "/", "div", "div_", "/=",

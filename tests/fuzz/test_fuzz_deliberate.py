@@ -681,3 +681,11 @@ def test_contiguous_of_a_contiguous_result_is_the_result():
     ours = run(chainrule)
     assert ours.contiguous() is ours                     # chainrule: row-major, so no copy
     assert not run(torch).is_contiguous()                # PyTorch's nonzero is column-major: a copy
+
+
+def test_the_gradient_of_cumprod_with_an_infinite_element_is_exact():
+    def run(lib):
+        a = lib.tensor([[2.0, inf, 3.0, 0.5]], dtype=lib.float64, requires_grad=True)
+        (lib.cumprod(a, 1) * lib.tensor([[1.0, 2.0, 3.0, 4.0]], dtype=lib.float64)).sum().backward()
+        return a.grad[:, 1]
+    assert_deliberate(run, [34.0])    # 2 * 2 + 3 * 2 * 3 + 4 * 2 * 3 * 0.5; PyTorch: nan

@@ -1532,3 +1532,37 @@ def test_the_gradient_through_a_pad_that_adds_nothing_stays_connected(pad):
         (g,) = lib.autograd.grad(x.sum() + (y * y).sum(), [x], create_graph=True)
         return g, lib.autograd.grad(g.sum(), [x])[0]
     assert_same(run)
+
+
+def test_an_integer_number_scaled_by_alpha_wraps_in_int64():
+    def run(lib):
+        return lib.add(lib.tensor([[False, True]]), 9223372036854775807, alpha=3)
+    assert_same(run)
+
+
+def test_a_write_into_a_diagonal_of_an_expanded_view_that_shares_no_memory():
+    def run(lib):
+        x = lib.tensor([[1.0, 3.0]], requires_grad=True)
+        diagonal = lib.diagonal(x.expand((2, 1, 2)), dim1=0, dim2=1)    # (2, 1): one element each
+        with lib.no_grad():
+            diagonal.floor_divide_(lib.tensor(2.0))
+        return x
+    assert_same(run)
+
+
+def test_the_second_derivative_of_hardswish_everywhere():
+    def run(lib):
+        x = lib.tensor([1.0, inf, -4.0, 3.0, -3.0, nan, 2.5, -1.0], dtype=lib.float64, requires_grad=True)
+        y = lib.nn.functional.hardswish(x)
+        (g,) = lib.autograd.grad((y * y).sum() + x.sum(), [x], create_graph=True)
+        return g, lib.autograd.grad((g * 0.5).sum(), [x])[0]
+    assert_same(run)
+
+
+def test_the_gradient_of_cumprod_past_an_infinite_element():
+    def run(lib):
+        x = lib.tensor([[[1.0, 1.0]], [[1.0, inf]]], requires_grad=True)
+        y = lib.cumprod(lib.mul(lib.tensor([[[-5, -5]], [[0, -5]]]), x), 2)
+        (x.sum() + y.sum()).backward()
+        return x.grad
+    assert_same(run)
