@@ -26,6 +26,7 @@ def imported_modules(path):
     ("backend.py", "chainrule.tensor"),
     ("tracing_slot.py", "chainrule."),
     ("module_calls.py", "chainrule."),
+    ("layouts.py", "chainrule."),
     ("autograd/anomaly.py", "chainrule.nn"),
 ])
 def test_a_lower_layer_does_not_import_a_higher_one(lower, higher):

@@ -80,7 +80,8 @@ def pad(input, pad, mode="constant", value=None):
             input = _crop(input, widths)
             widths = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
         if value is not None and input._data.dtype.kind in "biu":
-            value = _fill_value(value, input._data.dtype)
+            adds = any(lo > 0 or hi > 0 for lo, hi in widths)   # (a pad that adds nothing uses no value)
+            value = _fill_value(value, input._data.dtype) if adds else 0
         return ConstantPad.apply(input, widths=widths, value=0.0 if value is None else value)
     if mode not in _NUMPY_MODES:
         raise NotImplementedError(

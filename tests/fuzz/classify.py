@@ -658,10 +658,12 @@ def softplus_at_threshold(difference, program):
             if op_name(step.op) == "softplus" and "threshold=1.0" in step.code}
 
 
-@rule("kron-refuses-a-changed-operand")
-def kron_refuses_changed_operand(difference, program):
-    """``y = kron(w, x)``, then ``x`` changes in place: chainrule's backward refuses, as for any
-    product; PyTorch's kron backward reads the new ``x`` and gives a stale gradient silently."""
+@rule("refuses-a-changed-saved-operand")
+def refuses_changed_saved_operand(difference, program):
+    """``y = kron(w, x)`` (or ``tensordot`` of 1-D tensors, ...), then ``x`` changes in place:
+    chainrule's backward refuses, as it does whenever a value it saved changed (it saves views of
+    its operands, never copies); PyTorch saved a copy there and computes, or (kron) reads the new
+    ``x`` and gives a stale gradient silently."""
     line = _line(difference, program)
     refused = difference.kind == "error-only-chainrule" and line.kind in GRAD_KINDS \
         and VERSION_ERROR in difference.ours
@@ -669,8 +671,10 @@ def kron_refuses_changed_operand(difference, program):
         step.kind in ("inplace", "setitem") and op_name(earlier.op) == "kron" and step.target in earlier.uses
         for number, earlier in enumerate(program.lines[:difference.line])
         for step in program.lines[number + 1:difference.line])
+    if refused:   # any op: chainrule saved a view of the operand, PyTorch (here) a copy or nothing
+        return {op_name(step.op) for step in program.lines[:difference.line] if step.kind in ("inplace", "setitem")}
     kron_used = {"kron"} & {op_name(step.op) for step in program.lines[:difference.line]}
-    return kron_used if refused or stale_in_torch else set()
+    return kron_used if stale_in_torch else set()
 
 
 @rule("gradient-keeps-a-zero-graph")
@@ -810,6 +814,8 @@ AMPLIFYING_OPS = {"**", "pow", "pow_", "**=", "r**", "reciprocal", "reciprocal_"
                   "log2", "log10", "log_", "log2_", "log10_", "rsqrt", "rsqrt_", "//", "r//", "//=",
                   "floor_divide", "floor_divide_", "logical_and", "logical_or", "logical_xor", "logical_not"}
 NEAR_ZERO = {torch.float16: 1e-3, torch.float32: 1e-6, torch.float64: 1e-12}
+QUOTIENT_ROUNDING_OPS = {"%", "r%", "remainder", "remainder_", "%=", "fmod", "fmod_", "//", "r//", "//=",
+                         "floor_divide", "floor_divide_"}
 
 
 @rule("amplified-rounding")
@@ -821,12 +827,13 @@ def amplified_rounding(difference, program):
     if difference.bare_kind not in ("value", "non-finite") or op_name(line.op) not in AMPLIFYING_OPS:
         return set()
     computed = {name for step in program.lines[:difference.line] if step.kind != "input" for name in step.defines}
+    computed |= {step.target for step in program.lines[:difference.line] if step.target}
     names, tensors = _read_names(program, difference.line)
     scale = _input_scale(program, difference.line)
     for name, tensor in zip(names, tensors):
         if name not in computed or not tensor.is_floating_point():
             continue
-        if op_name(line.op) in ("%", "r%", "remainder", "remainder_", "%=", "fmod", "fmod_"):
+        if op_name(line.op) in QUOTIENT_ROUNDING_OPS:   # the quotient's last bit decides the result
             return {op_name(line.op)}
         # near 0 in absolute terms, or next to the rounding of the largest input (1e300 - 1e300)
         tiny = max(NEAR_ZERO.get(tensor.dtype, 1e-6), 8 * torch.finfo(tensor.dtype).eps * scale)

@@ -689,3 +689,16 @@ def test_the_gradient_of_cumprod_with_an_infinite_element_is_exact():
         (lib.cumprod(a, 1) * lib.tensor([[1.0, 2.0, 3.0, 4.0]], dtype=lib.float64)).sum().backward()
         return a.grad[:, 1]
     assert_deliberate(run, [34.0])    # 2 * 2 + 3 * 2 * 3 + 4 * 2 * 3 * 0.5; PyTorch: nan
+
+
+def test_tensordot_refuses_backward_after_its_saved_operand_changed():
+    def run(lib):
+        x = lib.tensor([1.0])
+        w = lib.tensor([1.0], requires_grad=True)
+        y = lib.tensordot(x, w, dims=([-1], [0]))
+        x.index_fill_(0, lib.tensor([0]), 2)
+        y.sum().backward()
+        return w.grad
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        run(chainrule)
+    assert run(torch).tolist() == [1.0]   # PyTorch saved a copy of x here

@@ -1566,3 +1566,9 @@ def test_the_gradient_of_cumprod_past_an_infinite_element():
         (x.sum() + y.sum()).backward()
         return x.grad
     assert_same(run)
+
+
+def test_a_constant_pad_that_adds_nothing_takes_any_value():
+    def run(lib):
+        return lib.nn.functional.pad(lib.tensor([-5]), (0, 0), mode="constant", value=inf)
+    assert_same(run)
