@@ -65,17 +65,17 @@ def _tensors_only(op, input, other):
 
 def logical_and(input, other):
     _tensors_only("logical_and", input, other)
-    return array_op(xp.logical_and, input, other)
+    return array_op(xp.logical_and, *promote(input, other))   # in the common dtype: a 0-d int64 -2**63 is 0 as int32
 
 
 def logical_or(input, other):
     _tensors_only("logical_or", input, other)
-    return array_op(xp.logical_or, input, other)
+    return array_op(xp.logical_or, *promote(input, other))   # in the common dtype: a 0-d int64 -2**63 is 0 as int32
 
 
 def logical_xor(input, other):
     _tensors_only("logical_xor", input, other)
-    return array_op(xp.logical_xor, input, other)
+    return array_op(xp.logical_xor, *promote(input, other))   # in the common dtype: a 0-d int64 -2**63 is 0 as int32
 
 
 def logical_not(input):

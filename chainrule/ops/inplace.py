@@ -197,8 +197,10 @@ def add_(input, other, *, alpha=1):
 
 
 def sub_(input, other, *, alpha=1):
-    scaled = _times_alpha(input, other, alpha)
     refused = elementwise._is_bool(input) or elementwise._is_bool(other)  # sub raises PyTorch's error
+    if type(alpha) is int and alpha == 0 and not refused:   # PyTorch adds other * -alpha: an int -0 is +0
+        return add_(input, other, alpha=0)
+    scaled = _times_alpha(input, other, alpha)
     if scaled is not None and not refused and _write_directly(input, xp.subtract, scaled, "sub_"):
         return input
     return commit(input, elementwise.sub, "sub_", other, alpha=alpha)

@@ -136,16 +136,22 @@ def _prod_backward(ctx, g, a, src, out):
     src_safe = where(Tensor._make(src_zero), 1.0, src)
     nonzero_product = ScatterReduce.apply(a_safe, src_safe, idx=ctx.idx, dim=ctx.dim, reduce="prod",
                                           include_self=ctx.include_self)
-    others_a = _others(a_zero, zeros, out, nonzero_product, a_safe)
-    others_src = _others(src_zero, ctx.gather_array(zeros), ctx.gather(out),
-                         ctx.gather(nonzero_product), src_safe)
+    # the sum of the zero contributors (all 0, but in the graph): with two zeros, the other one is
+    # zero_sum - v, so the product of the others stays differentiable in it (second derivatives)
+    zero_sum = ScatterReduce.apply(where(Tensor._make(a_zero), a, 0.0), where(Tensor._make(src_zero), src, 0.0),
+                                   idx=ctx.idx, dim=ctx.dim, reduce="sum", include_self=ctx.include_self)
+    others_a = _others(a_zero, zeros, out, nonzero_product, zero_sum, a, a_safe)
+    others_src = _others(src_zero, ctx.gather_array(zeros), ctx.gather(out), ctx.gather(nonzero_product),
+                         ctx.gather(zero_sum), src, src_safe)
     return g * others_a, ctx.gather(g) * others_src
 
 
-def _others(is_zero, zeros, out, nonzero_product, safe):
-    """The product of the other contributors (see _prod_backward), for one set of values."""
-    only_zero = where(Tensor._make(zeros == 1), nonzero_product, 0.0)
-    return where(Tensor._make(is_zero), only_zero, out / safe)
+def _others(is_zero, zeros, out, nonzero_product, zero_sum, values, safe):
+    """The product of the other contributors (see _prod_backward), for one set of values: for a
+    zero, P if it is the only zero, (the other zero) * P if there are two, else 0."""
+    two_zeros = where(Tensor._make(zeros == 2), (zero_sum - values) * nonzero_product, 0.0)
+    at_zero = where(Tensor._make(zeros == 1), nonzero_product, two_zeros)
+    return where(Tensor._make(is_zero), at_zero, out / safe)
 
 
 _BACKWARD = {"sum": _sum_backward, "mean": _mean_backward, "prod": _prod_backward,

@@ -434,7 +434,8 @@ SUBNORMALS = ("1e-40", "5e-324", "5.960464477539063e-08")   # float32, float64, 
 def gradient_at_subnormal(difference, program):
     """Backward formulas square or divide subnormal inputs, which underflow to 0: where the exact
     gradient is finite the result (0, inf or NaN) follows the formula's order in both libraries."""
-    if difference.bare_kind != "value" or not difference.kind.startswith("grad"):
+    gradient = difference.kind == "stale-gradient" or (difference.bare_kind == "value" and difference.kind.startswith("grad"))
+    if not gradient:
         return set()
     if not any(number in step.code for step in program.lines if step.kind == "input" for number in SUBNORMALS):
         return set()
@@ -667,8 +668,8 @@ def refuses_changed_saved_operand(difference, program):
     line = _line(difference, program)
     refused = difference.kind == "error-only-chainrule" and line.kind in GRAD_KINDS \
         and VERSION_ERROR in difference.ours
-    stale_in_torch = difference.kind == "grad-value" and any(
-        step.kind in ("inplace", "setitem") and op_name(earlier.op) == "kron" and step.target in earlier.uses
+    stale_in_torch = difference.kind == "grad-value" and any(   # a write after kron (maybe via a view)
+        step.kind in ("inplace", "setitem") and op_name(earlier.op) == "kron"
         for number, earlier in enumerate(program.lines[:difference.line])
         for step in program.lines[number + 1:difference.line])
     if refused:   # any op: chainrule saved a view of the operand, PyTorch (here) a copy or nothing
@@ -812,7 +813,8 @@ def empty_contribution_is_zero(difference, program):
 AMPLIFYING_OPS = {"**", "pow", "pow_", "**=", "r**", "reciprocal", "reciprocal_", "/", "r/", "div", "div_", "/=",
                   "divide", "true_divide", "%", "r%", "remainder", "remainder_", "%=", "fmod", "fmod_", "log",
                   "log2", "log10", "log_", "log2_", "log10_", "rsqrt", "rsqrt_", "//", "r//", "//=",
-                  "floor_divide", "floor_divide_", "logical_and", "logical_or", "logical_xor", "logical_not"}
+                  "floor_divide", "floor_divide_", "logical_and", "logical_or", "logical_xor", "logical_not",
+                  "addcdiv", "addcdiv_"}
 NEAR_ZERO = {torch.float16: 1e-3, torch.float32: 1e-6, torch.float64: 1e-12}
 QUOTIENT_ROUNDING_OPS = {"%", "r%", "remainder", "remainder_", "%=", "fmod", "fmod_", "//", "r//", "//=",
                          "floor_divide", "floor_divide_"}
@@ -888,3 +890,15 @@ def reshape_may_copy(difference, program):
     ``nonzero`` is column-major, its ``triu`` keeps a permuted layout)."""
     line = _line(difference, program)
     return {op_name(line.op)} & MAYBE_COPY_OPS if difference.kind == "aliasing" else set()
+
+
+@rule("unique-with-nan")
+def unique_with_nan(difference, program):
+    """``unique(x, dim=0)`` of values with NaN: PyTorch's sort-and-compare leaves equal values apart
+    when a NaN sorts between them ([1e8, nan, 1e8]); chainrule's result holds each value once."""
+    line = _line(difference, program)
+    if op_name(line.op) != "unique" or difference.bare_kind not in ("shape", "value"):
+        return set()
+    has_nan = any(bool(torch.isnan(tensor).any()) for tensor in _read_tensors(program, difference.line)
+                  if tensor.is_floating_point())
+    return {"unique"} if has_nan else set()

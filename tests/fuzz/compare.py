@@ -3,7 +3,8 @@
 Values: shapes and dtypes exactly; bool and integer elements exactly; floating
 elements NaN where NaN, the same infinities, and finite ones within
 ``atol + rtol * |torch|`` plus ``8 * eps * scale``, where ``scale`` is the largest
-finite magnitude among the tensors the value was computed from (so a sum that
+finite magnitude among the tensors the value was computed from, through every
+earlier step, and the numbers written in those steps (so a sum that
 cancels 1e30 against -1e30 is judged on the scale of its inputs); when that scale
 is within a factor 64 of the dtype's largest number, where one element is inf,
 -inf or nan in either library is not compared (the order of a sum decides which).
@@ -232,8 +233,9 @@ def _against_kept_saved(program, run, line):
     """PyTorch refused a backward because a saved tensor changed; chainrule ran it. Its gradient
     is right when it equals PyTorch's computed with every saved tensor copied when saved."""
     index = run.stopped_at
-    for seen in run.kept_saved:
-        if aspect(seen.theirs, seen.ours, seen.scale, seen.precision, GRAD_LOOSENESS):
+    for seen in run.kept_saved:   # stale means other numbers (not another zero sign or requires_grad)
+        if aspect(seen.theirs, seen.ours, seen.scale, seen.precision, GRAD_LOOSENESS) not in \
+                (None, "requires-grad", "signed-zero"):
             return Difference("stale-gradient", index, seen.what, "line", line.op,
                               describe(seen.theirs) + " (PyTorch with saved tensors kept; PyTorch itself: "
                               + describe_error(run.errors[torch]) + ")", describe(seen.ours))

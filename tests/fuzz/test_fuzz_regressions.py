@@ -1572,3 +1572,35 @@ def test_a_constant_pad_that_adds_nothing_takes_any_value():
     def run(lib):
         return lib.nn.functional.pad(lib.tensor([-5]), (0, 0), mode="constant", value=inf)
     assert_same(run)
+
+
+def test_logical_ops_compare_in_the_common_dtype():
+    def run(lib):
+        return (lib.logical_and(lib.tensor([-5], dtype=lib.int32), lib.tensor(-9223372036854775808)),
+                lib.logical_or(lib.tensor([0.0]), lib.tensor(1e-320, dtype=lib.float64)))
+    assert_same(run)
+
+
+def test_sub_in_place_with_alpha_zero_keeps_negative_zeros():
+    def run(lib):
+        x = lib.tensor([[1.0, -0.0], [1.0, 1.0]])
+        x.sub_(x, alpha=0)
+        return x
+    assert_same(run)
+
+
+@pytest.mark.parametrize("op", ["index_reduce", "scatter_reduce"])
+def test_second_derivatives_of_a_product_reduction_with_two_zeros(op):
+    def run(lib):
+        if op == "index_reduce":
+            x = lib.tensor(0.0, dtype=lib.float64, requires_grad=True)
+            y = lib.index_reduce(x, 0, lib.tensor([0]), x, "prod", include_self=True)      # x * x
+            (g,) = lib.autograd.grad(y.sum() + x.sum(), [x], create_graph=True)
+            return g, lib.autograd.grad((g * 0.5).sum(), [x])[0]
+        a = lib.tensor([0.0, 2.0, 3.0], dtype=lib.float64, requires_grad=True)
+        s = lib.tensor([0.0, 5.0, 0.0, 0.0], dtype=lib.float64, requires_grad=True)
+        out = lib.scatter_reduce(a, 0, lib.tensor([0, 0, 1, 2]), s, "prod")
+        ga, gs = lib.autograd.grad((out * lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64)).sum(), [a, s],
+                                   create_graph=True)
+        return ga, gs, lib.autograd.grad((ga * ga).sum() + (gs * gs).sum() + ga.sum() + gs.sum(), [a, s])
+    assert_same(run)
