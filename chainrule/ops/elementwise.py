@@ -404,7 +404,9 @@ def lerp(input, end, weight):
     if isinstance(weight, Tensor) and weight.ndim:
         _same_dtype(input, weight, "lerp", "weight")
     elif isinstance(weight, Tensor) and weight._data.dtype != input._data.dtype:
-        weight = cast_to(weight, B.from_numpy_dtype(input._data.dtype))   # a 0-d weight acts as a number
+        # a 0-d weight promotes as a 0-d operand does (float64 over 0-d float32 operands, not over 1-D)
+        target = result_type(input, end, weight)
+        input, end, weight = (cast_to(t, target) for t in (input, end, weight))
     if input._data.dtype.kind != "f":
         raise NotImplementedError(at_user_line(
             f"lerp: not implemented for {input.dtype} tensors; convert with .float() first"))

@@ -702,3 +702,23 @@ def test_tensordot_refuses_backward_after_its_saved_operand_changed():
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         run(chainrule)
     assert run(torch).tolist() == [1.0]   # PyTorch saved a copy of x here
+
+
+def test_backward_when_every_input_is_empty():
+    def run(lib):
+        x = lib.zeros((3, 0), requires_grad=True)
+        y = lib.masked_fill(x, x > 0, 2)
+        y.expand((3, 0)).index_copy_(0, lib.tensor([0, 1, -1]), y)
+        y.sum().backward()
+        return x.grad
+    assert run(chainrule).shape == (3, 0)
+    assert difference(run) is not None    # PyTorch: "modified by an inplace operation"
+
+
+def test_the_gradient_of_xlogy_with_the_number_nan():
+    def run(lib):
+        x = lib.tensor([1.0, 0.0], requires_grad=True)
+        lib.xlogy(x, nan).sum().backward()
+        return x.grad
+    assert all(math.isnan(v) for v in run(chainrule).tolist())    # log(nan); PyTorch: 0 at x = 0
+    assert difference(run) is not None

@@ -1604,3 +1604,10 @@ def test_second_derivatives_of_a_product_reduction_with_two_zeros(op):
                                    create_graph=True)
         return ga, gs, lib.autograd.grad((ga * ga).sum() + (gs * gs).sum() + ga.sum() + gs.sum(), [a, s])
     assert_same(run)
+
+
+def test_lerp_with_a_0d_weight_of_a_wider_dtype():
+    def run(lib):
+        weight = lib.tensor(0.5, dtype=lib.float64)
+        return lib.lerp(lib.tensor(1.0), lib.tensor(3.0), weight), lib.lerp(lib.ones(2), lib.ones(2) * 3, weight)
+    assert_same(run)
