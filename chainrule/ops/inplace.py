@@ -14,7 +14,7 @@ from ..function import Function, tracer as _tracer
 from ..tensor import Tensor
 from .._errors import at_user_line, shape_str
 from . import compare, elementwise, unary
-from .promotion import result_type, number_as, half_with_a_wide_number
+from .promotion import result_type, number_as, half_with_a_wide_number, check_scalar_fits
 
 xp = B.xp
 
@@ -275,6 +275,8 @@ def copy_(input, src):
 
 def fill_(input, value):
     """Set every element to ``value`` (a number or a 0-d tensor)."""
+    if input._data.dtype.kind == "f" and isinstance(value, (int, float)):   # 1e10 into float16
+        check_scalar_fits(value, B.from_numpy_dtype(input._data.dtype), "fill_", "value")
     return commit(input, _replace_all, "fill_", value, "fill_")
 
 

@@ -167,6 +167,8 @@ class Generator:
                 source = self.space.get(used)
                 if not isinstance(source, torch.Tensor):
                     continue
+                if value is source:   # (diff of an empty tensor returns its input itself)
+                    return True
                 if memory is not None and memory_of(source) == memory:
                     return True
                 # an empty tensor has no memory to compare: ask autograd whether it is a view

@@ -722,3 +722,27 @@ def test_the_gradient_of_xlogy_with_the_number_nan():
         return x.grad
     assert all(math.isnan(v) for v in run(chainrule).tolist())    # log(nan); PyTorch: 0 at x = 0
     assert difference(run) is not None
+
+
+def test_the_gradient_after_a_transpose_in_place_under_no_grad():
+    def run(lib):
+        x = lib.tensor([[0.0, 0.5], [0.25, 0.75]], requires_grad=True)
+        y = lib.erfinv(x)
+        with lib.no_grad():
+            y.t_()
+        (y * lib.tensor([[1.0, 2.0], [3.0, 4.0]])).sum().backward()
+        return x.grad
+    ours = run(chainrule)
+    slope = lambda v: math.sqrt(math.pi) / 2 * math.exp(torch.erfinv(torch.tensor(v)).item() ** 2)
+    # y[i][j] is erfinv(x[j][i]): x[0][1] meets the weight at [1][0], 3
+    assert ours[0, 1].item() == pytest.approx(3 * slope(0.5), rel=1e-5)
+    assert difference(run) is not None    # PyTorch sends weight [0][1] there
+
+
+def test_the_operands_of_an_ignored_product_get_zero_gradients():
+    def run(lib):
+        x = lib.tensor([[[1.0, 1.0], [1.0, 0.25]]], requires_grad=True)
+        y = lib.baddbmm(x, x, x, alpha=0)       # = x
+        lib.arccos(y).sum().backward()           # -inf at 1
+        return x.grad
+    assert_deliberate(run, [[[-inf, -inf], [-inf, pytest.approx(-1 / math.sqrt(1 - 0.0625))]]])

@@ -1611,3 +1611,12 @@ def test_lerp_with_a_0d_weight_of_a_wider_dtype():
         weight = lib.tensor(0.5, dtype=lib.float64)
         return lib.lerp(lib.tensor(1.0), lib.tensor(3.0), weight), lib.lerp(lib.ones(2), lib.ones(2) * 3, weight)
     assert_same(run)
+
+
+@pytest.mark.parametrize("shape", [(2,), (0,)])
+def test_fill_of_float16_with_a_number_beyond_its_range(shape):
+    def run(lib):
+        x = lib.zeros(shape, dtype=lib.float16)
+        x.fill_(1e10)
+        return x
+    assert_same(run)
