@@ -32,6 +32,8 @@ class AccumulateGrad(Node):
 
     def accumulate(self, grad, create_graph):
         var = self.variable
+        if grad._data.shape != var._data.shape and grad._data.size == var._data.size:
+            grad = grad.reshape(var._data.shape)   # the leaf's shape changed in place under no_grad
         if var._hooks:
             for hook in list(var._hooks.values()):
                 replaced = hook(grad)

@@ -1620,3 +1620,14 @@ def test_fill_of_float16_with_a_number_beyond_its_range(shape):
         x.fill_(1e10)
         return x
     assert_same(run)
+
+
+def test_the_gradient_of_a_leaf_whose_shape_changed_under_no_grad():
+    def run(lib):
+        x = lib.tensor([[1.0, 2.0]], requires_grad=True)
+        y = lib.exp(x)
+        with lib.no_grad():
+            x.unsqueeze_(-3)
+        (y * lib.tensor([[1.0, 3.0]])).sum().backward()
+        return x.grad                      # in the leaf's shape now, (1, 1, 2)
+    assert_same(run)

@@ -326,10 +326,15 @@ def multi_output_view_read_as_it_was(difference, program):
     """``p = x.split(2)[0]`` (no grad), then ``x.addcdiv_(p, w)``: chainrule's backward uses ``p`` as
     it was at the write; PyTorch refuses (its rule for views made by functions with several views)."""
     line = line_of(difference, program)
-    refused = difference.kind == "error-only-torch" and line.kind in GRAD_KINDS \
+    refused = difference.kind == "error-only-torch" \
         and "output of a function that returns multiple views" in difference.theirs
-    return {op_name(step.op) for step in program.lines[:difference.line]
-            if step.kind in ("inplace", "setitem")} if refused else set()
+    if refused and line.kind in GRAD_KINDS:
+        return {op_name(step.op) for step in program.lines[:difference.line] if step.kind in ("inplace", "setitem")}
+    if refused and line.kind in ("inplace", "setitem"):   # a piece of an integer tensor: never in the graph
+        names, tensors = read_names(program, difference.line)
+        target = dict(zip(names, tensors)).get(line.target)
+        return {op_name(line.op)} if target is not None and not target.is_floating_point() else set()
+    return set()
 
 
 @rule("fill-of-an-expanded-view")
