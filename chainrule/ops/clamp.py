@@ -97,6 +97,10 @@ def clamp(input, min=None, max=None):
         min, max = _number_of(min), _number_of(max)      # overload for two numbers
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         target = result_type(input, min, max)
+        if target is B.bool_ and isinstance(min, Tensor) and isinstance(max, Tensor):
+            raise NotImplementedError(at_user_line(
+                "clamp: \"clamp_cpu\" not implemented for 'Bool' (a bool tensor between two bool tensor "
+                "bounds); convert first: x.int().clamp(min.int(), max.int())"))
         return ClampTensor.apply(cast_to(input, target), _bound(min, target), _bound(max, target))
     if input._data.dtype.kind != "f" or type(min) not in _NUMBERS or type(max) not in _NUMBERS:
         input = cast_to(input, result_type(input, min, max))

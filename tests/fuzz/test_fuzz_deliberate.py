@@ -746,3 +746,14 @@ def test_the_operands_of_an_ignored_product_get_zero_gradients():
         lib.arccos(y).sum().backward()           # -inf at 1
         return x.grad
     assert_deliberate(run, [[[-inf, -inf], [-inf, pytest.approx(-1 / math.sqrt(1 - 0.0625))]]])
+
+
+def test_a_gradient_through_round_and_repeat_interleave_is_a_constant():
+    def run(lib):
+        x = lib.tensor([[1.0, 1.0]], dtype=lib.float64, requires_grad=True)
+        y = lib.repeat_interleave(x, 2)
+        y.round_()
+        (g,) = lib.autograd.grad(x.sum() + (y * y).sum(), [x], create_graph=True)
+        return g
+    assert run(chainrule).tolist() == [[1.0, 1.0]] and not run(chainrule).requires_grad
+    assert difference(run) is not None    # PyTorch's requires grad

@@ -1631,3 +1631,10 @@ def test_the_gradient_of_a_leaf_whose_shape_changed_under_no_grad():
         (y * lib.tensor([[1.0, 3.0]])).sum().backward()
         return x.grad                      # in the leaf's shape now, (1, 1, 2)
     assert_same(run)
+
+
+def test_clamp_of_bools_between_two_bool_tensors_is_refused():
+    def run(lib):
+        mask = lib.isnan(lib.tensor([-5.0]))
+        return lib.clip(mask, min=mask, max=mask)
+    assert_same(run)

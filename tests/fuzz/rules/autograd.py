@@ -374,3 +374,20 @@ def empty_inputs_backward(difference, program):
     if not leaves or any(leaf.numel() for leaf in leaves):
         return set()
     return {op_name(step.op) for step in program.lines[:difference.line] if step.kind in ("inplace", "setitem")}
+
+
+ZERO_DERIVATIVE_OPS = {"round", "round_", "floor", "floor_", "ceil", "ceil_", "trunc", "trunc_", "sign", "sign_",
+                       "sgn", "fix", "fix_"}
+
+
+@rule("zero-path-gradient-is-constant")
+def zero_path_gradient_is_constant(difference, program):
+    """A first-order gradient whose only path through the program passes an op of derivative 0
+    (``round_``) and then another op (``repeat_interleave``): chainrule's is a constant, PyTorch's
+    keeps the second op's graph. The values are equal; differentiating it again gives zeros in
+    PyTorch and "does not require grad" in chainrule (``allow_unused=True``: None)."""
+    line = line_of(difference, program)
+    constant = difference.kind == "grad-requires-grad" and "requires_grad" in difference.theirs \
+        and "requires_grad" not in difference.ours
+    steps = {op_name(step.op) for step in program.lines[:difference.line]}
+    return {op_name(line.op)} if constant and steps & ZERO_DERIVATIVE_OPS else set()
