@@ -757,3 +757,22 @@ def test_a_gradient_through_round_and_repeat_interleave_is_a_constant():
         return g
     assert run(chainrule).tolist() == [[1.0, 1.0]] and not run(chainrule).requires_grad
     assert difference(run) is not None    # PyTorch's requires grad
+
+
+def test_fill_of_a_one_element_float16_tensor_checks_the_number():
+    def run(lib):
+        x = lib.tensor([1.0], dtype=lib.float16)
+        x.fill_(2147483648)
+        return x
+    with pytest.raises(RuntimeError, match="without overflow"):
+        run(chainrule)
+    assert math.isinf(run(torch).item())    # PyTorch: inf here, an error for two elements
+
+
+def test_a_comparison_of_a_mean_that_cancels_1e300():
+    def run(lib):
+        x = lib.tensor([[1.0, 1e300, 1.0], [1.0, -1e300, -1.5]], dtype=lib.float64)
+        return lib.mean(x), lib.greater_equal(lib.mean(x), 0)
+    mean, at_least_zero = run(chainrule)
+    assert abs(mean.item()) < 1.0 and at_least_zero.dtype == chainrule.bool    # rounding at 1e300
+    assert difference(run) is not None

@@ -178,3 +178,12 @@ def empty_product_shape(difference, program):
         return set()
     empty = any(tensor.numel() == 0 for tensor in read_tensors(program, difference.line))
     return {op_name(line.op)} if empty else set()
+
+
+@rule("fill-value-checked-at-every-size")
+def fill_value_checked_at_every_size(difference, program):
+    """``x.fill_(2147483648)`` on float16: chainrule refuses the number the dtype cannot hold, as
+    PyTorch does for most tensors; PyTorch's path for a one-element tensor skips the check (inf)."""
+    line = line_of(difference, program)
+    refused = difference.kind == "error-only-chainrule" and "without overflow" in difference.ours
+    return {"fill_"} & {op_name(line.op)} if refused else set()

@@ -76,7 +76,7 @@ def exact_derivative(difference, program):
     blamed = set()
     if difference.theirs.count("nan") > difference.ours.count("nan"):
         blamed |= steps & {"prod", "pow", "**", "r**", "copysign", "mish", "selu", "elu", "celu", "logaddexp",
-                           "logaddexp2", "cumprod"}
+                           "logaddexp2", "cumprod", "gelu"}
     if "inf" in difference.ours and "inf" not in difference.theirs:
         blamed |= steps & {"lgamma"}
     return blamed
@@ -241,7 +241,8 @@ AMPLIFYING_OPS = {"**", "pow", "pow_", "**=", "r**", "reciprocal", "reciprocal_"
                   "divide", "true_divide", "%", "r%", "remainder", "remainder_", "%=", "fmod", "fmod_", "log",
                   "log2", "log10", "log_", "log2_", "log10_", "rsqrt", "rsqrt_", "//", "r//", "//=",
                   "floor_divide", "floor_divide_", "logical_and", "logical_or", "logical_xor", "logical_not",
-                  "addcdiv", "addcdiv_"}
+                  "addcdiv", "addcdiv_", "ge", "greater_equal", ">=", "gt", "greater", ">", "le", "less_equal", "<=",
+                  "lt", "less", "<", "eq", "==", "ne", "not_equal", "!=", "sign", "sgn", "signbit", "heaviside"}
 NEAR_ZERO = {torch.float16: 1e-3, torch.float32: 1e-6, torch.float64: 1e-12}
 QUOTIENT_ROUNDING_OPS = {"%", "r%", "remainder", "remainder_", "%=", "fmod", "fmod_", "//", "r//", "//=",
                          "floor_divide", "floor_divide_"}
