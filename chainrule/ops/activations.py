@@ -346,6 +346,8 @@ def gelu(input, approximate="none"):
         raise ValueError(at_user_line(
             f"gelu: approximate must be 'none' or 'tanh', got '{approximate}'"))
     _float_only(input, "gelu")
+    if input._data.dtype == xp.float16:   # in float32, as PyTorch: 1 + erf(x) cancels in float16
+        return GELU.apply(input.float(), tanh_approximation=approximate == "tanh").half()
     return GELU.apply(input, tanh_approximation=approximate == "tanh")
 
 

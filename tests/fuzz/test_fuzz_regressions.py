@@ -1638,3 +1638,13 @@ def test_clamp_of_bools_between_two_bool_tensors_is_refused():
         mask = lib.isnan(lib.tensor([-5.0]))
         return lib.clip(mask, min=mask, max=mask)
     assert_same(run)
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_of_float16_is_computed_in_float32(approximate):
+    def run(lib):
+        x = lib.tensor([1.0, -4.0, -3.0, -5.0, -6.0], dtype=lib.float16, requires_grad=True)
+        y = lib.nn.functional.gelu(x, approximate=approximate)
+        y.sum().backward()
+        return y, x.grad, lib.relu(y)
+    assert_same(run)
