@@ -776,3 +776,11 @@ def test_a_comparison_of_a_mean_that_cancels_1e300():
     mean, at_least_zero = run(chainrule)
     assert abs(mean.item()) < 1.0 and at_least_zero.dtype == chainrule.bool    # rounding at 1e300
     assert difference(run) is not None
+
+
+def test_triu_of_an_expanded_view_zeroes_shared_locations():
+    def run(lib):
+        x = lib.tensor([[[[1.0], [2.0]]], [[[3.0], [4.0]]]])
+        lib.broadcast_to(x, (2, 2, 1, 2, 2)).triu_()   # row 1's location holds (1, 0), outside
+        return x
+    assert_deliberate(run, [[[[1.0], [0.0]]], [[[3.0], [0.0]]]])    # PyTorch refuses

@@ -339,10 +339,11 @@ def multi_output_view_read_as_it_was(difference, program):
 
 @rule("fill-of-an-expanded-view")
 def fill_of_expanded_view(difference, program):
-    """``broadcast_to(x, ...).fill_(tensor(2))``: every element gets the same value, so chainrule
-    writes it; PyTorch's check refuses any write into memory that several elements share."""
+    """``broadcast_to(x, ...).fill_(tensor(2))``, ``.triu_()``: every element sharing a memory location
+    gets the same value (a location is zeroed when any of its elements is outside the triangle),
+    so chainrule writes it; PyTorch's check refuses a write into memory that elements share."""
     line = line_of(difference, program)
-    refused = difference.kind == "error-only-torch" and op_name(line.op) == "fill_" \
+    refused = difference.kind == "error-only-torch" and op_name(line.op) in ("fill_", "tril_", "triu_") \
         and "more than one element of the written-to tensor refers to a single memory location" in difference.theirs
     return {"fill_"} if refused else set()
 
