@@ -280,6 +280,12 @@ class HardswishGradient(Function):
 
 # ---------------------------------------------------------------- public functions
 
+def _is_half(input):
+    """float16 activations run in float32 and round once, as PyTorch's CPU kernels do (a formula
+    of several float16 roundings cancels or underflows: gelu(-4), logsigmoid(46))."""
+    return input._data.dtype == xp.float16
+
+
 def _in_place(fn, input, name, **options):
     """``F.<activation>(x, inplace=True)``: computed out of place, then written into x."""
     from .inplace import commit
@@ -316,6 +322,8 @@ def elu(input, alpha=1.0, inplace=False):
     if inplace:
         return _in_place(elu, input, "elu_", alpha=alpha)
     _float_only(input, "elu")
+    if _is_half(input):
+        return elu(input.float(), alpha).half()
     return ELU.apply(input, alpha=alpha)
 
 
@@ -328,6 +336,8 @@ def selu(input, inplace=False):
     if inplace:
         return _in_place(selu, input, "selu_")
     _float_only(input, "selu")
+    if _is_half(input):
+        return selu(input.float()).half()
     return elu(input, _SELU_ALPHA) * _SELU_SCALE
 
 
@@ -336,6 +346,8 @@ def celu(input, alpha=1.0, inplace=False):
     if inplace:
         return _in_place(celu, input, "celu_", alpha=alpha)
     _float_only(input, "celu")
+    if _is_half(input):
+        return celu(input.float(), alpha).half()
     # the positive part is x itself (x / alpha * alpha rounds, and a subnormal x underflows)
     return where(input > 0, input, elu(input / alpha, 1.0) * alpha)
 
@@ -346,7 +358,7 @@ def gelu(input, approximate="none"):
         raise ValueError(at_user_line(
             f"gelu: approximate must be 'none' or 'tanh', got '{approximate}'"))
     _float_only(input, "gelu")
-    if input._data.dtype == xp.float16:   # in float32, as PyTorch: 1 + erf(x) cancels in float16
+    if _is_half(input):   # 1 + erf(x) cancels in float16
         return GELU.apply(input.float(), tanh_approximation=approximate == "tanh").half()
     return GELU.apply(input, tanh_approximation=approximate == "tanh")
 
@@ -356,6 +368,8 @@ def silu(input, inplace=False):
     if inplace:
         return _in_place(silu, input, "silu_")
     _float_only(input, "silu")
+    if _is_half(input):
+        return silu(input.float()).half()
     return SiLU.apply(input)
 
 
@@ -367,18 +381,24 @@ def mish(input, inplace=False):
     if inplace:
         return _in_place(mish, input, "mish_")
     _float_only(input, "mish")
+    if _is_half(input):
+        return mish(input.float()).half()
     return Mish.apply(input)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold."""
     _float_only(input, "softplus")
+    if _is_half(input):
+        return softplus(input.float(), beta, threshold).half()
     return Softplus.apply(input, beta=beta, threshold=threshold)
 
 
 def logsigmoid(input):
     """log(sigmoid(x)) = -softplus(-x), stable for large |x| (0 - softplus: +0 for large x)."""
     _float_only(input, "logsigmoid")
+    if _is_half(input):   # -1e-20 rounds to -0.0 in float16, where 0 - 0 would be +0.0
+        return logsigmoid(input.float()).half()
     return 0.0 - softplus(-input)
 
 

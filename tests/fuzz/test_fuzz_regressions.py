@@ -1648,3 +1648,28 @@ def test_gelu_of_float16_is_computed_in_float32(approximate):
         y.sum().backward()
         return y, x.grad, lib.relu(y)
     assert_same(run)
+
+
+def test_logsigmoid_of_float16_is_computed_in_float32():
+    def run(lib):
+        return lib.nn.functional.logsigmoid(lib.tensor([46.0, 1.0, 20.0, -3.0], dtype=lib.float16))
+    assert_same(run)
+
+
+FLOAT16_ACTIVATIONS = {
+    "elu": lambda lib, x: lib.nn.functional.elu(x), "selu": lambda lib, x: lib.selu(x),
+    "celu": lambda lib, x: lib.celu(x, 2.0), "silu": lambda lib, x: lib.nn.functional.silu(x),
+    "mish": lambda lib, x: lib.nn.functional.mish(x), "softplus": lambda lib, x: lib.nn.functional.softplus(x),
+    "logsigmoid": lambda lib, x: lib.nn.functional.logsigmoid(x), "gelu": lambda lib, x: lib.nn.functional.gelu(x),
+}
+
+
+@pytest.mark.parametrize("activation", FLOAT16_ACTIVATIONS.values(), ids=FLOAT16_ACTIVATIONS.keys())
+def test_float16_activations_round_once(activation):
+    def run(lib):
+        x = lib.tensor([-6.0, -4.0, -1.0, -0.0, 0.0, 0.5, 3.0, 10.0, 46.0, 60000.0, inf, -inf, nan],
+                       dtype=lib.float16, requires_grad=True)
+        y = activation(lib, x)
+        y.sum().backward()
+        return y, x.grad
+    assert_same(run)
