@@ -239,13 +239,25 @@ def evaluate(expression, space):
 
 
 def shares(lib, a, b):
-    """Whether two tensors of one library share memory (None for empty ones: nothing to share)."""
+    """Whether two tensors of one library share a storage, as PyTorch counts it: two views of
+    disjoint parts of one tensor share it (None for empty ones: nothing to share)."""
     if a.numel() == 0 or b.numel() == 0:
         return None
     if lib is torch:
         first, second = memory_of(a), memory_of(b)
         return None if first is None or second is None else first == second
-    return bool(np.may_share_memory(a.detach().numpy(), b.detach().numpy()))
+    return _owner(a.detach().numpy()) is _owner(b.detach().numpy())
+
+
+def _owner(array):
+    """The array that owns ``array``'s memory (through views, and as_strided's DummyArray)."""
+    while True:
+        parent = array.base
+        if parent is not None and not isinstance(parent, np.ndarray):
+            parent = getattr(parent, "base", None)
+        if not isinstance(parent, np.ndarray):
+            return array
+        array = parent
 
 
 def sharing_memory(space, target):
