@@ -784,3 +784,13 @@ def test_triu_of_an_expanded_view_zeroes_shared_locations():
         lib.broadcast_to(x, (2, 2, 1, 2, 2)).triu_()   # row 1's location holds (1, 0), outside
         return x
     assert_deliberate(run, [[[[1.0], [0.0]]], [[[3.0], [0.0]]]])    # PyTorch refuses
+
+
+def test_the_second_derivative_of_lgamma_at_zero_and_a_negative_pole():
+    def run(lib):
+        x = lib.tensor([1.0, -0.5, -2.0], dtype=lib.float64, requires_grad=True)
+        with lib.no_grad():
+            x.ceil_()                                   # [1, -0, -2]: two poles
+        (g,) = lib.autograd.grad(lib.lgamma(x).sum(), [x], create_graph=True)
+        return lib.autograd.grad(g.sum(), [x])[0]
+    assert_deliberate(run, [pytest.approx(math.pi ** 2 / 6), inf, inf])    # trigamma
