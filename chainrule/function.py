@@ -97,7 +97,7 @@ class Node:
         return self._unpack(self._saved_entries[i])
 
     def keep_index(self, index):
-        """Note the version of ``index``, an int64 Tensor whose array this node keeps as a param
+        """Note the version of ``index``, an integer or bool Tensor whose array this node keeps as a param
         (topk's, gather's positions). PyTorch saves such an index for backward; a later in-place
         change of it would send the gradient to the wrong positions, so ``check_kept_indices``
         refuses then, as PyTorch's version check does."""

@@ -250,6 +250,8 @@ CATALOG = [
        [(3, 4), (2, 4)], "linalg", gradgrad=True),
     Op("baddbmm", lambda lib, a, b: lib.baddbmm(a[:, :, :2] * 1, a, b, beta=2, alpha=0.5), [(2, 3, 4), (2, 4, 2)],
        "linalg", gradgrad=True),
+    Op("addbmm", lambda lib, a, b: lib.addbmm(a[0, :, :2] * 1, a, b, beta=2, alpha=0.5), [(2, 3, 4), (2, 4, 2)],
+       "linalg", gradgrad=True),
     Op("matrix_power", lambda lib, a: [lib.matrix_power(a, 3), lib.matrix_power(a, 0), lib.matrix_power(a, 1)],
        [(2, 3, 3)], "linalg", gradgrad=True, low=-1, high=1),
     Op("kron", lambda lib, a, b: lib.kron(a, b), [(2, 3), (3, 2)], "linalg", gradgrad=True),

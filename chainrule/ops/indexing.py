@@ -26,7 +26,7 @@ xp = B.xp
 
 
 def kept_index(out, index):
-    """``out``, whose graph reads the arrays of the integer Tensors in ``index`` (one, or a
+    """``out``, whose graph reads the arrays of the integer or bool Tensors in ``index`` (one, or a
     tuple of getitem's index parts) in backward, its node noting their versions: an in-place
     change of the indices then makes backward refuse, as in PyTorch, which saves them, instead
     of silently sending the gradient to the new positions. (The returned node is the one every
@@ -35,7 +35,7 @@ def kept_index(out, index):
     if node is None:
         return out
     for part in index if isinstance(index, (tuple, list)) else (index,):
-        if isinstance(part, Tensor) and part._data.dtype.kind in "iu":
+        if isinstance(part, Tensor) and part._data.dtype.kind in "biu":   # masks too
             node.keep_index(part)
     return out
 

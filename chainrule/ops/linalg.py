@@ -202,7 +202,7 @@ ger = outer
 
 # ---------------------------------------------------------------- fused add-products
 
-def _add_product(op, input, product, beta, alpha):
+def _add_product(op, input, product, beta, alpha, alpha_zero_ignores=True):
     """beta * input + alpha * product, with ``input`` broadcast to the product's shape.
 
     As in PyTorch, beta = 0 ignores ``input`` (its NaN and inf do not propagate) and
@@ -223,7 +223,7 @@ def _add_product(op, input, product, beta, alpha):
     from .elementwise import where
     from ..creation import zeros
     never = zeros(target, dtype=B.bool_)
-    if alpha == 0:   # the product is ignored: its NaN and inf do not propagate either
+    if alpha == 0 and alpha_zero_ignores:   # the product is ignored: its NaN and inf do not propagate
         product = where(never, product, 0)   # 0, with a zero gradient
     elif alpha != 1:
         product = product * alpha
@@ -248,7 +248,15 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """beta * input + alpha * bmm(batch1, batch2): (b, n, m) @ (b, m, p) -> (b, n, p)."""
     _require_ndim("baddbmm", batch1, 3, "batch1", missing_dims_error=IndexError)
     _require_ndim("baddbmm", batch2, 3, "batch2", missing_dims_error=IndexError)
-    return _add_product("baddbmm", input, bmm(batch1, batch2), beta, alpha)
+    # (PyTorch's baddbmm multiplies the product by alpha = 0: its inf and NaN do propagate)
+    return _add_product("baddbmm", input, bmm(batch1, batch2), beta, alpha, alpha_zero_ignores=False)
+
+
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    """beta * input + alpha * (the sum over b of batch1[b] @ batch2[b]): (b, n, m) @ (b, m, p) -> (n, p)."""
+    _require_ndim("addbmm", batch1, 3, "batch1", missing_dims_error=IndexError)
+    _require_ndim("addbmm", batch2, 3, "batch2", missing_dims_error=IndexError)
+    return _add_product("addbmm", input, bmm(batch1, batch2).sum(0), beta, alpha)
 
 
 def matrix_power(input, n):
@@ -374,7 +382,7 @@ def _tensordot_as_matmul(a, b, dims_a, dims_b):
     return matmul(left, right).reshape(out_shape)
 
 
-__all__ = ["matmul", "mm", "bmm", "mv", "dot", "inner", "outer", "ger", "addmm", "addmv", "baddbmm",
+__all__ = ["matmul", "mm", "bmm", "mv", "dot", "inner", "outer", "ger", "addmm", "addmv", "baddbmm", "addbmm",
            "matrix_power", "kron", "tensordot", "einsum"]
 TENSOR_METHODS = ["matmul", "mm", "bmm", "mv", "dot", "inner", "outer", "ger", "addmm", "addmv",
                   "baddbmm", "matrix_power", "kron"]

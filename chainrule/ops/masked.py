@@ -54,6 +54,7 @@ def _masked_fill(input, mask, value, op):
     return where(mask, value, input).to(input.dtype)
 
 
+@keeps_index(1)   # backward reads the mask: a later write into it is refused, as in PyTorch
 def masked_select(input, mask):
     """The elements of ``input`` where ``mask`` is True, as a 1-D tensor (both broadcast)."""
     if not isinstance(mask, Tensor) or mask._data.dtype != xp.bool_:

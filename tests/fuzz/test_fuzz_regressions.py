@@ -1673,3 +1673,28 @@ def test_float16_activations_round_once(activation):
         y.sum().backward()
         return y, x.grad
     assert_same(run)
+
+
+@pytest.mark.parametrize("read", ["masked_select", "getitem"])
+def test_backward_refuses_after_the_mask_it_reads_changed(read):
+    def run(lib):
+        x = lib.tensor([-3.0, 1.0], dtype=lib.float64, requires_grad=True)
+        mask = 0.5 <= x
+        y = lib.masked_select(x, mask) if read == "masked_select" else x[mask]
+        mask.fill_(lib.tensor(True))         # the gradient would go to the new positions
+        return lib.autograd.grad(y.sum(), [x])[0]
+    assert_same(run)
+
+
+@pytest.mark.parametrize("op", ["addmm", "addmv", "addbmm", "baddbmm"])
+def test_an_added_product_with_alpha_zero_and_an_infinite_operand(op):
+    def run(lib):
+        m = lib.tensor([[inf, 1.0], [1.0, 1.0]])
+        if op == "addmm":
+            return lib.addmm(lib.ones(2, 2), m, lib.ones(2, 2), alpha=0)
+        if op == "addmv":
+            return lib.addmv(lib.ones(2), m, lib.ones(2), alpha=0)
+        if op == "addbmm":
+            return lib.addbmm(lib.ones(2, 2), m[None], lib.ones(1, 2, 2), alpha=0)
+        return lib.baddbmm(lib.ones(1, 2, 2), m[None], lib.ones(1, 2, 2), alpha=0)   # nan: PyTorch multiplies
+    assert_same(run)

@@ -51,9 +51,9 @@ def product(name, rank=None):
 
 
 def add_product(name):
-    """addmm, addmv, baddbmm: input + alpha * product, with beta scaling the input."""
+    """addmm, addmv, baddbmm, addbmm: input + alpha * product, with beta scaling the input."""
     def build(ctx):
-        rank = {"addmm": 2, "addmv": 2, "baddbmm": 3}[name]
+        rank = {"addmm": 2, "addmv": 2, "baddbmm": 3, "addbmm": 3}[name]
         left = ctx.tensor(prefer=lambda m: _float(m) and m.ndim == rank)
         if left is None:
             return None
@@ -118,6 +118,7 @@ def table():
         Op("outer", "linalg", product("outer", 1)), Op("ger", "linalg", product("ger", 1), weight=1),
         Op("kron", "linalg", product("kron")),
         Op("addmm", "linalg", add_product("addmm")), Op("addmv", "linalg", add_product("addmv")),
-        Op("baddbmm", "linalg", add_product("baddbmm")), Op("matrix_power", "linalg", matrix_power),
+        Op("baddbmm", "linalg", add_product("baddbmm")), Op("addbmm", "linalg", add_product("addbmm")),
+        Op("matrix_power", "linalg", matrix_power),
         Op("tensordot", "linalg", tensordot), Op("einsum", "linalg", einsum, weight=3),
     ]

@@ -2,10 +2,11 @@
 exact derivatives where PyTorch's formulas give NaN, amplified rounding (see classify.py)."""
 import re
 
+import numpy as np
 import torch
 
 from ..classify import (SUBNORMALS, input_scale, line_of, made_a_nan, made_an_empty_tensor, read_names,
-                        read_tensors, op_name, rule)
+                        read_tensors, op_name, rule, tensors_before)
 
 
 def _infinite_result_where_torch_has_nan(difference):
@@ -44,7 +45,7 @@ ORDER_SIGNED_ZERO_OPS = {"matmul", "@", "mm", "bmm", "mv", "dot", "vdot", "inner
                          "maximum", "minimum", "fmax", "fmin", "floor_divide", "//", "r//", "//=", "floor_divide_",
                          "floor", "ceil", "trunc", "round", "floor_", "ceil_", "trunc_", "round_",
                          "scatter_reduce", "scatter_reduce_", "index_reduce", "index_reduce_", "scatter_add",
-                         "scatter_add_", "index_add", "index_add_"}
+                         "scatter_add_", "index_add", "index_add_", "pow", "pow_", "**", "**=", "r**"}
 
 
 @rule("zero-sign-by-summation-order")
@@ -314,3 +315,45 @@ def ignored_product_gradient(difference, program):
         return set()
     return {op_name(step.op) for step in program.lines[:difference.line]
             if op_name(step.op) in ("addmm", "addmv", "baddbmm", "addbmm") and "alpha=0" in step.code}
+
+
+@rule("cumprod-zero-times-infinity")
+def cumprod_zero_times_infinity(difference, program):
+    """``cumprod([1, 0, inf])``: the gradient of the first element holds 0 * inf, NaN in chainrule
+    (its products are computed as written); PyTorch's formula for zeros gives 1."""
+    if difference.bare_kind != "value" or not difference.kind.startswith("grad"):
+        return set()
+    if "cumprod" not in {op_name(step.op) for step in program.lines[:difference.line]}:
+        return set()
+    tensors = [t for t in tensors_before(program, difference.line) if t.is_floating_point()]
+    both = any(bool((t == 0).any()) for t in tensors) and any(bool(torch.isinf(t).any()) for t in tensors)
+    return {"cumprod"} if both else set()
+
+
+@rule("cross-product-rounding")
+def cross_product_rounding(difference, program):
+    """``cross(x, x)`` with 1e8 and 1e30 in float32: chainrule's a*b - b*a is exactly 0; PyTorch's
+    fused multiply-add keeps the rounding error of one product (~1e38 * 2**-24)."""
+    line = line_of(difference, program)
+    large = input_scale(program, difference.line) >= 1e8
+    return {op_name(line.op)} & {"cross", "linalg.cross"} if difference.kind == "value" and large else set()
+
+
+CASTS = {"type", "to", "long", "int", "short", "char", "byte", "bool", "half", "float", "double", "type_as"}
+
+
+@rule("out-of-range-float-to-integer-cast")
+def out_of_range_cast(difference, program):
+    """A float outside an integer dtype's range converted to it (``(-1.1e12).type(uint8)``): the
+    conversion is undefined in C, and PyTorch's result depends on its kernel (1 for one element,
+    0 in a vectorised loop); chainrule's follows NumPy."""
+    line = line_of(difference, program)
+    if difference.kind != "value" or op_name(line.op) not in CASTS:
+        return set()
+    match = re.search(r"\((u?int\d+)", difference.theirs)
+    if match is None:
+        return set()
+    info = np.iinfo(match.group(1))
+    out_of_range = any(bool(((t < info.min) | (t > info.max)).any()) for t in read_tensors(program, difference.line)
+                       if t.is_floating_point())
+    return {op_name(line.op)} if out_of_range else set()
