@@ -139,11 +139,11 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
             "x.reshape(1)"))
     if n < 0:
         raise RuntimeError(at_user_line(f"diff: order must be non-negative but got {n}"))
+    axis = wrap_dim(dim, input._data.ndim, "diff")   # checked even when n is 0, as in PyTorch
     _check_edge(prepend, input, "prepend")
     _check_edge(append, input, "append")
     if n == 0:  # no differences: the input itself, without prepend/append (as PyTorch)
         return Clone.apply(input)
-    axis = wrap_dim(dim, input._data.ndim, "diff")
     x = input
     if prepend is not None or append is not None:
         parts = [t for t in (prepend, input, append) if t is not None]

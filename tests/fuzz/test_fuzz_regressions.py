@@ -1698,3 +1698,10 @@ def test_an_added_product_with_alpha_zero_and_an_infinite_operand(op):
             return lib.addbmm(lib.ones(2, 2), m[None], lib.ones(1, 2, 2), alpha=0)
         return lib.baddbmm(lib.ones(1, 2, 2), m[None], lib.ones(1, 2, 2), alpha=0)   # nan: PyTorch multiplies
     assert_same(run)
+
+
+def test_diff_checks_its_dim_when_n_is_zero():
+    def run(lib):
+        x = lib.tensor([1.0])
+        return lib.diff(x, n=0, dim=1, prepend=x)
+    assert_same(run)

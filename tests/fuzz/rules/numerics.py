@@ -204,9 +204,12 @@ def ill_conditioned_remainder(difference, program):
 def size_dependent_gradient_at_nan(difference, program):
     """PyTorch's gradients of hardswish and relu6 at NaN depend on the tensor's size (its scalar
     and vectorised kernels differ); chainrule's do not."""
-    if difference.bare_kind != "value" or not difference.kind.startswith("grad"):
+    gradient = difference.kind == "stale-gradient" or (difference.bare_kind == "value"
+                                                        and difference.kind.startswith("grad"))
+    if not gradient:
         return set()
-    nan_input = any("nan" in step.code for step in program.lines if step.kind == "input")
+    nan_input = any("nan" in step.code for step in program.lines if step.kind == "input") \
+        or made_a_nan(program, difference.line)
     uses = {op_name(step.op) for step in program.lines[:difference.line]}
     return {"hardswish", "relu6"} & uses if nan_input else set()
 
