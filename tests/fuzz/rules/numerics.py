@@ -310,14 +310,14 @@ def xlogy_gradient_with_nan_number(difference, program):
 
 @rule("ignored-product-gradient")
 def ignored_product_gradient(difference, program):
-    """``baddbmm(x, b1, b2, alpha=0)`` ignores the product, and gives its operands a zero gradient;
+    """``addmm(x, m1, m2, alpha=0)`` ignores the product, and gives its operands a zero gradient;
     PyTorch multiplies their gradient by alpha = 0, and an infinite upstream gradient makes NaN."""
     if difference.bare_kind != "value" or not difference.kind.startswith("grad"):
         return set()
     if difference.theirs.count("nan") <= difference.ours.count("nan"):
         return set()
     return {op_name(step.op) for step in program.lines[:difference.line]
-            if op_name(step.op) in ("addmm", "addmv", "baddbmm", "addbmm") and "alpha=0" in step.code}
+            if op_name(step.op) in ("addmm", "addmv", "addbmm") and "alpha=0" in step.code}
 
 
 @rule("cumprod-zero-times-infinity")
