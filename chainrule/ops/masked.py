@@ -51,7 +51,8 @@ def _masked_fill(input, mask, value, op):
         raise RuntimeError(at_user_line(
             f"masked_fill: the mask of shape {shape_str(mask.shape)} cannot be broadcast to the "
             f"input of shape {shape_str(input.shape)}")) from None
-    return where(mask, value, input).to(input.dtype)
+    # (a fresh contiguous tensor, as PyTorch's: where() keeps a transposed input's layout)
+    return where(mask, value, input).to(input.dtype).contiguous()
 
 
 @keeps_index(1)   # backward reads the mask: a later write into it is refused, as in PyTorch

@@ -794,3 +794,12 @@ def test_the_second_derivative_of_lgamma_at_zero_and_a_negative_pole():
         (g,) = lib.autograd.grad(lib.lgamma(x).sum(), [x], create_graph=True)
         return lib.autograd.grad(g.sum(), [x])[0]
     assert_deliberate(run, [pytest.approx(math.pi ** 2 / 6), inf, inf])    # trigamma
+
+
+def test_a_zero_gradient_through_an_infinite_slope():
+    def run(lib):
+        x = lib.tensor([1.0], requires_grad=True)
+        lib.sgn(lib.asin(x)).sum().backward()       # 0 (sgn) * inf (asin at 1)
+        return x.grad
+    assert math.isnan(run(chainrule).item())
+    assert (run(torch) + 0).tolist() == [0.0]    # (a "zero tensor": materialised by + 0)

@@ -1705,3 +1705,10 @@ def test_diff_checks_its_dim_when_n_is_zero():
         x = lib.tensor([1.0])
         return lib.diff(x, n=0, dim=1, prepend=x)
     assert_same(run)
+
+
+def test_masked_fill_of_a_transposed_tensor_is_contiguous():
+    def run(lib):
+        x = lib.ones(2, 3).T
+        return lib.masked_fill(x, x > 0, 2).view((2, 3))
+    assert_same(run)

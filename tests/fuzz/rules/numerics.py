@@ -320,17 +320,32 @@ def ignored_product_gradient(difference, program):
             if op_name(step.op) in ("addmm", "addmv", "addbmm") and "alpha=0" in step.code}
 
 
-@rule("cumprod-zero-times-infinity")
-def cumprod_zero_times_infinity(difference, program):
-    """``cumprod([1, 0, inf])``: the gradient of the first element holds 0 * inf, NaN in chainrule
-    (its products are computed as written); PyTorch's formula for zeros gives 1."""
+@rule("products-of-zero-and-infinity")
+def products_of_zero_and_infinity(difference, program):
+    """``cumprod([1, 0, inf])``, ``prod`` of a 0 and an inf: the gradient holds 0 * inf, NaN in
+    chainrule (its products are computed as written); PyTorch's formula for zeros gives 0 or 1."""
     if difference.bare_kind != "value" or not difference.kind.startswith("grad"):
         return set()
-    if "cumprod" not in {op_name(step.op) for step in program.lines[:difference.line]}:
+    products = {"cumprod", "prod"} & {op_name(step.op) for step in program.lines[:difference.line]}
+    if not products:
         return set()
     tensors = [t for t in tensors_before(program, difference.line) if t.is_floating_point()]
     both = any(bool((t == 0).any()) for t in tensors) and any(bool(torch.isinf(t).any()) for t in tensors)
-    return {"cumprod"} if both else set()
+    return products if both else set()
+
+
+ZERO_SLOPE_OPS = {"sgn", "sign", "round", "floor", "ceil", "trunc", "round_", "floor_", "ceil_", "trunc_"}
+
+
+@rule("zero-gradient-times-infinity")
+def zero_gradient_times_infinity(difference, program):
+    """``sgn(asin(x))`` at x = 1: sgn's gradient is 0 and asin's slope is inf. PyTorch's zero is a
+    "zero tensor" that stays 0 through later products; chainrule's is a number, and 0 * inf is NaN."""
+    if difference.bare_kind != "value" or not difference.kind.startswith("grad"):
+        return set()
+    if difference.ours.count("nan") <= difference.theirs.count("nan"):
+        return set()
+    return {op_name(step.op) for step in program.lines[:difference.line]} & ZERO_SLOPE_OPS
 
 
 @rule("cross-product-rounding")
