@@ -209,8 +209,10 @@ def empty_gradient_requires_grad(difference, program):
     contribution with history came through an empty tensor: whether it requires grad follows each
     library's graph; the numbers are the same."""
     line = line_of(difference, program)
-    if difference.kind != "grad-requires-grad":
+    if difference.bare_kind != "requires-grad":
         return set()
+    if difference.kind != "grad-requires-grad":   # an empty tensor written by a value that requires grad
+        return {op_name(line.op)} if difference.theirs.lstrip("(").startswith("[]") else set()
     empty = difference.theirs.lstrip("(").startswith("[]") or made_an_empty_tensor(program, difference.line)
     return {op_name(line.op)} if empty else set()
 
