@@ -824,3 +824,18 @@ def test_median_of_an_empty_bool_dimension_names_the_dtype():
         run(chainrule)
     with pytest.raises(IndexError):
         run(torch)
+
+
+def test_isin_of_large_integers_against_floats():
+    def run(lib):
+        values = lib.tensor([9007199254740988, -5, 9007199254740993] + [-5] * 20)
+        return lib.isin(values, lib.tensor([1.0] * 24))
+    assert_deliberate(run, [False] * 23)    # PyTorch: True for the first
+
+
+def test_the_gradient_of_a_product_with_a_subnormal_factor():
+    def run(lib):
+        x = lib.tensor([[-0.75, 1.0, 5e-324]], dtype=lib.float64, requires_grad=True)
+        lib.prod(x).backward()
+        return x.grad[:, 2]
+    assert_deliberate(run, [-0.75])    # the product of the others; PyTorch divides: -1

@@ -90,7 +90,8 @@ def number_remainder(difference, program):
     """``2 % x``: PyTorch's remainder(Scalar, Tensor) has no derivative; chainrule's is -floor(2 / x)."""
     line = line_of(difference, program)
     refused_by_torch = difference.kind == "error-only-torch" and line.kind in GRAD_KINDS \
-        and "derivative for aten::remainder is not implemented" in difference.theirs
+        and ("derivative for aten::remainder is not implemented" in difference.theirs
+             or VERSION_ERROR in difference.theirs)   # (then its reference fails on the remainder)
     earlier = {op_name(step.op) for step in program.lines[:difference.line + 1]}
     return {"r%"} & earlier if refused_by_torch else set()
 
@@ -105,7 +106,7 @@ def overlapping_write(difference, program):
         return set()
     refused_by_torch = difference.kind == "error-only-torch" \
         and "the written-to tensor refer to a single memory location" in difference.theirs
-    order_shows = difference.kind == "value" and _source_overlaps_target(program, difference.line)
+    order_shows = difference.kind in ("value", "non-finite") and _source_overlaps_target(program, difference.line)
     return {op_name(line.op)} if refused_by_torch or order_shows else set()
 
 

@@ -45,7 +45,8 @@ ORDER_SIGNED_ZERO_OPS = {"matmul", "@", "mm", "bmm", "mv", "dot", "vdot", "inner
                          "maximum", "minimum", "fmax", "fmin", "floor_divide", "//", "r//", "//=", "floor_divide_",
                          "floor", "ceil", "trunc", "round", "floor_", "ceil_", "trunc_", "round_",
                          "scatter_reduce", "scatter_reduce_", "index_reduce", "index_reduce_", "scatter_add",
-                         "scatter_add_", "index_add", "index_add_", "pow", "pow_", "**", "**=", "r**"}
+                         "scatter_add_", "index_add", "index_add_", "pow", "pow_", "**", "**=", "r**",
+                         "sum", "mean", "nansum", "nanmean", "std_mean", "var_mean"}
 
 
 @rule("zero-sign-by-summation-order")
@@ -98,7 +99,7 @@ def gradient_at_subnormal(difference, program):
 SUBNORMAL_UNDERFLOW_OPS = {"atan2", "arctan2", "atan2_", "hypot", "hypot_", "/", "r/", "div", "div_", "/=",
                            "divide", "true_divide", "log", "log2", "log10", "log1p", "log_", "log2_", "log10_",
                            "log1p_", "reciprocal", "reciprocal_", "sqrt", "sqrt_", "rsqrt", "rsqrt_", "addcdiv",
-                           "addcdiv_"}
+                           "addcdiv_", "prod"}
 
 
 DIVISIONS = {"%", "r%", "remainder", "remainder_", "%=", "fmod", "fmod_", "/", "div", "div_", "/=",
@@ -183,7 +184,8 @@ def mode_with_nan(difference, program):
 def sign_of_nan(difference, program):
     """``signbit(nan)``, ``copysign(x, nan)``: the sign bit of a NaN follows how each library made it."""
     line = line_of(difference, program)
-    if difference.kind not in ("value", "signed-zero") or op_name(line.op) not in ("signbit", "copysign", "copysign_"):
+    if difference.kind not in ("value", "signed-zero", "non-finite") or \
+            op_name(line.op) not in ("signbit", "copysign", "copysign_"):
         return set()
     has_nan = any(bool(torch.isnan(tensor).any()) for tensor in read_tensors(program, difference.line)
                   if tensor.is_floating_point())
@@ -385,3 +387,27 @@ def second_derivative_of_huge_inputs(difference, program):
         return set()
     huge_result = any(int(exponent) >= 30 for exponent in re.findall(r"e\+(\d+)", difference.theirs))
     return {op_name(line_of(difference, program).op)} if huge_result else set()
+
+
+@rule("overflow-near-the-largest-number")
+def overflow_near_the_largest_number(difference, program):
+    """A gradient near the dtype's largest number (2e38 in float32): PyTorch's formula overflows an
+    intermediate product to inf where chainrule's order of the same products does not (or back)."""
+    if difference.bare_kind != "value" or not difference.kind.startswith("grad"):
+        return set()
+    if "inf" not in difference.theirs + difference.ours:
+        return set()
+    near = any(int(exponent) >= 37 for exponent in re.findall(r"e\+(\d+)", difference.theirs + difference.ours))
+    return {op_name(line_of(difference, program).op)} if near else set()
+
+
+@rule("isin-of-large-integers")
+def isin_of_large_integers(difference, program):
+    """``isin(int64 values beyond 2**24, float32 elements)``: PyTorch's sorting path (for larger
+    inputs) reports 9007199254740988 as in [1.0, ...]; chainrule compares the numbers."""
+    line = line_of(difference, program)
+    if difference.kind != "value" or op_name(line.op) != "isin":
+        return set()
+    large = any(not t.is_floating_point() and t.numel() and bool((t.abs() > 2 ** 24).any())
+                for t in read_tensors(program, difference.line))
+    return {"isin"} if large else set()
