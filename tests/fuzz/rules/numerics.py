@@ -324,15 +324,15 @@ def ignored_product_gradient(difference, program):
 
 @rule("products-of-zero-and-infinity")
 def products_of_zero_and_infinity(difference, program):
-    """``cumprod([1, 0, inf])``, ``prod`` of a 0 and an inf: the gradient holds 0 * inf, NaN in
-    chainrule (its products are computed as written); PyTorch's formula for zeros gives 0 or 1."""
+    """``cumprod([1, 0, inf])``, ``prod`` of a 0 and an inf (or a NaN): the gradient holds 0 * inf,
+    NaN in chainrule (its products are computed as written); PyTorch's formula for zeros gives 0 or 1."""
     if difference.bare_kind != "value" or not difference.kind.startswith("grad"):
         return set()
     products = {"cumprod", "prod"} & {op_name(step.op) for step in program.lines[:difference.line]}
     if not products:
         return set()
     tensors = [t for t in tensors_before(program, difference.line) if t.is_floating_point()]
-    both = any(bool((t == 0).any()) for t in tensors) and any(bool(torch.isinf(t).any()) for t in tensors)
+    both = any(bool((t == 0).any()) for t in tensors) and any(bool((~torch.isfinite(t)).any()) for t in tensors)
     return products if both else set()
 
 
