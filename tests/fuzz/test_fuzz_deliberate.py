@@ -839,3 +839,19 @@ def test_the_gradient_of_a_product_with_a_subnormal_factor():
         lib.prod(x).backward()
         return x.grad[:, 2]
     assert_deliberate(run, [-0.75])    # the product of the others; PyTorch divides: -1
+
+
+def test_the_second_derivative_of_lgamma_at_minus_1e300():
+    def run(lib):
+        x = lib.tensor([1.0, -1e300], dtype=lib.float64, requires_grad=True)
+        (g,) = lib.autograd.grad(lib.lgamma(x).sum(), [x], create_graph=True)
+        return lib.autograd.grad(g.sum(), [x])[0]
+    ours = run(chainrule).tolist()
+    assert ours[0] == pytest.approx(math.pi ** 2 / 6) and not math.isfinite(ours[1])   # a pole
+    assert difference(run) is not None    # PyTorch: 6.06
+
+
+def test_a_matrix_power_whose_square_overflows():
+    def run(lib):
+        return lib.matrix_power(lib.tensor([[1e30, 0.0], [1.0, 1.0]]), 3)
+    assert_deliberate(run, [[inf, 0.0], [inf, 1.0]])    # M @ (M @ M) in chainrule; PyTorch: nan at [0, 1]

@@ -153,7 +153,8 @@ def atan2_integer_operand(difference, program):
     return {op_name(step.op) for step in program.lines[:difference.line + 1]} & INTEGER_SQUARING_OPS
 
 
-INTEGER_SQUARING_OPS = {"atan2", "arctan2", "atan2_", "addcdiv", "addcdiv_", "addcmul", "addcmul_", "lerp", "lerp_"}
+INTEGER_SQUARING_OPS = {"atan2", "arctan2", "atan2_", "addcdiv", "addcdiv_", "addcmul", "addcmul_", "lerp", "lerp_",
+                        "pow", "**", "pow_", "**="}
 
 
 # An integer tensor PyTorch marks as requiring grad, e.g. "[1, 2] (int32, requires_grad)".

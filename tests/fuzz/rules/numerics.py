@@ -336,7 +336,10 @@ def products_of_zero_and_infinity(difference, program):
     return products if both else set()
 
 
-ZERO_SLOPE_OPS = {"sgn", "sign", "round", "floor", "ceil", "trunc", "round_", "floor_", "ceil_", "trunc_"}
+# ops whose gradient is exactly 0 somewhere: a piecewise-constant slope, or a region overwritten in place
+ZERO_SLOPE_OPS = {"sgn", "sign", "round", "floor", "ceil", "trunc", "round_", "floor_", "ceil_", "trunc_",
+                  "[()]=", "[basic]=", "[int]=", "[...]=", "fill_", "zero_", "copy_", "index_fill", "index_fill_",
+                  "masked_fill", "masked_fill_"}
 
 
 @rule("zero-gradient-times-infinity")
@@ -411,3 +414,26 @@ def isin_of_large_integers(difference, program):
     large = any(not t.is_floating_point() and t.numel() and bool((t.abs() > 2 ** 24).any())
                 for t in read_tensors(program, difference.line))
     return {"isin"} if large else set()
+
+
+@rule("lgamma-at-a-negative-integer")
+def lgamma_at_a_negative_integer(difference, program):
+    """lgamma's derivatives at a negative integer (every float beyond 2**53 is an integer: -1e300)
+    are undefined: chainrule's are inf or NaN, PyTorch's formula returns a finite number."""
+    if difference.bare_kind != "value" or not difference.kind.startswith("grad"):
+        return set()
+    uses = {op_name(step.op) for step in program.lines[:difference.line]} & {"lgamma", "lgamma_", "digamma"}
+    poles = any(bool(((t < 0) & (t == torch.floor(t))).any()) for t in tensors_before(program, difference.line)
+                if t.is_floating_point())
+    return uses if poles else set()
+
+
+@rule("product-overflow-order")
+def product_overflow_order(difference, program):
+    """``matrix_power([[1e30, 0], [1, 1]], 3)`` in float32: its squares overflow, so whether a 0 meets
+    an inf (NaN) follows the order of the products: (M @ M) @ M or M @ (M @ M)."""
+    line = line_of(difference, program)
+    if difference.kind != "value" or op_name(line.op) not in ORDER_SIGNED_ZERO_OPS:
+        return set()
+    scale = input_scale(program, difference.line)
+    return {op_name(line.op)} if scale * scale > 3.4e38 else set()
