@@ -221,6 +221,8 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
         src = value
     if isinstance(src, numbers.Number) and input._data.dtype.kind in "biu":
         number_as(src, input._data.dtype, "scatter")   # refuses a number no element can hold
+    elif isinstance(src, numbers.Number):
+        check_scalar_fits(src, B.from_numpy_dtype(input._data.dtype), "scatter", "value")   # 1e10 in float16
     if reduce is not None:
         return _scatter_reduced(input, dim, index, src, reduce)
     if not isinstance(src, (Tensor, numbers.Number)):

@@ -1712,3 +1712,9 @@ def test_masked_fill_of_a_transposed_tensor_is_contiguous():
         x = lib.ones(2, 3).T
         return lib.masked_fill(x, x > 0, 2).view((2, 3))
     assert_same(run)
+
+
+def test_scatter_of_a_number_beyond_float16():
+    def run(lib):
+        return lib.scatter(lib.ones(2, dtype=lib.float16), 0, lib.tensor([0, 1]), 1e10)
+    assert_same(run)

@@ -247,7 +247,8 @@ AMPLIFYING_OPS = {"**", "pow", "pow_", "**=", "r**", "reciprocal", "reciprocal_"
                   "log2", "log10", "log_", "log2_", "log10_", "rsqrt", "rsqrt_", "//", "r//", "//=",
                   "floor_divide", "floor_divide_", "logical_and", "logical_or", "logical_xor", "logical_not",
                   "addcdiv", "addcdiv_", "ge", "greater_equal", ">=", "gt", "greater", ">", "le", "less_equal", "<=",
-                  "lt", "less", "<", "eq", "==", "ne", "not_equal", "!=", "sign", "sgn", "signbit", "heaviside"}
+                  "lt", "less", "<", "eq", "==", "ne", "not_equal", "!=", "sign", "sgn", "signbit", "heaviside",
+                  "[bool]="}
 NEAR_ZERO = {torch.float16: 1e-3, torch.float32: 1e-6, torch.float64: 1e-12}
 QUOTIENT_ROUNDING_OPS = {"%", "r%", "remainder", "remainder_", "%=", "fmod", "fmod_", "//", "r//", "//=",
                          "floor_divide", "floor_divide_"}
@@ -274,7 +275,18 @@ def amplified_rounding(difference, program):
         tiny = max(NEAR_ZERO.get(tensor.dtype, 1e-6), 8 * torch.finfo(tensor.dtype).eps * scale)
         if bool((tensor.abs() <= tiny).any()):
             return {op_name(line.op)}
+    if op_name(line.op) in COMPARISONS and len(tensors) == 2 and any(name in computed for name in names):
+        a, b = (t.double() for t in tensors)   # nearly equal within the rounding of the inputs' scale
+        try:
+            close = (a - b).abs() <= 8 * torch.finfo(tensors[0].dtype).eps * max(scale, 1.0)
+        except RuntimeError:   # shapes that do not broadcast
+            return set()
+        return {op_name(line.op)} if bool(close.any()) else set()
     return set()
+
+
+COMPARISONS = {"ge", "greater_equal", ">=", "gt", "greater", ">", "le", "less_equal", "<=", "lt", "less", "<",
+               "eq", "==", "ne", "not_equal", "!="}
 
 
 @rule("second-derivative-at-nan")
