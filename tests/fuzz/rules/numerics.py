@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from ..classify import (SUBNORMALS, input_scale, line_of, made_a_nan, made_an_empty_tensor, read_names,
-                        read_tensors, op_name, rule, tensors_before)
+                        read_tensors, op_name, rule, space_before, tensors_before)
 
 
 def _infinite_result_where_torch_has_nan(difference):
@@ -449,3 +449,27 @@ def product_overflow_order(difference, program):
         return set()
     scale = input_scale(program, difference.line)
     return {op_name(line.op)} if scale * scale > 3.4e38 else set()
+
+
+SINGULAR_AT_ZERO = {"hypot", "sqrt", "rsqrt", "norm", "vector_norm", "linalg.vector_norm", "atan2", "arctan2", "/",
+                    "div", "reciprocal", "log", "log2", "log10", "pow", "**"}
+
+
+@rule("gradient-at-a-rounded-singular-point")
+def gradient_at_rounded_singular_point(difference, program):
+    """``hypot(nansum(x), x)`` where the sum cancels 1e300 against -1e300: chainrule's sum is 0 and
+    hypot's gradient at the origin is NaN; PyTorch's sum is a few units, and its gradient finite."""
+    if difference.bare_kind not in ("value", "non-finite") or not difference.kind.startswith("grad"):
+        return set()
+    singular = {op_name(step.op) for step in program.lines[:difference.line]} & SINGULAR_AT_ZERO
+    if not singular:
+        return set()
+    scale = input_scale(program, difference.line)
+    computed = {name for step in program.lines[:difference.line] if step.kind != "input" for name in step.defines}
+    space = space_before(program, difference.line)
+    if space is None or scale < 1e15:
+        return set()
+    near = any(isinstance(space.get(name), torch.Tensor) and space[name].is_floating_point()
+               and bool((space[name].abs() <= 8 * torch.finfo(space[name].dtype).eps * scale).any())
+               for name in computed)
+    return singular if near else set()
