@@ -855,3 +855,12 @@ def test_a_matrix_power_whose_square_overflows():
     def run(lib):
         return lib.matrix_power(lib.tensor([[1e30, 0.0], [1.0, 1.0]]), 3)
     assert_deliberate(run, [[inf, 0.0], [inf, 1.0]])    # M @ (M @ M) in chainrule; PyTorch: nan at [0, 1]
+
+
+def test_a_gradient_at_a_singular_point_reached_by_rounding():
+    def run(lib):
+        x = lib.tensor([[0.0, -1e300], [1.0, 1.0], [1e300, 1.0], [1.0, 1.0]], dtype=lib.float64, requires_grad=True)
+        lib.hypot(lib.nansum(x), x).sum().backward()     # the sum cancels 1e300 against -1e300
+        return x.grad
+    assert math.isnan(run(chainrule)[0, 0].item())       # hypot at the origin
+    assert difference(run) is not None                    # PyTorch's sum is a few units
