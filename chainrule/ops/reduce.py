@@ -349,6 +349,8 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
     _require_float(input, "norm", "x.float().norm()")
+    if input._data.dtype == xp.float16:   # in float32 and rounded once, as PyTorch: x / norm * g overflows
+        return norm(input.float(), p, dim, keepdim).half()
     if not isinstance(p, (str, int, float)):
         raise TypeError(at_user_line(
             f"norm(): p must be a number or 'fro', got {p!r}; pass the dims as norm(dim={p!r})"))

@@ -1718,3 +1718,12 @@ def test_scatter_of_a_number_beyond_float16():
     def run(lib):
         return lib.scatter(lib.ones(2, dtype=lib.float16), 0, lib.tensor([0, 1]), 1e10)
     assert_same(run)
+
+
+def test_the_norm_of_float16_and_its_gradient_in_float32():
+    def run(lib):
+        x = lib.tensor(1000.0, dtype=lib.float16, requires_grad=True)
+        n = lib.norm(x, p=2, dim=())
+        (n * n).sum().backward()              # 2 * n * x / n: 2e6 overflows float16 on the way
+        return n, x.grad
+    assert_same(run)

@@ -285,7 +285,8 @@ def shape_change_under_no_grad(difference, program):
     chainrule records the shape change, so its gradient reaches the producing op in that op's shape;
     PyTorch's backward raises "returned an invalid gradient" where it cannot sum the gradient back."""
     line = line_of(difference, program)
-    if difference.kind == "grad-value":   # PyTorch passes the gradient on in the changed layout (t_)
+    if difference.kind in ("grad-value", "grad-shape"):   # PyTorch passes the gradient on in the changed
+        # layout (t_), or gives a leaf its gradient in the shape it had
         return {op_name(step.op) for step in program.lines[:difference.line]
                 if "no-grad" in step.flags or step.code.startswith("with lib.no_grad()")} & SHAPE_CHANGES
     if difference.kind != "error-only-torch" or line.kind not in GRAD_KINDS:
