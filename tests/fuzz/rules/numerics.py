@@ -46,7 +46,7 @@ ORDER_SIGNED_ZERO_OPS = {"matmul", "@", "mm", "bmm", "mv", "dot", "vdot", "inner
                          "floor", "ceil", "trunc", "round", "floor_", "ceil_", "trunc_", "round_",
                          "scatter_reduce", "scatter_reduce_", "index_reduce", "index_reduce_", "scatter_add",
                          "scatter_add_", "index_add", "index_add_", "pow", "pow_", "**", "**=", "r**",
-                         "sum", "mean", "nansum", "nanmean", "std_mean", "var_mean"}
+                         "sum", "mean", "nansum", "nanmean", "std_mean", "var_mean", "unique", "unique_consecutive"}
 
 
 @rule("zero-sign-by-summation-order")
