@@ -433,24 +433,36 @@ class Tensor:
         return _ops.unary.abs(self)
 
     def __add__(self, other):
-        if getattr(other, "layout", None) is sparse_coo:
-            return NotImplemented   # the sparse tensor's own method computes it
-        return _ops.elementwise.add(self, other)
+        try:
+            return _ops.elementwise.add(self, other)
+        except TypeError:   # (off the hot path) a sparse tensor's own method computes it
+            if getattr(other, "layout", None) is sparse_coo:
+                return NotImplemented
+            raise
 
     def __radd__(self, other):
-        if getattr(other, "layout", None) is sparse_coo:
-            return NotImplemented   # the sparse tensor's own method computes it
-        return _ops.elementwise.add(other, self)
+        try:
+            return _ops.elementwise.add(other, self)
+        except TypeError:   # (off the hot path) a sparse tensor's own method computes it
+            if getattr(other, "layout", None) is sparse_coo:
+                return NotImplemented
+            raise
 
     def __sub__(self, other):
-        if getattr(other, "layout", None) is sparse_coo:
-            return NotImplemented   # the sparse tensor's own method computes it
-        return _ops.elementwise.sub(self, other)
+        try:
+            return _ops.elementwise.sub(self, other)
+        except TypeError:   # (off the hot path) a sparse tensor's own method computes it
+            if getattr(other, "layout", None) is sparse_coo:
+                return NotImplemented
+            raise
 
     def __rsub__(self, other):
-        if getattr(other, "layout", None) is sparse_coo:
-            return NotImplemented   # the sparse tensor's own method computes it
-        return _ops.elementwise.sub(other, self)
+        try:
+            return _ops.elementwise.sub(other, self)
+        except TypeError:   # (off the hot path) a sparse tensor's own method computes it
+            if getattr(other, "layout", None) is sparse_coo:
+                return NotImplemented
+            raise
 
     def __mul__(self, other):
         return _ops.elementwise.mul(self, other)
@@ -487,14 +499,10 @@ class Tensor:
         return _ops.elementwise.pow(other, self)
 
     def __matmul__(self, other):
-        if getattr(other, "layout", None) is sparse_coo:
-            return NotImplemented   # the sparse tensor's own method computes it
-        return _ops.linalg.matmul(self, other)
+        return _ops.linalg.matmul(self, other)   # (matmul hands a sparse operand to chainrule.sparse)
 
     def __rmatmul__(self, other):
-        if getattr(other, "layout", None) is sparse_coo:
-            return NotImplemented   # the sparse tensor's own method computes it
-        return _ops.linalg.matmul(other, self)
+        return _ops.linalg.matmul(other, self)   # (matmul hands a sparse operand to chainrule.sparse)
 
     def __eq__(self, other):
         return _ops.compare.eq(self, other)

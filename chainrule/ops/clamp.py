@@ -86,7 +86,7 @@ def clamp(input, min=None, max=None):
         raise RuntimeError(at_user_line(
             "clamp: at least one of 'min' or 'max' must not be None"))
     numbers_only = not isinstance(min, Tensor) and not isinstance(max, Tensor)
-    if numbers_only and result_type(input, min, max) is B.bool_:
+    if input._data.dtype.kind == "b" and numbers_only and result_type(input, min, max) is B.bool_:
         bound = "min" if min is not None else "max"
         raise NotImplementedError(at_user_line(
             f'clamp: "clamp_{bound}_scalar_cpu" not implemented for \'Bool\' (a bool tensor with '

@@ -149,8 +149,8 @@ def _write_directly(target, ufunc, other, name):
     if _grad_state["enabled"] and (target._rg or (isinstance(other, Tensor) and other._rg) or
                                    (root is not None and root._rg)):
         return False
-    if half_with_a_wide_number(target, other):   # computed in float32, as PyTorch does
-        return False
+    if target._data.dtype.char == "e" and half_with_a_wide_number(target, other):   # float16: computed
+        return False                                                                   # in float32, as PyTorch
     _check_memory(target, name)
     operand = other._data if isinstance(other, Tensor) else other
     if _tracer[0] is not None:
@@ -275,8 +275,9 @@ def copy_(input, src):
 
 def fill_(input, value):
     """Set every element to ``value`` (a number or a 0-d tensor)."""
-    if input._data.dtype.kind == "f" and isinstance(value, (int, float)):   # 1e10 into float16
-        check_scalar_fits(value, B.from_numpy_dtype(input._data.dtype), "fill_", "value")
+    # (beyond float16's range only: the check stays off an optimizer's zero_() and fill_(1))
+    if isinstance(value, (int, float)) and abs(value) > 65504 and input._data.dtype.kind == "f":
+        check_scalar_fits(value, B.from_numpy_dtype(input._data.dtype), "fill_", "value")   # 1e10 in float16
     return commit(input, _replace_all, "fill_", value, "fill_")
 
 

@@ -102,12 +102,12 @@ def matmul(input, other):
     (n,) @ (n,) -> (); (m, n) @ (n,) -> (m,); (n,) @ (..., n, p) -> (..., p);
     (..., m, n) @ (..., n, p) -> (..., m, p). Both operands need the same dtype.
     """
-    if getattr(input, "is_sparse", False) or getattr(other, "is_sparse", False):
-        from ..sparse import mm as sparse_mm
-        return sparse_mm(input, other)
     try:
         a_data, b_data = input._data, other._data
-    except AttributeError:
+    except AttributeError:   # (off the hot path) a sparse operand, or not a tensor
+        if getattr(input, "is_sparse", False) or getattr(other, "is_sparse", False):
+            from ..sparse import mm as sparse_mm
+            return sparse_mm(input, other)
         _check_tensors("matmul", input, other)
         raise
     a_shape, b_shape = a_data.shape, b_data.shape
@@ -139,7 +139,8 @@ def _require_ndim(op, x, ndim, name, missing_dims_error=RuntimeError):
 
 def mm(input, mat2):
     """(n, m) @ (m, p) -> (n, p); no broadcasting."""
-    if getattr(input, "is_sparse", False) or getattr(mat2, "is_sparse", False):
+    if (type(input) is not Tensor or type(mat2) is not Tensor) and (
+            getattr(input, "is_sparse", False) or getattr(mat2, "is_sparse", False)):
         from ..sparse import mm as sparse_mm
         return sparse_mm(input, mat2)
     _require_ndim("mm", input, 2, "input")
